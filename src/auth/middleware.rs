@@ -1,0 +1,114 @@
+//! The one gate for the admin panel: first run goes to `/setup`, anonymous
+//! visitors go to `/login`, and signed-in requests carry a [`CurrentUser`].
+
+use std::future::{Ready, ready};
+use std::sync::atomic::Ordering;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, http::header, web};
+use uuid::Uuid;
+
+use super::session::TypedSession;
+use crate::db::{self, DbError};
+use crate::errors::WebError;
+use crate::models::{Account, User};
+use crate::startup::AppState;
+
+/// The signed-in user and their account, loaded once per request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub account: Account,
+}
+
+impl FromRequest for CurrentUser {
+    type Error = WebError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Only reachable for a route the gate let through anonymously, which
+        // is a routing mistake: answer as for any anonymous visitor.
+        ready(
+            req.extensions()
+                .get::<CurrentUser>()
+                .cloned()
+                .ok_or(WebError::SignInRequired),
+        )
+    }
+}
+
+/// Paths that answer without a signed-in user.
+fn is_public(path: &str) -> bool {
+    path == "/healthz"
+        || path == "/readyz"
+        || path.starts_with("/static/")
+        || path == "/v1"
+        || path.starts_with("/v1/")
+        || path == "/v2"
+        || path.starts_with("/v2/")
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub async fn require_user(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let path = req.path().to_string();
+    if is_public(&path) {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(WebError::internal("application state missing").into());
+    };
+
+    if !state.setup_done.load(Ordering::Relaxed) {
+        let exists = db::run(&state.pool, |conn| User::any_exists(conn).map_err(DbError::from))
+            .await
+            .map_err(WebError::from)?;
+        if exists {
+            state.setup_done.store(true, Ordering::Relaxed);
+        } else if path == "/setup" {
+            return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        } else {
+            return Ok(req.into_response(see_other("/setup")).map_into_right_body());
+        }
+    }
+    if path == "/login" || path == "/setup" {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+
+    let session = TypedSession::of(req.request());
+    let Some(user_id) = session.user_id() else {
+        return Ok(req.into_response(see_other("/login")).map_into_right_body());
+    };
+    match load_user(&state, user_id).await? {
+        Some(current) => {
+            req.extensions_mut().insert(current);
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
+        }
+        None => {
+            // The user was removed since signing in.
+            session.log_out();
+            Ok(req.into_response(see_other("/login")).map_into_right_body())
+        }
+    }
+}
+
+async fn load_user(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, WebError> {
+    db::run(&state.pool, move |conn| {
+        let Some(user) = User::find(conn, user_id)? else {
+            return Ok(None);
+        };
+        let account = Account::find(conn, user.account_id)?;
+        Ok(Some(CurrentUser { user, account }))
+    })
+    .await
+    .map_err(|e: DbError| WebError::from(e))
+}

@@ -1,0 +1,11 @@
+//! Who is asking: passwords, the server-side session store, the signed-in
+//! user, CSRF, and the sign-in throttle.
+
+pub mod csrf;
+pub mod middleware;
+pub mod password;
+pub mod session;
+pub mod session_store;
+
+pub use middleware::CurrentUser;
+pub use session::TypedSession;

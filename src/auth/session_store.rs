@@ -1,0 +1,107 @@
+//! actix-session's `SessionStore` over the `sessions` table, so that logout and
+//! expiry end a session on the server and every instance sees the same ones.
+
+use actix_session::storage::{
+    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
+};
+use actix_web::cookie::time::Duration;
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::{self, DbError, DbPool};
+use crate::models::session::{self, State};
+
+/// The session key under which the signed-in user's id is kept.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: DbPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn storage_id(key: &SessionKey) -> Vec<u8> {
+    Sha256::digest(key.as_ref().as_bytes()).to_vec()
+}
+
+fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+/// The user id is stored in its own column so sessions can be ended per user.
+fn user_id(state: &State) -> Option<Uuid> {
+    state
+        .get(USER_ID_KEY)
+        .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
+}
+
+async fn write(pool: &DbPool, key: &SessionKey, state: State, ttl: &Duration) -> Result<(), DbError> {
+    let id = storage_id(key);
+    let user = user_id(&state);
+    let value = serde_json::to_value(state).map_err(|_| DbError::Blocking)?;
+    let expires_at = expiry(ttl);
+    db::run(pool, move |conn| {
+        session::upsert(conn, &id, &value, user, expires_at).map_err(DbError::from)
+    })
+    .await
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let id = storage_id(key);
+        let value = db::run(&self.pool, move |conn| {
+            session::load(conn, &id).map_err(DbError::from)
+        })
+        .await
+        .map_err(|e| LoadError::Other(e.into()))?;
+        value
+            .map(serde_json::from_value::<State>)
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        write(&self.pool, &key, state, ttl)
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        write(&self.pool, &key, state, ttl)
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let id = storage_id(key);
+        let expires_at = expiry(ttl);
+        db::run(&self.pool, move |conn| {
+            session::extend(conn, &id, expires_at).map_err(DbError::from)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        let id = storage_id(key);
+        db::run(&self.pool, move |conn| {
+            session::delete(conn, &id).map_err(DbError::from)
+        })
+        .await?;
+        Ok(())
+    }
+}

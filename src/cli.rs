@@ -1,0 +1,127 @@
+//! Command line: `serve` (the default), `migrate`, `create-admin`.
+
+use std::io::BufRead;
+
+use clap::{Parser, Subcommand};
+use diesel::Connection;
+
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::DbError;
+use crate::domain::email::Email;
+use crate::models::user::NewUser;
+use crate::models::{Account, NewAuditEvent, Role, User};
+use crate::startup::{Application, prepare_database};
+
+#[derive(Debug, Parser)]
+#[command(name = "private-integrations", version, about = "Private Integrations admin panel and API")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the panel and the API (the default).
+    Serve,
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate,
+    /// Add a user who can sign in; the password is read from standard input.
+    CreateAdmin {
+        /// The account to join; created, with this user as owner, when new.
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Runs the chosen command; the error is the one line printed before exiting.
+pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let public_url = settings.public_url();
+            let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+            tracing::info!(port = app.port(), "listening");
+            println!("Private Integrations is running: open {public_url}");
+            app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))
+        }
+        Command::Migrate => {
+            actix_web::rt::task::spawn_blocking(move || prepare_database(&settings).map(drop))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin { account, email } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            let password = line.trim_end_matches(['\r', '\n']).to_string();
+            actix_web::rt::task::spawn_blocking(move || {
+                create_admin(&settings, &account, &email, &password)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    }
+}
+
+fn create_admin(settings: &Settings, account_name: &str, email: &str, password: &str) -> Result<(), String> {
+    let account_name = account_name.trim();
+    if account_name.is_empty() || account_name.chars().count() > 100 {
+        return Err("--account must be 1 to 100 characters".into());
+    }
+    let email = Email::parse(email).ok_or("--email is not a valid email address")?;
+    let length = password.chars().count();
+    if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
+        return Err(format!(
+            "the password must be {} to {} characters",
+            password::MIN_LENGTH,
+            password::MAX_LENGTH
+        ));
+    }
+    let hash = password::hash_blocking(password).map_err(|e| e.to_string())?;
+    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let outcome = conn.transaction(|conn| {
+        if User::find_by_email(conn, email.as_str())?.is_some() {
+            return Ok(None);
+        }
+        let (account, role) = match Account::find_by_name(conn, account_name)? {
+            Some(a) => (a, Role::Admin),
+            None => (Account::create(conn, account_name)?, Role::Owner),
+        };
+        let user = User::create(
+            conn,
+            NewUser {
+                account_id: account.id,
+                email: email.as_str(),
+                password_hash: &hash,
+                role: role.as_str(),
+            },
+        )?;
+        NewAuditEvent::new(account.id, "user.added")
+            .target("user", user.id, &user.email)
+            .details(serde_json::json!({ "role": role.as_str(), "via": "command line" }))
+            .insert(conn)?;
+        Ok::<_, DbError>(Some((account, role)))
+    });
+    match outcome {
+        Ok(Some((account, role))) => {
+            println!(
+                "Added {} as {} of account \"{}\" ({}).",
+                email.as_str(),
+                role.as_str(),
+                account.name,
+                account.id
+            );
+            Ok(())
+        }
+        Ok(None) => Err(format!("a user with email {} already exists", email.as_str())),
+        Err(e) => Err(format!("cannot add the user: {e}")),
+    }
+}

@@ -1,0 +1,216 @@
+//! Settings from the environment (SPEC §2). Tests build [`Settings`] directly.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+/// Key material that must never reach a log line: `Debug` prints nothing of it.
+#[derive(Clone)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretBytes(..)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen_addr: String,
+    /// Base of links and curl examples; defaults to `http://{listen_addr}`.
+    pub public_url: Option<String>,
+    pub session_key: Option<SecretBytes>,
+    pub secrets_key: Option<SecretBytes>,
+    /// `None` follows `PUBLIC_URL`: secure cookies when it is https.
+    pub cookie_secure: Option<bool>,
+    pub webhook_allow_private_targets: bool,
+    pub webhook_retry_schedule: Vec<u64>,
+    pub api_rate_limit_burst: u32,
+    pub api_rate_limit_window_seconds: u64,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    pub db_pool_size: u32,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://localhost/private_integrations";
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
+
+impl Settings {
+    /// Defaults for everything but the database.
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            listen_addr: DEFAULT_LISTEN_ADDR.to_string(),
+            public_url: None,
+            session_key: None,
+            secrets_key: None,
+            cookie_secure: None,
+            webhook_allow_private_targets: false,
+            webhook_retry_schedule: vec![5, 300, 1800, 7200, 18000, 36000],
+            api_rate_limit_burst: 100,
+            api_rate_limit_window_seconds: 10,
+            workers: None,
+            db_pool_size: 10,
+        }
+    }
+
+    /// Reads the variables of SPEC §2; `.env` has been loaded by then.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut s = Self::new(get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()));
+        if let Some(v) = get("LISTEN_ADDR") {
+            s.listen_addr = v;
+        }
+        s.public_url = get("PUBLIC_URL");
+        if let Some(url) = &s.public_url {
+            let parsed = url::Url::parse(url).map_err(|e| invalid("PUBLIC_URL", e.to_string()))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid("PUBLIC_URL", "must start with http:// or https://"));
+            }
+        }
+        if let Some(v) = get("SESSION_KEY") {
+            let key = decode_key("SESSION_KEY", &v)?;
+            if key.len() < 64 {
+                return Err(invalid("SESSION_KEY", "must be at least 64 bytes"));
+            }
+            s.session_key = Some(SecretBytes(key));
+        }
+        if let Some(v) = get("SECRETS_KEY") {
+            let key = decode_key("SECRETS_KEY", &v)?;
+            if key.len() != 32 {
+                return Err(invalid("SECRETS_KEY", "must be exactly 32 bytes"));
+            }
+            s.secrets_key = Some(SecretBytes(key));
+        }
+        if let Some(v) = get("COOKIE_SECURE") {
+            s.cookie_secure = Some(parse_bool("COOKIE_SECURE", &v)?);
+        }
+        if let Some(v) = get("WEBHOOK_ALLOW_PRIVATE_TARGETS") {
+            s.webhook_allow_private_targets = parse_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", &v)?;
+        }
+        if let Some(v) = get("WEBHOOK_RETRY_SCHEDULE") {
+            s.webhook_retry_schedule = v
+                .split(',')
+                .map(|p| p.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    invalid("WEBHOOK_RETRY_SCHEDULE", "expected seconds, comma-separated")
+                })?;
+        }
+        if let Some(v) = get("API_RATE_LIMIT_BURST") {
+            s.api_rate_limit_burst = parse_positive("API_RATE_LIMIT_BURST", &v)?;
+        }
+        if let Some(v) = get("API_RATE_LIMIT_WINDOW_SECONDS") {
+            s.api_rate_limit_window_seconds =
+                u64::from(parse_positive("API_RATE_LIMIT_WINDOW_SECONDS", &v)?);
+        }
+        Ok(s)
+    }
+
+    /// The address people and scripts use, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen_addr),
+        }
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+    }
+}
+
+fn decode_key(name: &'static str, value: &str) -> Result<Vec<u8>, ConfigError> {
+    STANDARD
+        .decode(value.trim())
+        .map_err(|_| invalid(name, "expected base64"))
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, "expected true or false")),
+    }
+}
+
+fn parse_positive(name: &'static str, value: &str) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(invalid(name, "expected a positive whole number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.listen_addr, "127.0.0.1:8080");
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+        assert!(!s.cookie_secure());
+        assert_eq!(s.webhook_retry_schedule, vec![5, 300, 1800, 7200, 18000, 36000]);
+        assert_eq!((s.api_rate_limit_burst, s.api_rate_limit_window_seconds), (100, 10));
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure_unless_overridden() {
+        assert!(settings(&[("PUBLIC_URL", "https://x.example/")]).unwrap().cookie_secure());
+        let s = settings(&[("PUBLIC_URL", "https://x.example"), ("COOKIE_SECURE", "false")]);
+        assert!(!s.unwrap().cookie_secure());
+    }
+
+    #[test]
+    fn short_session_key_is_refused_and_debug_hides_keys() {
+        assert!(settings(&[("SESSION_KEY", &STANDARD.encode([1u8; 32]))]).is_err());
+        let s = settings(&[("SESSION_KEY", &STANDARD.encode([7u8; 64]))]).unwrap();
+        assert!(!format!("{s:?}").contains("7, 7"));
+    }
+
+    #[test]
+    fn bad_numbers_are_refused() {
+        assert!(settings(&[("API_RATE_LIMIT_BURST", "0")]).is_err());
+        assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,x")]).is_err());
+    }
+}

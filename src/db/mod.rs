@@ -1,0 +1,109 @@
+//! The connection pool, embedded migrations and the one way handlers reach the
+//! database: [`run`], which keeps diesel's blocking calls off the async executor.
+
+pub mod schema;
+
+use actix_web::web;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Why a database call failed. The message is for logs, never for users.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection available")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database task was cancelled")]
+    Blocking,
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn run<F, T, E>(pool: &DbPool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|_| E::from(DbError::Blocking))?
+}
+
+/// Builds the pool; connections are opened lazily except for one that proves
+/// the server answers.
+pub fn build_pool(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
+    let manager = ConnectionManager::<PgConnection>::new(database_url);
+    Ok(Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(5))
+        .build(manager)?)
+}
+
+pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, anyhow::Error> {
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// Creates the database named in `database_url` when it is missing, by way of
+/// the server's `postgres` maintenance database.
+pub fn create_database_if_missing(database_url: &str) -> Result<(), anyhow::Error> {
+    let url = url::Url::parse(database_url)
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") {
+        anyhow::bail!("DATABASE_URL must start with postgres://");
+    }
+    let name = url.path().trim_start_matches('/').to_string();
+    if name.is_empty() {
+        anyhow::bail!("DATABASE_URL names no database");
+    }
+    if PgConnection::establish(database_url).is_ok() {
+        return Ok(());
+    }
+    let mut admin_url = url.clone();
+    admin_url.set_path("/postgres");
+    let mut conn = PgConnection::establish(admin_url.as_str())
+        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {}", one_line(&e)))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut conn) {
+        Ok(_) => {
+            tracing::info!(database = %name, "created database");
+            Ok(())
+        }
+        // Another instance created it first.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}")),
+    }
+}
+
+/// libpq's messages span lines; start-up errors must be one line.
+pub fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

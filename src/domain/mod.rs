@@ -1,0 +1,3 @@
+//! Parsed values: once a value has one of these types it is known to be valid.
+
+pub mod email;

@@ -1,0 +1,10 @@
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod errors;
+pub mod models;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,48 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::accounts;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
+pub struct Account {
+    /// Also the `locationId` / `companyId` of API v2.
+    pub id: Uuid,
+    pub name: String,
+    /// Days of disuse after which a token stops working; `None` = never.
+    pub inactivity_expiry_days: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+}
+
+impl Account {
+    pub fn create(conn: &mut PgConnection, name: &str) -> QueryResult<Account> {
+        diesel::insert_into(accounts::table)
+            .values(NewAccount { name })
+            .returning(Account::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Account> {
+        accounts::table
+            .find(id)
+            .select(Account::as_select())
+            .first(conn)
+    }
+
+    /// Names are not unique; `create-admin` joins the oldest account of that name.
+    pub fn find_by_name(conn: &mut PgConnection, name: &str) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(accounts::name.eq(name))
+            .order(accounts::created_at.asc())
+            .select(Account::as_select())
+            .first(conn)
+            .optional()
+    }
+}

@@ -1,0 +1,13 @@
+//! One file per table: the row type, its insertable, and the queries on it.
+//! Every query that reads an account's objects takes the account id.
+
+pub mod account;
+pub mod audit_event;
+pub mod login_attempt;
+pub mod server_secret;
+pub mod session;
+pub mod user;
+
+pub use account::Account;
+pub use audit_event::NewAuditEvent;
+pub use user::{Role, User};

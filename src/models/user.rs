@@ -1,0 +1,112 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::users;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Admin,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    /// Owners and admins change things; viewers only read.
+    pub fn can_edit(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+#[derive(Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    /// Lower-cased at write time.
+    pub email: String,
+    /// Argon2id PHC string; never leaves the server.
+    pub password_hash: String,
+    /// `owner`, `admin` or `viewer` (see [`Role`]).
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub account_id: Uuid,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Viewer)
+    }
+
+    pub fn create(conn: &mut PgConnection, new: NewUser<'_>) -> QueryResult<User> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .returning(User::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn any_exists(conn: &mut PgConnection) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
+    }
+
+    /// `email` must already be normalised (see `domain::email`).
+    pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::last_login_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .map(drop)
+    }
+}

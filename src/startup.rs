@@ -1,0 +1,187 @@
+//! Builds the application: database, migrations, session key, middleware and
+//! every route, assembled here in one place.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use actix_files::Files;
+use actix_session::SessionMiddleware;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite, time::Duration};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use rand::RngExt as _;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::csrf::verify_csrf;
+use crate::auth::middleware::require_user;
+use crate::auth::session_store::PgSessionStore;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::models::server_secret;
+use crate::web as panel;
+
+pub const SESSION_COOKIE: &str = "pi_session";
+/// Signed-in sessions last this long after the last request.
+const SESSION_IDLE_HOURS: i64 = 12;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    /// Once a user exists it never stops existing for `/setup`'s purposes, so
+    /// the check stops costing a query.
+    pub setup_done: AtomicBool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Opens (and if need be creates) the database and brings its schema up to date.
+pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
+    db::create_database_if_missing(&settings.database_url)
+        .map_err(|e| StartupError::Database(db::one_line(&e)))?;
+    let pool = db::build_pool(&settings.database_url, settings.db_pool_size).map_err(|e| {
+        StartupError::Database(format!("cannot connect to PostgreSQL: {}", db::one_line(&e)))
+    })?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| StartupError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+    let applied = db::run_migrations(&mut conn).map_err(|e| StartupError::Database(db::one_line(&e)))?;
+    if applied > 0 {
+        tracing::info!(applied, "ran database migrations");
+    }
+    Ok(pool)
+}
+
+/// The cookie-signing key: from configuration, or generated once and kept in
+/// the database so that every instance signs alike.
+fn session_key(settings: &Settings, pool: &DbPool) -> Result<Key, StartupError> {
+    let bytes = match &settings.session_key {
+        Some(k) => k.expose().to_vec(),
+        None => {
+            let mut conn = pool
+                .get()
+                .map_err(|e| StartupError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+            server_secret::get_or_create(&mut conn, "session_key", || {
+                let key: [u8; 64] = rand::rng().random();
+                key.to_vec()
+            })
+            .map_err(|e| StartupError::Database(format!("cannot read the session key: {e}")))?
+        }
+    };
+    Key::try_from(bytes.as_slice())
+        .map_err(|_| StartupError::Database("the session key must be at least 64 bytes".into()))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let blocking_settings = settings.clone();
+        let (pool, key) = actix_web::rt::task::spawn_blocking(move || {
+            let pool = prepare_database(&blocking_settings)?;
+            let key = session_key(&blocking_settings, &pool)?;
+            Ok::<_, StartupError>((pool, key))
+        })
+        .await
+        .map_err(|e| StartupError::Database(format!("start-up task failed: {e}")))??;
+
+        let listener = TcpListener::bind(&settings.listen_addr).map_err(|e| StartupError::Listen {
+            addr: settings.listen_addr.clone(),
+            reason: e.to_string(),
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Listen {
+                addr: settings.listen_addr.clone(),
+                reason: e.to_string(),
+            })?
+            .port();
+        let server = run(listener, pool, key, settings)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// SPEC §6 headers, on every response. Scripts and styles come only from our
+/// own `/static`, which is what lets the CSP forbid everything inline.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
+fn run(listener: TcpListener, pool: DbPool, key: Key, settings: Settings) -> Result<Server, StartupError> {
+    let cookie_secure = settings.cookie_secure();
+    let workers = settings.workers;
+    let listen_addr = settings.listen_addr.clone();
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        settings: Arc::new(settings),
+        setup_done: AtomicBool::new(false),
+    });
+    let store = PgSessionStore::new(pool);
+    // Beside the binary's working directory when deployed, else the source tree.
+    let static_dir = if std::path::Path::new("static/css").is_dir() {
+        "static".to_string()
+    } else {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string()
+    };
+
+    let mut server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(store.clone(), key.clone())
+            .cookie_name(SESSION_COOKIE.to_string())
+            .cookie_secure(cookie_secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .session_lifecycle(
+                PersistentSession::default()
+                    .session_ttl(Duration::hours(SESSION_IDLE_HOURS))
+                    .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            )
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .service(Files::new("/static", static_dir.clone()))
+            .configure(panel::configure)
+            .default_service(web::to(panel::not_found))
+            .wrap(from_fn(verify_csrf))
+            .wrap(from_fn(require_user))
+            .wrap(sessions)
+            .wrap(security_headers())
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)
+    .map_err(|e| StartupError::Listen {
+        addr: listen_addr,
+        reason: e.to_string(),
+    })?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}

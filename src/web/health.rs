@@ -1,0 +1,36 @@
+//! Probes for load balancers and orchestrators.
+
+use actix_web::{HttpResponse, get, web};
+use diesel::RunQueryDsl;
+
+use crate::db::{self, DbError};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz);
+}
+
+/// Alive: answers without touching the database.
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Ready: the database answers.
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let ok = db::run(&state.pool, |conn| {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map_err(DbError::from)
+    })
+    .await
+    .is_ok();
+    if ok {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable")
+    }
+}

@@ -1,0 +1,82 @@
+//! What every page shares: the signed-in user, the CSRF token for its forms,
+//! a flash message and the active sidebar item.
+
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::auth::{CurrentUser, TypedSession};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    None,
+}
+
+/// The sidebar of SPEC §6, limited to the sections that exist.
+const NAV: &[(&str, &str, Section)] = &[("/settings", "Overview", Section::Home)];
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct LayoutUser {
+    pub email: String,
+    pub account_name: String,
+    pub role: &'static str,
+    pub can_edit: bool,
+}
+
+pub struct Layout {
+    pub title: String,
+    pub user: Option<LayoutUser>,
+    pub csrf_token: String,
+    pub active: Section,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    /// The layout for a page of this request: signed in or not, with the
+    /// session's CSRF token (created on first use).
+    pub fn new(req: &HttpRequest, title: impl Into<String>, active: Section) -> Self {
+        let session = TypedSession::of(req);
+        let user = req.extensions().get::<CurrentUser>().map(|c| LayoutUser {
+            email: c.user.email.clone(),
+            account_name: c.account.name.clone(),
+            role: c.user.role().as_str(),
+            can_edit: c.user.role().can_edit(),
+        });
+        Layout {
+            title: title.into(),
+            flash: if user.is_some() {
+                session.take_flash()
+            } else {
+                None
+            },
+            user,
+            csrf_token: session.csrf_token(),
+            active,
+        }
+    }
+
+    /// For pages rendered without a request at hand (error pages).
+    pub fn bare(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            user: None,
+            csrf_token: String::new(),
+            active: Section::None,
+            flash: None,
+        }
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        NAV.iter()
+            .map(|&(href, label, section)| NavItem {
+                href,
+                label,
+                active: section == self.active,
+            })
+            .collect()
+    }
+}

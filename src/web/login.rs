@@ -1,0 +1,167 @@
+//! Signing in and out, with a throttle on failed attempts.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, TypedSession, password};
+use crate::db::{self, DbError};
+use crate::domain::email;
+use crate::errors::WebError;
+use crate::models::{NewAuditEvent, User, login_attempt};
+use crate::startup::AppState;
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Section};
+use crate::web::{client_ip, render, see_other};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .route(web::get().to(show))
+            .route(web::post().to(submit)),
+    )
+    .service(web::resource("/logout").route(web::post().to(logout)))
+    .service(web::resource("/").route(web::get().to(home)));
+}
+
+async fn home() -> HttpResponse {
+    see_other("/settings")
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    /// A message about the whole attempt (wrong credentials, throttled).
+    problem: Option<String>,
+    errors: FormErrors,
+}
+
+fn page(req: &HttpRequest, email: String, problem: Option<String>, errors: FormErrors) -> LoginPage {
+    LoginPage {
+        layout: Layout::new(req, "Sign in", Section::None),
+        email,
+        problem,
+        errors,
+    }
+}
+
+async fn show(req: HttpRequest, session: TypedSession) -> Result<HttpResponse, WebError> {
+    if session.user_id().is_some() {
+        return Ok(see_other("/settings"));
+    }
+    render(StatusCode::OK, &page(&req, String::new(), None, FormErrors::default()))
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let LoginForm { email: raw_email, password } = form.into_inner();
+    let email = email::normalize(&raw_email);
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors.add("email", "Enter your email address.");
+    }
+    if password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    if !errors.is_empty() {
+        let page = page(&req, raw_email, None, errors);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let ip = client_ip(&req);
+
+    let lookup_email = email.clone();
+    let lookup_ip = ip.clone();
+    let (blocked, user) = db::run(&state.pool, move |conn| {
+        let blocked = login_attempt::blocked_until(conn, &lookup_email, &lookup_ip)?;
+        let user = match blocked {
+            Some(_) => None,
+            None => User::find_by_email(conn, &lookup_email)?,
+        };
+        Ok::<_, DbError>((blocked, user))
+    })
+    .await?;
+    if let Some(until) = blocked {
+        let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
+        tracing::warn!(ip = %ip, "sign-in refused by the throttle");
+        let problem = format!(
+            "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        let page = page(&req, raw_email, Some(problem), FormErrors::default());
+        return render(StatusCode::TOO_MANY_REQUESTS, &page);
+    }
+
+    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = password::verify(password, stored_hash).await;
+
+    let record_user = user.clone();
+    let record_ip = ip.clone();
+    db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            login_attempt::record(conn, &email, &record_ip, ok)?;
+            if let Some(user) = &record_user {
+                let action = if ok { "user.login" } else { "user.login_failed" };
+                NewAuditEvent::new(user.account_id, action)
+                    .actor(user.id, &user.email)
+                    .target("user", user.id, &user.email)
+                    .ip(&record_ip)
+                    .insert(conn)?;
+                if ok {
+                    User::touch_last_login(conn, user.id)?;
+                }
+            }
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+
+    match (ok, user) {
+        (true, Some(user)) => {
+            session
+                .log_in(user.id)
+                .map_err(|e| WebError::Internal(e.into()))?;
+            Ok(see_other("/settings"))
+        }
+        _ => {
+            let problem = Some("Incorrect email or password.".to_string());
+            let page = page(&req, raw_email, problem, FormErrors::default());
+            render(StatusCode::UNAUTHORIZED, &page)
+        }
+    }
+}
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    let ip = client_ip(&req);
+    db::run(&state.pool, move |conn| {
+        NewAuditEvent::new(current.account.id, "user.logout")
+            .actor(current.user.id, &current.user.email)
+            .target("user", current.user.id, &current.user.email)
+            .ip(&ip)
+            .insert(conn)
+            .map_err(DbError::from)
+    })
+    .await?;
+    session.log_out();
+    Ok(see_other("/login"))
+}

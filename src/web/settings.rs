@@ -1,0 +1,39 @@
+//! The Settings home page.
+
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use crate::auth::CurrentUser;
+use crate::web::layout::{Layout, Section};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/settings").route(web::get().to(show)));
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings/index.html")]
+struct SettingsPage {
+    layout: Layout,
+    account_name: String,
+    account_id: String,
+    created: String,
+    email: String,
+    role: &'static str,
+    last_login: String,
+}
+
+async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
+    SettingsPage {
+        layout: Layout::new(&req, "Settings", Section::Home),
+        account_name: current.account.name.clone(),
+        account_id: current.account.id.to_string(),
+        created: current.account.created_at.format("%-d %b %Y").to_string(),
+        email: current.user.email.clone(),
+        role: current.user.role().as_str(),
+        last_login: current
+            .user
+            .last_login_at
+            .map_or_else(|| "never".to_string(), |t| t.format("%-d %b %Y, %H:%M UTC").to_string()),
+    }
+}

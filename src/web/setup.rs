@@ -1,0 +1,151 @@
+//! First run: creates the account and its owner while no user exists.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::auth::{TypedSession, password};
+use crate::db::{self, DbError};
+use crate::domain::email::Email;
+use crate::errors::WebError;
+use crate::models::user::NewUser;
+use crate::models::{Account, NewAuditEvent, Role, User};
+use crate::startup::AppState;
+use crate::web::forms::FormErrors;
+use crate::web::layout::{Layout, Section};
+use crate::web::{client_ip, render, see_other};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/setup")
+            .route(web::get().to(show))
+            .route(web::post().to(submit)),
+    );
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct SetupForm {
+    #[validate(length(min = 1, max = 100, message = "Enter an account name of 1 to 100 characters."))]
+    account_name: String,
+    email: String,
+    #[validate(length(
+        min = 12,
+        max = 1024,
+        message = "Use at least 12 characters (and at most 1024)."
+    ))]
+    password: String,
+    #[validate(must_match(other = "password", message = "The two passwords do not match."))]
+    password_confirmation: String,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    layout: Layout,
+    account_name: String,
+    email: String,
+    errors: FormErrors,
+}
+
+async fn ensure_first_run(state: &AppState) -> Result<(), WebError> {
+    if state.setup_done.load(Ordering::Relaxed) {
+        return Err(WebError::NotFound);
+    }
+    let exists = db::run(&state.pool, |conn| User::any_exists(conn).map_err(DbError::from)).await?;
+    if exists {
+        state.setup_done.store(true, Ordering::Relaxed);
+        return Err(WebError::NotFound);
+    }
+    Ok(())
+}
+
+async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    ensure_first_run(&state).await?;
+    let page = SetupPage {
+        layout: Layout::new(&req, "Set up your account", Section::None),
+        account_name: String::new(),
+        email: String::new(),
+        errors: FormErrors::default(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, WebError> {
+    ensure_first_run(&state).await?;
+    let mut form = form.into_inner();
+    form.account_name = form.account_name.trim().to_string();
+
+    let mut errors = match form.validate() {
+        Ok(()) => FormErrors::default(),
+        Err(e) => FormErrors::from(e),
+    };
+    let email = Email::parse(&form.email);
+    if email.is_none() {
+        errors.add("email", "Enter a valid email address.");
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        let page = SetupPage {
+            layout: Layout::new(&req, "Set up your account", Section::None),
+            account_name: form.account_name,
+            email: form.email,
+            errors,
+        };
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+
+    let hash = password::hash(form.password)
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let ip = client_ip(&req);
+    let account_name = form.account_name;
+    let created = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            // Two first-run forms submitted at once must not make two owners.
+            diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+                .execute(conn)?;
+            if User::any_exists(conn)? {
+                return Ok(None);
+            }
+            let account = Account::create(conn, &account_name)?;
+            let user = User::create(
+                conn,
+                NewUser {
+                    account_id: account.id,
+                    email: email.as_str(),
+                    password_hash: &hash,
+                    role: Role::Owner.as_str(),
+                },
+            )?;
+            User::touch_last_login(conn, user.id)?;
+            NewAuditEvent::new(account.id, "account.created")
+                .actor(user.id, &user.email)
+                .target("account", account.id, &account.name)
+                .ip(&ip)
+                .insert(conn)?;
+            Ok::<_, DbError>(Some(user))
+        })
+    })
+    .await?;
+    let Some(user) = created else {
+        return Err(WebError::NotFound);
+    };
+    state.setup_done.store(true, Ordering::Relaxed);
+    session
+        .log_in(user.id)
+        .map_err(|e| WebError::Internal(e.into()))?;
+    session.set_flash("Your account is ready. Welcome!");
+    Ok(see_other("/settings"))
+}
+
+use diesel::RunQueryDsl as _;
