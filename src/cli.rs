@@ -14,7 +14,11 @@ use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::startup::{Application, prepare_database};
 
 #[derive(Debug, Parser)]
-#[command(name = "private-integrations", version, about = "Private Integrations admin panel and API")]
+#[command(
+    name = "private-integrations",
+    version,
+    about = "Private Integrations admin panel and API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -41,10 +45,14 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let public_url = settings.public_url();
-            let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+            let app = Application::build(settings)
+                .await
+                .map_err(|e| e.to_string())?;
             tracing::info!(port = app.port(), "listening");
             println!("Private Integrations is running: open {public_url}");
-            app.run_until_stopped().await.map_err(|e| format!("server stopped: {e}"))
+            app.run_until_stopped()
+                .await
+                .map_err(|e| format!("server stopped: {e}"))
         }
         Command::Migrate => {
             actix_web::rt::task::spawn_blocking(move || prepare_database(&settings).map(drop))
@@ -70,7 +78,12 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
     }
 }
 
-fn create_admin(settings: &Settings, account_name: &str, email: &str, password: &str) -> Result<(), String> {
+fn create_admin(
+    settings: &Settings,
+    account_name: &str,
+    email: &str,
+    password: &str,
+) -> Result<(), String> {
     let account_name = account_name.trim();
     if account_name.is_empty() || account_name.chars().count() > 100 {
         return Err("--account must be 1 to 100 characters".into());
@@ -86,7 +99,9 @@ fn create_admin(settings: &Settings, account_name: &str, email: &str, password: 
     }
     let hash = password::hash_blocking(password).map_err(|e| e.to_string())?;
     let pool = prepare_database(settings).map_err(|e| e.to_string())?;
-    let mut conn = pool.get().map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
     let outcome = conn.transaction(|conn| {
         if User::find_by_email(conn, email.as_str())?.is_some() {
             return Ok(None);
@@ -121,7 +136,10 @@ fn create_admin(settings: &Settings, account_name: &str, email: &str, password: 
             );
             Ok(())
         }
-        Ok(None) => Err(format!("a user with email {} already exists", email.as_str())),
+        Ok(None) => Err(format!(
+            "a user with email {} already exists",
+            email.as_str()
+        )),
         Err(e) => Err(format!("cannot add the user: {e}")),
     }
 }

@@ -122,7 +122,10 @@ impl Settings {
                 .map(|p| p.trim().parse::<u64>())
                 .collect::<Result<_, _>>()
                 .map_err(|_| {
-                    invalid("WEBHOOK_RETRY_SCHEDULE", "expected seconds, comma-separated")
+                    invalid(
+                        "WEBHOOK_RETRY_SCHEDULE",
+                        "expected seconds, comma-separated",
+                    )
                 })?;
         }
         if let Some(v) = get("API_RATE_LIMIT_BURST") {
@@ -190,14 +193,27 @@ mod tests {
         assert_eq!(s.listen_addr, "127.0.0.1:8080");
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
         assert!(!s.cookie_secure());
-        assert_eq!(s.webhook_retry_schedule, vec![5, 300, 1800, 7200, 18000, 36000]);
-        assert_eq!((s.api_rate_limit_burst, s.api_rate_limit_window_seconds), (100, 10));
+        assert_eq!(
+            s.webhook_retry_schedule,
+            vec![5, 300, 1800, 7200, 18000, 36000]
+        );
+        assert_eq!(
+            (s.api_rate_limit_burst, s.api_rate_limit_window_seconds),
+            (100, 10)
+        );
     }
 
     #[test]
     fn https_public_url_makes_cookies_secure_unless_overridden() {
-        assert!(settings(&[("PUBLIC_URL", "https://x.example/")]).unwrap().cookie_secure());
-        let s = settings(&[("PUBLIC_URL", "https://x.example"), ("COOKIE_SECURE", "false")]);
+        assert!(
+            settings(&[("PUBLIC_URL", "https://x.example/")])
+                .unwrap()
+                .cookie_secure()
+        );
+        let s = settings(&[
+            ("PUBLIC_URL", "https://x.example"),
+            ("COOKIE_SECURE", "false"),
+        ]);
         assert!(!s.unwrap().cookie_secure());
     }
 

@@ -1,9 +1,11 @@
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod errors;
+pub mod lifecycle;
 pub mod models;
 pub mod startup;
 pub mod telemetry;

@@ -20,6 +20,7 @@ use crate::auth::middleware::require_user;
 use crate::auth::session_store::PgSessionStore;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::errors::WebError;
 use crate::models::server_secret;
 use crate::web as panel;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     /// Once a user exists it never stops existing for `/setup`'s purposes, so
     /// the check stops costing a query.
     pub setup_done: AtomicBool,
+    /// Encrypts short-lived cookies such as the token reveal.
+    pub cookie_key: Key,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +57,16 @@ pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
     db::create_database_if_missing(&settings.database_url)
         .map_err(|e| StartupError::Database(db::one_line(&e)))?;
     let pool = db::build_pool(&settings.database_url, settings.db_pool_size).map_err(|e| {
-        StartupError::Database(format!("cannot connect to PostgreSQL: {}", db::one_line(&e)))
+        StartupError::Database(format!(
+            "cannot connect to PostgreSQL: {}",
+            db::one_line(&e)
+        ))
     })?;
     let mut conn = pool
         .get()
         .map_err(|e| StartupError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
-    let applied = db::run_migrations(&mut conn).map_err(|e| StartupError::Database(db::one_line(&e)))?;
+    let applied =
+        db::run_migrations(&mut conn).map_err(|e| StartupError::Database(db::one_line(&e)))?;
     if applied > 0 {
         tracing::info!(applied, "ran database migrations");
     }
@@ -72,9 +79,9 @@ fn session_key(settings: &Settings, pool: &DbPool) -> Result<Key, StartupError> 
     let bytes = match &settings.session_key {
         Some(k) => k.expose().to_vec(),
         None => {
-            let mut conn = pool
-                .get()
-                .map_err(|e| StartupError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+            let mut conn = pool.get().map_err(|e| {
+                StartupError::Database(format!("cannot connect to PostgreSQL: {e}"))
+            })?;
             server_secret::get_or_create(&mut conn, "session_key", || {
                 let key: [u8; 64] = rand::rng().random();
                 key.to_vec()
@@ -97,10 +104,11 @@ impl Application {
         .await
         .map_err(|e| StartupError::Database(format!("start-up task failed: {e}")))??;
 
-        let listener = TcpListener::bind(&settings.listen_addr).map_err(|e| StartupError::Listen {
-            addr: settings.listen_addr.clone(),
-            reason: e.to_string(),
-        })?;
+        let listener =
+            TcpListener::bind(&settings.listen_addr).map_err(|e| StartupError::Listen {
+                addr: settings.listen_addr.clone(),
+                reason: e.to_string(),
+            })?;
         let port = listener
             .local_addr()
             .map_err(|e| StartupError::Listen {
@@ -135,7 +143,12 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
 }
 
-fn run(listener: TcpListener, pool: DbPool, key: Key, settings: Settings) -> Result<Server, StartupError> {
+fn run(
+    listener: TcpListener,
+    pool: DbPool,
+    key: Key,
+    settings: Settings,
+) -> Result<Server, StartupError> {
     let cookie_secure = settings.cookie_secure();
     let workers = settings.workers;
     let listen_addr = settings.listen_addr.clone();
@@ -143,6 +156,7 @@ fn run(listener: TcpListener, pool: DbPool, key: Key, settings: Settings) -> Res
         pool: pool.clone(),
         settings: Arc::new(settings),
         setup_done: AtomicBool::new(false),
+        cookie_key: key.clone(),
     });
     let store = PgSessionStore::new(pool);
     // Beside the binary's working directory when deployed, else the source tree.
@@ -166,7 +180,9 @@ fn run(listener: TcpListener, pool: DbPool, key: Key, settings: Settings) -> Res
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
             .service(Files::new("/static", static_dir.clone()))
+            .configure(crate::api::configure)
             .configure(panel::configure)
             .default_service(web::to(panel::not_found))
             .wrap(from_fn(verify_csrf))

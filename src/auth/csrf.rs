@@ -30,7 +30,10 @@ pub async fn verify_csrf(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || is_api(req.path()) {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
 
     if !origin_allowed(&req) {
@@ -55,7 +58,9 @@ pub async fn verify_csrf(
         return Ok(refuse(req));
     }
     req.set_payload(Payload::from(body));
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 fn refuse<B>(req: ServiceRequest) -> ServiceResponse<EitherBody<B>> {

@@ -62,26 +62,37 @@ pub async fn require_user(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let path = req.path().to_string();
     if is_public(&path) {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(WebError::internal("application state missing").into());
     };
 
     if !state.setup_done.load(Ordering::Relaxed) {
-        let exists = db::run(&state.pool, |conn| User::any_exists(conn).map_err(DbError::from))
-            .await
-            .map_err(WebError::from)?;
+        let exists = db::run(&state.pool, |conn| {
+            User::any_exists(conn).map_err(DbError::from)
+        })
+        .await
+        .map_err(WebError::from)?;
         if exists {
             state.setup_done.store(true, Ordering::Relaxed);
         } else if path == "/setup" {
-            return next.call(req).await.map(ServiceResponse::map_into_left_body);
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body);
         } else {
             return Ok(req.into_response(see_other("/setup")).map_into_right_body());
         }
     }
     if path == "/login" || path == "/setup" {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
 
     let session = TypedSession::of(req.request());
@@ -91,7 +102,9 @@ pub async fn require_user(
     match load_user(&state, user_id).await? {
         Some(current) => {
             req.extensions_mut().insert(current);
-            next.call(req).await.map(ServiceResponse::map_into_left_body)
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
         }
         None => {
             // The user was removed since signing in.

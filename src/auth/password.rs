@@ -13,9 +13,8 @@ pub const MAX_LENGTH: usize = 1024;
 
 /// Verified against when the email is unknown, so that an unknown email costs
 /// the same time as a wrong password and timing tells nothing.
-static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
-    hash_blocking("dummy password that matches nothing").ok()
-});
+static DUMMY_HASH: LazyLock<Option<String>> =
+    LazyLock::new(|| hash_blocking("dummy password that matches nothing").ok());
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed")]
@@ -69,6 +68,9 @@ mod tests {
 
     #[test]
     fn no_stored_hash_never_verifies() {
-        assert!(!verify_blocking("dummy password that matches nothing", None));
+        assert!(!verify_blocking(
+            "dummy password that matches nothing",
+            None
+        ));
     }
 }

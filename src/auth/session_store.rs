@@ -41,7 +41,12 @@ fn user_id(state: &State) -> Option<Uuid> {
         .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
 }
 
-async fn write(pool: &DbPool, key: &SessionKey, state: State, ttl: &Duration) -> Result<(), DbError> {
+async fn write(
+    pool: &DbPool,
+    key: &SessionKey,
+    state: State,
+    ttl: &Duration,
+) -> Result<(), DbError> {
     let id = storage_id(key);
     let user = user_id(&state);
     let value = serde_json::to_value(state).map_err(|_| DbError::Blocking)?;

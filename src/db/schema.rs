@@ -10,6 +10,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_tokens (id) {
+        id -> Uuid,
+        integration_id -> Uuid,
+        token_hash -> Bytea,
+        last_four -> Text,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        expires_at -> Nullable<Timestamptz>,
+        grace_ends_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+        rotated_from -> Nullable<Uuid>,
+        revealed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         account_id -> Uuid,
@@ -22,6 +41,22 @@ diesel::table! {
         details -> Jsonb,
         ip -> Nullable<Text>,
         created_at -> Timestamptz,
+        integration_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    integrations (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        name -> Text,
+        description -> Text,
+        scopes -> Array<Text>,
+        token_lifetime_days -> Nullable<Int4>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -65,14 +100,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(access_tokens -> integrations (integration_id));
 diesel::joinable!(audit_events -> accounts (account_id));
+diesel::joinable!(audit_events -> integrations (integration_id));
+diesel::joinable!(integrations -> accounts (account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_tokens,
     accounts,
     audit_events,
+    integrations,
     login_attempts,
     server_secrets,
     sessions,

@@ -1,3 +1,5 @@
 //! Parsed values: once a value has one of these types it is known to be valid.
 
 pub mod email;
+pub mod scope;
+pub mod token;

@@ -19,6 +19,8 @@ pub struct NewAuditEvent {
     /// Action-specific facts (e.g. the rotation mode); never a secret.
     pub details: serde_json::Value,
     pub ip: Option<String>,
+    /// Lets the audit log be filtered by integration, token events included.
+    pub integration_id: Option<Uuid>,
 }
 
 impl NewAuditEvent {
@@ -33,6 +35,7 @@ impl NewAuditEvent {
             target_label: None,
             details: serde_json::Value::Object(Default::default()),
             ip: None,
+            integration_id: None,
         }
     }
 
@@ -47,6 +50,12 @@ impl NewAuditEvent {
         self.target_id = Some(id);
         self.target_label = Some(label.to_string());
         self
+    }
+
+    /// Names the integration as the event's target and indexes it by it.
+    pub fn integration(mut self, id: Uuid, name: &str) -> Self {
+        self.integration_id = Some(id);
+        self.target("integration", id, name)
     }
 
     pub fn details(mut self, details: serde_json::Value) -> Self {

@@ -51,7 +51,8 @@ pub fn blocked_until(
     Ok(reopens_at(&by_email, MAX_FAILURES_PER_EMAIL).max(reopens_at(&by_ip, MAX_FAILURES_PER_IP)))
 }
 
-fn failures() -> login_attempts::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::Timestamptz> {
+fn failures() -> login_attempts::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::Timestamptz>
+{
     login_attempts::table
         .filter(login_attempts::succeeded.eq(false))
         .order(login_attempts::attempted_at.asc())
@@ -67,13 +68,16 @@ fn reopens_at(failures: &[DateTime<Utc>], limit: i64) -> Option<DateTime<Utc>> {
         return None;
     }
     let idx = usize::try_from(over).ok()?;
-    failures.get(idx).map(|t| *t + Duration::minutes(WINDOW_MINUTES))
+    failures
+        .get(idx)
+        .map(|t| *t + Duration::minutes(WINDOW_MINUTES))
 }
 
 /// Old attempts matter to nobody; swept by the maintenance task.
 pub fn delete_older_than_a_day(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(
-        login_attempts::table.filter(login_attempts::attempted_at.lt(Utc::now() - Duration::days(1))),
+        login_attempts::table
+            .filter(login_attempts::attempted_at.lt(Utc::now() - Duration::days(1))),
     )
     .execute(conn)
 }

@@ -2,6 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
 use validator::ValidationErrors;
 
 #[derive(Debug, Default)]
@@ -28,13 +33,33 @@ impl From<ValidationErrors> for FormErrors {
         let mut out = FormErrors::default();
         for (field, errs) in errors.field_errors() {
             if let Some(first) = errs.first() {
-                let message = first
-                    .message
-                    .as_ref()
-                    .map_or_else(|| format!("Check this field ({})", first.code), |m| m.to_string());
+                let message = first.message.as_ref().map_or_else(
+                    || format!("Check this field ({})", first.code),
+                    |m| m.to_string(),
+                );
                 out.add(field.as_ref(), message);
             }
         }
         out
+    }
+}
+
+/// A urlencoded form body that may repeat a key (`scopes=a&scopes=b`), which
+/// `web::Form` cannot read. Form structs default every field, so a body that
+/// parses at all reaches the handler, which answers bad values with a 422.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            serde_html_form::from_bytes::<T>(&body)
+                .map(HtmlForm)
+                .map_err(|_| actix_web::error::ErrorBadRequest("malformed form"))
+        })
     }
 }

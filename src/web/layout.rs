@@ -8,11 +8,19 @@ use crate::auth::{CurrentUser, TypedSession};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Integrations,
     None,
 }
 
 /// The sidebar of SPEC §6, limited to the sections that exist.
-const NAV: &[(&str, &str, Section)] = &[("/settings", "Overview", Section::Home)];
+const NAV: &[(&str, &str, Section)] = &[
+    ("/settings", "Overview", Section::Home),
+    (
+        "/settings/private-integrations",
+        "Private Integrations",
+        Section::Integrations,
+    ),
+];
 
 pub struct NavItem {
     pub href: &'static str,

@@ -47,7 +47,12 @@ struct LoginPage {
     errors: FormErrors,
 }
 
-fn page(req: &HttpRequest, email: String, problem: Option<String>, errors: FormErrors) -> LoginPage {
+fn page(
+    req: &HttpRequest,
+    email: String,
+    problem: Option<String>,
+    errors: FormErrors,
+) -> LoginPage {
     LoginPage {
         layout: Layout::new(req, "Sign in", Section::None),
         email,
@@ -60,7 +65,10 @@ async fn show(req: HttpRequest, session: TypedSession) -> Result<HttpResponse, W
     if session.user_id().is_some() {
         return Ok(see_other("/settings"));
     }
-    render(StatusCode::OK, &page(&req, String::new(), None, FormErrors::default()))
+    render(
+        StatusCode::OK,
+        &page(&req, String::new(), None, FormErrors::default()),
+    )
 }
 
 async fn submit(
@@ -69,7 +77,10 @@ async fn submit(
     session: TypedSession,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
-    let LoginForm { email: raw_email, password } = form.into_inner();
+    let LoginForm {
+        email: raw_email,
+        password,
+    } = form.into_inner();
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
     if email.is_empty() {
@@ -116,7 +127,11 @@ async fn submit(
         conn.transaction(|conn| {
             login_attempt::record(conn, &email, &record_ip, ok)?;
             if let Some(user) = &record_user {
-                let action = if ok { "user.login" } else { "user.login_failed" };
+                let action = if ok {
+                    "user.login"
+                } else {
+                    "user.login_failed"
+                };
                 NewAuditEvent::new(user.account_id, action)
                     .actor(user.id, &user.email)
                     .target("user", user.id, &user.email)

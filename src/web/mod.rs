@@ -2,16 +2,22 @@
 
 pub mod forms;
 pub mod health;
+pub mod integrations;
 pub mod layout;
 pub mod login;
 pub mod settings;
 pub mod setup;
+pub mod tokens;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use chrono::{DateTime, Utc};
+
+use crate::auth::{CurrentUser, TypedSession};
 use crate::errors::{ErrorPage, WebError};
+use crate::lifecycle::Actor;
 use layout::{Layout, Section};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     setup::configure(cfg);
     login::configure(cfg);
     settings::configure(cfg);
+    integrations::configure(cfg);
 }
 
 /// Renders a page with the given status (422 for a form with errors, ...).
@@ -44,7 +51,44 @@ pub fn client_ip(req: &HttpRequest) -> String {
 
 /// Unknown pages, inside the layout when someone is signed in.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    let page = ErrorPage::new(StatusCode::NOT_FOUND)
-        .with_layout(Layout::new(&req, "Page not found", Section::None));
+    let page = ErrorPage::new(StatusCode::NOT_FOUND).with_layout(Layout::new(
+        &req,
+        "Page not found",
+        Section::None,
+    ));
     page.response(StatusCode::NOT_FOUND)
+}
+
+/// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// Viewers see everything but change nothing.
+pub fn require_editor(current: &CurrentUser) -> Result<(), WebError> {
+    if current.user.role().can_edit() {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden("viewers cannot change integrations"))
+    }
+}
+
+/// The signed-in user as the audit log names them.
+pub fn actor(req: &HttpRequest, current: &CurrentUser) -> Actor {
+    Actor {
+        user_id: Some(current.user.id),
+        email: Some(current.user.email.clone()),
+        ip: client_ip(req),
+    }
+}
+
+/// A message for the next page this browser shows.
+pub trait TypedSessionExt {
+    fn flash(&self, message: &str);
+}
+
+impl TypedSessionExt for HttpRequest {
+    fn flash(&self, message: &str) {
+        TypedSession::of(self).set_flash(message);
+    }
 }

@@ -31,9 +31,9 @@ async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
         created: current.account.created_at.format("%-d %b %Y").to_string(),
         email: current.user.email.clone(),
         role: current.user.role().as_str(),
-        last_login: current
-            .user
-            .last_login_at
-            .map_or_else(|| "never".to_string(), |t| t.format("%-d %b %Y, %H:%M UTC").to_string()),
+        last_login: current.user.last_login_at.map_or_else(
+            || "never".to_string(),
+            |t| t.format("%-d %b %Y, %H:%M UTC").to_string(),
+        ),
     }
 }

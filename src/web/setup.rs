@@ -30,7 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
 pub struct SetupForm {
-    #[validate(length(min = 1, max = 100, message = "Enter an account name of 1 to 100 characters."))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Enter an account name of 1 to 100 characters."
+    ))]
     account_name: String,
     email: String,
     #[validate(length(
@@ -56,7 +60,10 @@ async fn ensure_first_run(state: &AppState) -> Result<(), WebError> {
     if state.setup_done.load(Ordering::Relaxed) {
         return Err(WebError::NotFound);
     }
-    let exists = db::run(&state.pool, |conn| User::any_exists(conn).map_err(DbError::from)).await?;
+    let exists = db::run(&state.pool, |conn| {
+        User::any_exists(conn).map_err(DbError::from)
+    })
+    .await?;
     if exists {
         state.setup_done.store(true, Ordering::Relaxed);
         return Err(WebError::NotFound);
@@ -112,8 +119,7 @@ async fn submit(
         use diesel::Connection;
         conn.transaction(|conn| {
             // Two first-run forms submitted at once must not make two owners.
-            diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
-                .execute(conn)?;
+            diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
             if User::any_exists(conn)? {
                 return Ok(None);
             }

@@ -1,0 +1,3 @@
+alter table audit_events drop column integration_id;
+drop table access_tokens;
+drop table integrations;

@@ -1,0 +1,253 @@
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::access_tokens;
+use crate::domain::token::{PlainToken, TokenHash};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = access_tokens, check_for_backend(diesel::pg::Pg))]
+pub struct AccessToken {
+    pub id: Uuid,
+    pub integration_id: Uuid,
+    /// SHA-256 of the plaintext, which is never stored.
+    pub token_hash: Vec<u8>,
+    /// Shown as `pit_…` + these four.
+    pub last_four: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    /// End of the integration's token lifetime; `None` = no end.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// End of a rotation grace period; cleared by cancel rotation.
+    pub grace_ends_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_reason: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_ip: Option<String>,
+    /// The token this one replaced.
+    pub rotated_from: Option<Uuid>,
+    /// When its plaintext was shown; never shown twice.
+    pub revealed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = access_tokens)]
+struct NewAccessToken<'a> {
+    integration_id: Uuid,
+    token_hash: &'a [u8],
+    last_four: &'a str,
+    created_by: Option<Uuid>,
+    expires_at: Option<DateTime<Utc>>,
+    rotated_from: Option<Uuid>,
+}
+
+/// Why a token stopped working (`revoked_reason`).
+pub mod reason {
+    pub const ROTATED: &str = "rotated";
+    pub const EXPIRED_BY_USER: &str = "expired_by_user";
+    pub const ROTATION_CANCELLED: &str = "rotation_cancelled";
+    pub const DELETED: &str = "deleted";
+}
+
+impl AccessToken {
+    /// The fixed end reported as `expiresAt`: its lifetime or its grace
+    /// period, whichever comes first.
+    pub fn ends_at(&self) -> Option<DateTime<Utc>> {
+        match (self.expires_at, self.grace_ends_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When disuse ends it under the account's inactivity rule.
+    pub fn inactive_at(&self, inactivity_days: Option<i32>) -> Option<DateTime<Utc>> {
+        inactivity_days.map(|days| {
+            self.last_used_at.unwrap_or(self.created_at) + Duration::days(i64::from(days))
+        })
+    }
+
+    pub fn is_live(&self, now: DateTime<Utc>, inactivity_days: Option<i32>) -> bool {
+        self.revoked_at.is_none()
+            && self.ends_at().is_none_or(|end| end > now)
+            && self
+                .inactive_at(inactivity_days)
+                .is_none_or(|end| end > now)
+    }
+
+    pub fn in_grace(&self) -> bool {
+        self.grace_ends_at.is_some()
+    }
+
+    /// Issues a new token for the integration; the plaintext is returned
+    /// once, for the reveal page, and exists nowhere else.
+    pub fn issue(
+        conn: &mut PgConnection,
+        integration_id: Uuid,
+        created_by: Option<Uuid>,
+        expires_at: Option<DateTime<Utc>>,
+        rotated_from: Option<Uuid>,
+    ) -> QueryResult<(AccessToken, PlainToken)> {
+        let plain = PlainToken::generate();
+        let hash = plain.hash();
+        let last_four = plain.last_four();
+        let row = diesel::insert_into(access_tokens::table)
+            .values(NewAccessToken {
+                integration_id,
+                token_hash: hash.as_bytes(),
+                last_four: &last_four,
+                created_by,
+                expires_at,
+                rotated_from,
+            })
+            .returning(AccessToken::as_returning())
+            .get_result(conn)?;
+        Ok((row, plain))
+    }
+
+    /// Tokens not revoked and not past a fixed end, newest first; the caller
+    /// applies the inactivity rule with [`Self::is_live`].
+    pub fn unrevoked_for_integration(
+        conn: &mut PgConnection,
+        integration_id: Uuid,
+    ) -> QueryResult<Vec<AccessToken>> {
+        let now = Utc::now();
+        access_tokens::table
+            .filter(access_tokens::integration_id.eq(integration_id))
+            .filter(access_tokens::revoked_at.is_null())
+            .filter(
+                access_tokens::expires_at
+                    .is_null()
+                    .or(access_tokens::expires_at.gt(now)),
+            )
+            .filter(
+                access_tokens::grace_ends_at
+                    .is_null()
+                    .or(access_tokens::grace_ends_at.gt(now)),
+            )
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select(AccessToken::as_select())
+            .load(conn)
+    }
+
+    /// Every live token of the integration, newest first.
+    pub fn live_for_integration(
+        conn: &mut PgConnection,
+        integration_id: Uuid,
+        inactivity_days: Option<i32>,
+    ) -> QueryResult<Vec<AccessToken>> {
+        let now = Utc::now();
+        Ok(Self::unrevoked_for_integration(conn, integration_id)?
+            .into_iter()
+            .filter(|t| t.is_live(now, inactivity_days))
+            .collect())
+    }
+
+    /// The newest token of each of these integrations, live or not: the list
+    /// page's status column.
+    pub fn all_for_integrations(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+    ) -> QueryResult<Vec<AccessToken>> {
+        access_tokens::table
+            .filter(access_tokens::integration_id.eq_any(ids))
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select(AccessToken::as_select())
+            .load(conn)
+    }
+
+    pub fn find_for_integration(
+        conn: &mut PgConnection,
+        integration_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<AccessToken> {
+        access_tokens::table
+            .filter(access_tokens::id.eq(id))
+            .filter(access_tokens::integration_id.eq(integration_id))
+            .select(AccessToken::as_select())
+            .first(conn)
+    }
+
+    pub fn find_by_hash(
+        conn: &mut PgConnection,
+        hash: &TokenHash,
+    ) -> QueryResult<Option<AccessToken>> {
+        access_tokens::table
+            .filter(access_tokens::token_hash.eq(hash.as_bytes()))
+            .select(AccessToken::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn revoke(conn: &mut PgConnection, id: Uuid, why: &str) -> QueryResult<()> {
+        diesel::update(
+            access_tokens::table
+                .find(id)
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set((
+            access_tokens::revoked_at.eq(diesel::dsl::now),
+            access_tokens::revoked_reason.eq(why),
+        ))
+        .execute(conn)
+        .map(drop)
+    }
+
+    pub fn revoke_all(
+        conn: &mut PgConnection,
+        integration_id: Uuid,
+        why: &str,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            access_tokens::table
+                .filter(access_tokens::integration_id.eq(integration_id))
+                .filter(access_tokens::revoked_at.is_null()),
+        )
+        .set((
+            access_tokens::revoked_at.eq(diesel::dsl::now),
+            access_tokens::revoked_reason.eq(why),
+        ))
+        .execute(conn)
+    }
+
+    pub fn set_grace(
+        conn: &mut PgConnection,
+        id: Uuid,
+        until: Option<DateTime<Utc>>,
+    ) -> QueryResult<()> {
+        diesel::update(access_tokens::table.find(id))
+            .set(access_tokens::grace_ends_at.eq(until))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Claims the one showing of a token's plaintext: true for the first
+    /// caller only.
+    pub fn claim_reveal(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+        diesel::update(
+            access_tokens::table
+                .find(id)
+                .filter(access_tokens::revealed_at.is_null()),
+        )
+        .set(access_tokens::revealed_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Records a use, writing at most once a minute per token.
+    pub fn touch(conn: &mut PgConnection, id: Uuid, ip: &str) -> QueryResult<()> {
+        let stale = Utc::now() - Duration::minutes(1);
+        diesel::update(
+            access_tokens::table.find(id).filter(
+                access_tokens::last_used_at
+                    .is_null()
+                    .or(access_tokens::last_used_at.lt(stale)),
+            ),
+        )
+        .set((
+            access_tokens::last_used_at.eq(diesel::dsl::now),
+            access_tokens::last_used_ip.eq(ip),
+        ))
+        .execute(conn)
+        .map(drop)
+    }
+}

@@ -1,0 +1,121 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::integrations;
+use crate::domain::scope::ScopeSet;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = integrations, check_for_backend(diesel::pg::Pg))]
+pub struct Integration {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub description: String,
+    /// Catalogue names; read through [`Integration::scope_set`].
+    pub scopes: Vec<String>,
+    /// Lifetime of every token issued for it; `None` = no end.
+    pub token_lifetime_days: Option<i32>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set when deleted; such rows are invisible to every query here.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = integrations)]
+pub struct NewIntegration<'a> {
+    pub account_id: Uuid,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub scopes: Vec<String>,
+    pub token_lifetime_days: Option<i32>,
+    pub created_by: Option<Uuid>,
+}
+
+impl Integration {
+    pub fn scope_set(&self) -> ScopeSet {
+        ScopeSet::from_stored(&self.scopes)
+    }
+
+    pub fn create(conn: &mut PgConnection, new: NewIntegration<'_>) -> QueryResult<Integration> {
+        diesel::insert_into(integrations::table)
+            .values(new)
+            .returning(Integration::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn list_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+    ) -> QueryResult<Vec<Integration>> {
+        integrations::table
+            .filter(integrations::account_id.eq(account_id))
+            .filter(integrations::deleted_at.is_null())
+            .order(integrations::created_at.desc())
+            .select(Integration::as_select())
+            .load(conn)
+    }
+
+    /// Another account's integration, or a deleted one, is `NotFound`.
+    pub fn find_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Integration> {
+        integrations::table
+            .filter(integrations::id.eq(id))
+            .filter(integrations::account_id.eq(account_id))
+            .filter(integrations::deleted_at.is_null())
+            .select(Integration::as_select())
+            .first(conn)
+    }
+
+    /// As [`Self::find_for_account`], holding the row lock until the
+    /// transaction ends, so token changes of one integration never interleave.
+    pub fn lock_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Integration> {
+        integrations::table
+            .filter(integrations::id.eq(id))
+            .filter(integrations::account_id.eq(account_id))
+            .filter(integrations::deleted_at.is_null())
+            .select(Integration::as_select())
+            .for_update()
+            .first(conn)
+    }
+
+    pub fn update_details(
+        conn: &mut PgConnection,
+        id: Uuid,
+        name: &str,
+        description: &str,
+        scopes: &ScopeSet,
+    ) -> QueryResult<Integration> {
+        diesel::update(integrations::table.find(id))
+            .set((
+                integrations::name.eq(name),
+                integrations::description.eq(description),
+                integrations::scopes.eq(scopes.names()),
+                integrations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Integration::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn soft_delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+        diesel::update(integrations::table.find(id))
+            .set(integrations::deleted_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// When a token issued now for this integration ends.
+    pub fn new_token_expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.token_lifetime_days
+            .map(|days| now + chrono::Duration::days(i64::from(days)))
+    }
+}

@@ -1,0 +1,444 @@
+//! Private integrations: the list, the create and edit forms, the detail page
+//! and delete. Token actions live in `tokens.rs`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::CurrentUser;
+use crate::db::{self, DbError};
+use crate::domain::scope::{self, Scope, ScopeSet};
+use crate::errors::WebError;
+use crate::lifecycle::{self, NewIntegrationFields};
+use crate::models::{AccessToken, Integration};
+use crate::startup::AppState;
+use crate::web::forms::{FormErrors, HtmlForm};
+use crate::web::layout::{Layout, Section};
+use crate::web::tokens::{self, TokenView};
+use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
+
+pub const BASE: &str = "/settings/private-integrations";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope(BASE)
+            .route("", web::get().to(index))
+            .route("", web::post().to(create))
+            .route("/new", web::get().to(new))
+            .route("/{id}", web::get().to(show))
+            .route("/{id}/edit", web::get().to(edit))
+            .route("/{id}/edit", web::post().to(update))
+            .route("/{id}/delete", web::post().to(delete))
+            .configure(tokens::configure),
+    );
+}
+
+pub fn detail_url(id: Uuid) -> String {
+    format!("{BASE}/{id}")
+}
+
+/// Lifetimes offered at creation, in days; `None` = never expires.
+const LIFETIMES: &[(Option<i32>, &str)] = &[
+    (None, "Never expires"),
+    (Some(30), "30 days"),
+    (Some(60), "60 days"),
+    (Some(90), "90 days"),
+    (Some(365), "365 days"),
+];
+
+fn scopes_human(set: &ScopeSet) -> Vec<String> {
+    set.iter().map(Scope::human).collect()
+}
+
+// ---------------------------------------------------------------- list
+
+struct Row {
+    id: Uuid,
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+    token: Option<String>,
+    status: String,
+    status_class: &'static str,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/index.html")]
+struct IndexPage {
+    layout: Layout,
+    rows: Vec<Row>,
+}
+
+async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    let account_id = current.account.id;
+    let (integrations, tokens) = db::run(&state.pool, move |conn| {
+        let integrations = Integration::list_for_account(conn, account_id)?;
+        let ids: Vec<Uuid> = integrations.iter().map(|i| i.id).collect();
+        let tokens = AccessToken::all_for_integrations(conn, &ids)?;
+        Ok::<_, DbError>((integrations, tokens))
+    })
+    .await?;
+    let now = Utc::now();
+    let inactivity = current.account.inactivity_expiry_days;
+    let rows = integrations
+        .into_iter()
+        .map(|i| {
+            let mine: Vec<AccessToken> = tokens
+                .iter()
+                .filter(|t| t.integration_id == i.id)
+                .cloned()
+                .collect();
+            let live: Vec<AccessToken> = mine
+                .iter()
+                .filter(|t| t.is_live(now, inactivity))
+                .cloned()
+                .collect();
+            let shown = lifecycle::current_token(&live).or(live.first());
+            let (status, status_class) = match shown {
+                Some(t) => tokens::live_status(t, now),
+                None if mine.is_empty() => ("No token".to_string(), "badge"),
+                None => ("Expired".to_string(), "badge badge-danger"),
+            };
+            let last_used = mine.iter().filter_map(|t| t.last_used_at).max();
+            Row {
+                id: i.id,
+                scopes: scopes_human(&i.scope_set()),
+                name: i.name,
+                description: i.description,
+                token: shown.map(|t| format!("pit_…{}", t.last_four)),
+                status,
+                status_class,
+                last_used: last_used.map_or_else(|| "Never".to_string(), fmt_time),
+            }
+        })
+        .collect();
+    let page = IndexPage {
+        layout: Layout::new(&req, "Private Integrations", Section::Integrations),
+        rows,
+    };
+    render(StatusCode::OK, &page)
+}
+
+// ---------------------------------------------------------------- forms
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct IntegrationForm {
+    #[validate(length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."))]
+    name: String,
+    #[validate(length(
+        max = 500,
+        message = "Keep the description to 500 characters or fewer."
+    ))]
+    description: String,
+    scopes: Vec<String>,
+    lifetime_days: String,
+}
+
+struct ScopeOption {
+    name: &'static str,
+    label: &'static str,
+    description: &'static str,
+    checked: bool,
+}
+
+struct ScopeGroupView {
+    name: &'static str,
+    options: Vec<ScopeOption>,
+}
+
+struct LifetimeOption {
+    value: String,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// `None` for the create form.
+    integration_id: Option<Uuid>,
+    name: String,
+    description: String,
+    groups: Vec<ScopeGroupView>,
+    lifetimes: Vec<LifetimeOption>,
+    errors: FormErrors,
+}
+
+impl FormPage {
+    fn build(
+        req: &HttpRequest,
+        integration_id: Option<Uuid>,
+        form: &IntegrationForm,
+        errors: FormErrors,
+    ) -> Self {
+        let title = if integration_id.is_some() {
+            "Edit integration"
+        } else {
+            "New private integration"
+        };
+        let groups = scope::groups()
+            .into_iter()
+            .map(|g| ScopeGroupView {
+                name: g.name,
+                options: g
+                    .scopes
+                    .into_iter()
+                    .map(|s| ScopeOption {
+                        name: s.name(),
+                        label: s.label(),
+                        description: s.description(),
+                        checked: form.scopes.iter().any(|n| n == s.name()),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let lifetimes = LIFETIMES
+            .iter()
+            .map(|(days, label)| {
+                let value = days.map(|d| d.to_string()).unwrap_or_default();
+                LifetimeOption {
+                    selected: value == form.lifetime_days,
+                    value,
+                    label,
+                }
+            })
+            .collect();
+        FormPage {
+            layout: Layout::new(req, title, Section::Integrations),
+            integration_id,
+            name: form.name.clone(),
+            description: form.description.clone(),
+            groups,
+            lifetimes,
+            errors,
+        }
+    }
+}
+
+/// Parsed form fields, or the errors to show by each field.
+fn parse_form(
+    form: &mut IntegrationForm,
+    with_lifetime: bool,
+) -> Result<(ScopeSet, Option<i32>), FormErrors> {
+    form.name = form.name.trim().to_string();
+    form.description = form.description.trim().to_string();
+    let mut errors = match form.validate() {
+        Ok(()) => FormErrors::default(),
+        Err(e) => FormErrors::from(e),
+    };
+    let scopes = ScopeSet::parse(&form.scopes).map_err(|e| errors.add("scopes", e.to_string()));
+    let lifetime = if with_lifetime {
+        match LIFETIMES
+            .iter()
+            .find(|(d, _)| d.map(|d| d.to_string()).unwrap_or_default() == form.lifetime_days)
+        {
+            Some((days, _)) => Ok(*days),
+            None => {
+                errors.add("lifetime_days", "Choose one of the lifetimes offered.");
+                Err(())
+            }
+        }
+    } else {
+        Ok(None)
+    };
+    match (scopes, lifetime, errors.is_empty()) {
+        (Ok(s), Ok(l), true) => Ok((s, l)),
+        _ => Err(errors),
+    }
+}
+
+async fn new(req: HttpRequest, current: CurrentUser) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let page = FormPage::build(
+        &req,
+        None,
+        &IntegrationForm::default(),
+        FormErrors::default(),
+    );
+    render(StatusCode::OK, &page)
+}
+
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    form: HtmlForm<IntegrationForm>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let mut form = form.0;
+    let (scopes, lifetime_days) = match parse_form(&mut form, true) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let page = FormPage::build(&req, None, &form, errors);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    let fields = NewIntegrationFields {
+        name: form.name,
+        description: form.description,
+        scopes,
+        lifetime_days,
+    };
+    let (integration, issued) = db::run(&state.pool, move |conn| {
+        lifecycle::create(conn, &account, &actor, fields)
+    })
+    .await
+    .map_err(tokens::action_error)?;
+    tokens::reveal_redirect(&state, &current, integration.id, &issued)
+}
+
+async fn edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let account_id = current.account.id;
+    let integration = db::run(&state.pool, move |conn| {
+        Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
+    })
+    .await?;
+    let form = IntegrationForm {
+        scopes: integration.scope_set().names(),
+        name: integration.name,
+        description: integration.description,
+        lifetime_days: String::new(),
+    };
+    let page = FormPage::build(&req, Some(id), &form, FormErrors::default());
+    render(StatusCode::OK, &page)
+}
+
+async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+    form: HtmlForm<IntegrationForm>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let mut form = form.0;
+    let account_id = current.account.id;
+    // Another account's id is a 404 even when the form is also invalid.
+    db::run(&state.pool, move |conn| {
+        Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
+    })
+    .await?;
+    let scopes = match parse_form(&mut form, false) {
+        Ok((scopes, _)) => scopes,
+        Err(errors) => {
+            let page = FormPage::build(&req, Some(id), &form, errors);
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    let (name, description) = (form.name, form.description);
+    db::run(&state.pool, move |conn| {
+        lifecycle::update(conn, &account, &actor, id, &name, &description, &scopes)
+    })
+    .await
+    .map_err(tokens::action_error)?;
+    req.flash("Changes saved. Scope changes apply to existing tokens at once.");
+    Ok(see_other(&detail_url(id)))
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    let integration = db::run(&state.pool, move |conn| {
+        lifecycle::delete(conn, &account, &actor, id)
+    })
+    .await
+    .map_err(tokens::action_error)?;
+    req.flash(&format!(
+        "“{}” was deleted and its tokens revoked.",
+        integration.name
+    ));
+    Ok(see_other(BASE))
+}
+
+// ---------------------------------------------------------------- detail
+
+#[derive(Template)]
+#[template(path = "integrations/show.html")]
+struct ShowPage {
+    layout: Layout,
+    id: Uuid,
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+    scope_names: Vec<&'static str>,
+    created: String,
+    lifetime: String,
+    tokens: Vec<TokenView>,
+    has_current: bool,
+    rotating: bool,
+    can_edit: bool,
+}
+
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let account_id = current.account.id;
+    let inactivity = current.account.inactivity_expiry_days;
+    let (integration, live) = db::run(&state.pool, move |conn| {
+        let integration = Integration::find_for_account(conn, account_id, id)?;
+        let live = AccessToken::live_for_integration(conn, id, inactivity)?;
+        Ok::<_, DbError>((integration, live))
+    })
+    .await?;
+    let now = Utc::now();
+    let current_id = lifecycle::current_token(&live).map(|t| t.id);
+    let rotating = lifecycle::current_token(&live)
+        .and_then(|c| c.rotated_from)
+        .is_some_and(|old| live.iter().any(|t| t.id == old && t.in_grace()));
+    let scope_set = integration.scope_set();
+    let page = ShowPage {
+        layout: Layout::new(&req, integration.name.clone(), Section::Integrations),
+        id,
+        scopes: scopes_human(&scope_set),
+        scope_names: scope_set.iter().map(Scope::name).collect(),
+        created: fmt_time(integration.created_at),
+        lifetime: integration.token_lifetime_days.map_or_else(
+            || "Never expire".to_string(),
+            |d| format!("{d} days from issue"),
+        ),
+        tokens: live
+            .iter()
+            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now))
+            .collect(),
+        has_current: current_id.is_some(),
+        rotating,
+        can_edit: current.user.role().can_edit(),
+        name: integration.name,
+        description: integration.description,
+    };
+    render(StatusCode::OK, &page)
+}

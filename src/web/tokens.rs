@@ -1,0 +1,358 @@
+//! Token actions on an integration (generate, rotate, cancel rotation,
+//! expire) and the one-time reveal page.
+//!
+//! Between issuing a token and showing it, the plaintext exists only in an
+//! encrypted, HttpOnly cookie scoped to the reveal page's path; the page
+//! shows it once (claimed in the database, whatever the browser replays) and
+//! clears the cookie, so a second visit finds nothing.
+
+use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration as CookieDuration};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db::{self, DbError};
+use crate::errors::WebError;
+use crate::lifecycle::{self, ActionError, Issued, RotateMode};
+use crate::models::{AccessToken, Integration};
+use crate::startup::AppState;
+use crate::web::forms::HtmlForm;
+use crate::web::integrations::{BASE, detail_url};
+use crate::web::layout::{Layout, Section};
+use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
+use diesel::OptionalExtension;
+
+const REVEAL_COOKIE: &str = "pi_reveal";
+/// How long a token waits for its reveal page.
+const REVEAL_MINUTES: i64 = 10;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{id}/token", web::get().to(reveal))
+        .route("/{id}/rotate", web::post().to(rotate))
+        .route("/{id}/generate", web::post().to(generate))
+        .route("/{id}/cancel-rotation", web::post().to(cancel_rotation))
+        .route("/{id}/tokens/{token_id}/expire", web::post().to(expire));
+}
+
+fn reveal_path(id: Uuid) -> String {
+    format!("{BASE}/{id}/token")
+}
+
+/// Maps an action's failure onto the error policy.
+pub fn action_error(e: ActionError) -> WebError {
+    match e {
+        ActionError::NotFound => WebError::NotFound,
+        ActionError::Conflict(msg) => {
+            WebError::Internal(anyhow::anyhow!("unhandled conflict: {msg}"))
+        }
+        ActionError::Db(e) => e.into(),
+    }
+}
+
+/// Runs a token action; a conflict becomes a flash on the detail page.
+async fn act<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &AppState,
+    id: Uuid,
+    f: impl FnOnce(&mut diesel::PgConnection) -> Result<T, ActionError> + Send + 'static,
+) -> Result<Result<T, HttpResponse>, WebError> {
+    match db::run(&state.pool, f).await {
+        Ok(v) => Ok(Ok(v)),
+        Err(ActionError::Conflict(msg)) => {
+            req.flash(msg);
+            Ok(Err(see_other(&detail_url(id))))
+        }
+        Err(e) => Err(action_error(e)),
+    }
+}
+
+// ---------------------------------------------------------------- views
+
+pub struct TokenView {
+    pub id: Uuid,
+    pub display: String,
+    pub status: String,
+    pub status_class: &'static str,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+    pub last_used_ip: String,
+    pub is_current: bool,
+    pub in_grace: bool,
+}
+
+/// Status words for a live token: "Active", or "Expires in N days" when it
+/// has a fixed end (a warning within a week).
+pub fn live_status(t: &AccessToken, now: DateTime<Utc>) -> (String, &'static str) {
+    match t.ends_at() {
+        None => ("Active".to_string(), "badge badge-success"),
+        Some(end) => {
+            let days = lifecycle::days_until(end, now);
+            let words = if days == 1 {
+                "Expires in 1 day".to_string()
+            } else {
+                format!("Expires in {days} days")
+            };
+            let class = if days <= 7 {
+                "badge badge-warning"
+            } else {
+                "badge badge-success"
+            };
+            (words, class)
+        }
+    }
+}
+
+impl TokenView {
+    pub fn new(
+        t: &AccessToken,
+        is_current: bool,
+        inactivity: Option<i32>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let (status, status_class) = live_status(t, now);
+        let expires = match (t.ends_at(), t.inactive_at(inactivity)) {
+            (Some(end), _) => fmt_time(end),
+            (None, Some(idle)) => format!("If unused until {}", fmt_time(idle)),
+            (None, None) => "Never".to_string(),
+        };
+        TokenView {
+            id: t.id,
+            display: format!("pit_…{}", t.last_four),
+            status,
+            status_class,
+            created: fmt_time(t.created_at),
+            expires,
+            last_used: t.last_used_at.map_or_else(|| "Never".to_string(), fmt_time),
+            last_used_ip: t.last_used_ip.clone().unwrap_or_default(),
+            is_current,
+            in_grace: t.in_grace(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- reveal
+
+#[derive(Serialize, Deserialize)]
+struct RevealCookie {
+    user: Uuid,
+    token: Uuid,
+    plain: String,
+}
+
+/// 303 to the reveal page, carrying the plaintext in the reveal cookie.
+pub fn reveal_redirect(
+    state: &AppState,
+    current: &CurrentUser,
+    id: Uuid,
+    issued: &Issued,
+) -> Result<HttpResponse, WebError> {
+    let payload = serde_json::to_string(&RevealCookie {
+        user: current.user.id,
+        token: issued.token.id,
+        plain: issued.plain.expose().to_string(),
+    })
+    .map_err(|e| WebError::Internal(e.into()))?;
+    let cookie = Cookie::build(REVEAL_COOKIE, payload)
+        .path(reveal_path(id))
+        .http_only(true)
+        .secure(state.settings.cookie_secure())
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::minutes(REVEAL_MINUTES))
+        .finish();
+    let mut jar = CookieJar::new();
+    jar.private_mut(&state.cookie_key).add(cookie);
+    let mut response = see_other(&reveal_path(id));
+    for c in jar.delta() {
+        response
+            .add_cookie(c)
+            .map_err(|e| WebError::Internal(e.into()))?;
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "integrations/token.html")]
+struct RevealPage {
+    layout: Layout,
+    id: Uuid,
+    name: String,
+    token: Option<String>,
+    expires: String,
+    curl: String,
+}
+
+async fn reveal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let account_id = current.account.id;
+    let inactivity = current.account.inactivity_expiry_days;
+    let sealed = req.cookie(REVEAL_COOKIE).and_then(|c| {
+        let mut jar = CookieJar::new();
+        jar.add_original(c.into_owned());
+        jar.private(&state.cookie_key).get(REVEAL_COOKIE)
+    });
+    let payload = sealed
+        .and_then(|c| serde_json::from_str::<RevealCookie>(c.value()).ok())
+        .filter(|p| p.user == current.user.id);
+    let (integration, token) = db::run(&state.pool, move |conn| {
+        let integration = Integration::find_for_account(conn, account_id, id)?;
+        let token = match &payload {
+            Some(p) => AccessToken::find_for_integration(conn, id, p.token).optional()?,
+            None => None,
+        };
+        let live = token.filter(|t| t.is_live(Utc::now(), inactivity));
+        let shown = match (live, payload) {
+            (Some(t), Some(p)) if AccessToken::claim_reveal(conn, t.id)? => Some((t, p.plain)),
+            _ => None,
+        };
+        Ok::<_, DbError>((integration, shown))
+    })
+    .await?;
+
+    let public_url = state.settings.public_url();
+    let (token_text, expires, curl) = match &token {
+        Some((t, plain)) => (
+            Some(plain.clone()),
+            t.ends_at().map_or_else(|| "Never".to_string(), fmt_time),
+            format!("curl -H \"Authorization: Bearer {plain}\" {public_url}/v2/token"),
+        ),
+        None => (None, String::new(), String::new()),
+    };
+    let page = RevealPage {
+        layout: Layout::new(&req, "Your access token", Section::Integrations),
+        id,
+        name: integration.name,
+        token: token_text,
+        expires,
+        curl,
+    };
+    let mut response = render(StatusCode::OK, &page)?;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    let mut removal = Cookie::build(REVEAL_COOKIE, "")
+        .path(reveal_path(id))
+        .http_only(true)
+        .secure(state.settings.cookie_secure())
+        .same_site(SameSite::Strict)
+        .finish();
+    removal.make_removal();
+    response
+        .add_cookie(&removal)
+        .map_err(|e| WebError::Internal(e.into()))?;
+    Ok(response)
+}
+
+// ---------------------------------------------------------------- actions
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RotateForm {
+    expire_old: String,
+    grace_days: String,
+}
+
+async fn rotate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+    form: HtmlForm<RotateForm>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let mode = match (form.0.expire_old.as_str(), form.0.grace_days.as_str()) {
+        ("now", _) => RotateMode::Now,
+        ("later", "" | "7") => RotateMode::Later(Duration::days(7)),
+        ("later", "1") => RotateMode::Later(Duration::days(1)),
+        ("later", "3") => RotateMode::Later(Duration::days(3)),
+        _ => {
+            req.flash("Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.");
+            return Ok(see_other(&detail_url(id)));
+        }
+    };
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    match act(&req, &state, id, move |conn| {
+        lifecycle::rotate(conn, &account, &actor, id, mode)
+    })
+    .await?
+    {
+        Ok(issued) => reveal_redirect(&state, &current, id, &issued),
+        Err(back) => Ok(back),
+    }
+}
+
+async fn generate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    match act(&req, &state, id, move |conn| {
+        lifecycle::generate(conn, &account, &actor, id)
+    })
+    .await?
+    {
+        Ok(issued) => reveal_redirect(&state, &current, id, &issued),
+        Err(back) => Ok(back),
+    }
+}
+
+async fn cancel_rotation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let id = path.into_inner();
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    if let Err(back) = act(&req, &state, id, move |conn| {
+        lifecycle::cancel_rotation(conn, &account, &actor, id)
+    })
+    .await?
+    {
+        return Ok(back);
+    }
+    req.flash(
+        "Rotation cancelled: the new token was revoked and the previous one is current again.",
+    );
+    Ok(see_other(&detail_url(id)))
+}
+
+async fn expire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let (id, token_id) = path.into_inner();
+    let actor = actor(&req, &current);
+    let account = current.account.clone();
+    if let Err(back) = act(&req, &state, id, move |conn| {
+        lifecycle::expire(conn, &account, &actor, id, token_id)
+    })
+    .await?
+    {
+        return Ok(back);
+    }
+    req.flash("The token was expired. Requests using it are now refused.");
+    Ok(see_other(&detail_url(id)))
+}

@@ -1,0 +1,58 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Copy buttons: shown only when script runs.
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var target = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!target) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = target.textContent.trim();
+      var done = function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2500);
+      };
+      var fallback = function () {
+        var range = document.createRange();
+        range.selectNodeContents(target);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        try { document.execCommand("copy"); } catch (e) { /* selected for manual copy */ }
+        done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+
+  // Destructive forms ask first, in a dialog on the same page.
+  var dialog = document.getElementById("confirm-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  var message = document.getElementById("confirm-message");
+  var accept = document.getElementById("confirm-accept");
+  var pending = null;
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.confirmed === "yes") return;
+      event.preventDefault();
+      pending = form;
+      message.textContent = form.getAttribute("data-confirm");
+      accept.textContent = form.getAttribute("data-confirm-button") || "Confirm";
+      dialog.showModal();
+    });
+  });
+
+  dialog.addEventListener("close", function () {
+    if (dialog.returnValue === "confirm" && pending) {
+      pending.dataset.confirmed = "yes";
+      pending.submit();
+    }
+    pending = null;
+  });
+})();
