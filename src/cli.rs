@@ -44,12 +44,10 @@ pub enum Command {
 pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let public_url = settings.public_url();
             let app = Application::build(settings)
                 .await
                 .map_err(|e| e.to_string())?;
-            tracing::info!(port = app.port(), "listening");
-            println!("Private Integrations is running: open {public_url}");
+            println!("Private Integrations is running: open {}", app.public_url());
             app.run_until_stopped()
                 .await
                 .map_err(|e| format!("server stopped: {e}"))
@@ -98,10 +96,7 @@ fn create_admin(
         ));
     }
     let hash = password::hash_blocking(password).map_err(|e| e.to_string())?;
-    let pool = prepare_database(settings).map_err(|e| e.to_string())?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+    let mut conn = prepare_database(settings).map_err(|e| e.to_string())?;
     let outcome = conn.transaction(|conn| {
         if User::find_by_email(conn, email.as_str())?.is_some() {
             return Ok(None);

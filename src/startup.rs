@@ -23,6 +23,7 @@ use crate::db::{self, DbPool};
 use crate::errors::WebError;
 use crate::models::server_secret;
 use crate::web as panel;
+use diesel::{Connection, PgConnection};
 
 pub const SESSION_COOKIE: &str = "pi_session";
 /// Signed-in sessions last this long after the last request.
@@ -49,45 +50,40 @@ pub enum StartupError {
 
 pub struct Application {
     port: u16,
+    public_url: String,
     server: Server,
 }
 
-/// Opens (and if need be creates) the database and brings its schema up to date.
-pub fn prepare_database(settings: &Settings) -> Result<DbPool, StartupError> {
+/// Opens (and if need be creates) the database and brings its schema up to
+/// date, over one plain connection: no pool threads exist yet, so a failure
+/// here, or a one-shot command, ends the process cleanly.
+pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupError> {
     db::create_database_if_missing(&settings.database_url)
         .map_err(|e| StartupError::Database(db::one_line(&e)))?;
-    let pool = db::build_pool(&settings.database_url, settings.db_pool_size).map_err(|e| {
+    let mut conn = PgConnection::establish(&settings.database_url).map_err(|e| {
         StartupError::Database(format!(
             "cannot connect to PostgreSQL: {}",
             db::one_line(&e)
         ))
     })?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| StartupError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
     let applied =
         db::run_migrations(&mut conn).map_err(|e| StartupError::Database(db::one_line(&e)))?;
     if applied > 0 {
         tracing::info!(applied, "ran database migrations");
     }
-    Ok(pool)
+    Ok(conn)
 }
 
 /// The cookie-signing key: from configuration, or generated once and kept in
 /// the database so that every instance signs alike.
-fn session_key(settings: &Settings, pool: &DbPool) -> Result<Key, StartupError> {
+fn session_key(settings: &Settings, conn: &mut PgConnection) -> Result<Key, StartupError> {
     let bytes = match &settings.session_key {
         Some(k) => k.expose().to_vec(),
-        None => {
-            let mut conn = pool.get().map_err(|e| {
-                StartupError::Database(format!("cannot connect to PostgreSQL: {e}"))
-            })?;
-            server_secret::get_or_create(&mut conn, "session_key", || {
-                let key: [u8; 64] = rand::rng().random();
-                key.to_vec()
-            })
-            .map_err(|e| StartupError::Database(format!("cannot read the session key: {e}")))?
-        }
+        None => server_secret::get_or_create(conn, "session_key", || {
+            let key: [u8; 64] = rand::rng().random();
+            key.to_vec()
+        })
+        .map_err(|e| StartupError::Database(format!("cannot read the session key: {e}")))?,
     };
     Key::try_from(bytes.as_slice())
         .map_err(|_| StartupError::Database("the session key must be at least 64 bytes".into()))
@@ -95,15 +91,7 @@ fn session_key(settings: &Settings, pool: &DbPool) -> Result<Key, StartupError> 
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let blocking_settings = settings.clone();
-        let (pool, key) = actix_web::rt::task::spawn_blocking(move || {
-            let pool = prepare_database(&blocking_settings)?;
-            let key = session_key(&blocking_settings, &pool)?;
-            Ok::<_, StartupError>((pool, key))
-        })
-        .await
-        .map_err(|e| StartupError::Database(format!("start-up task failed: {e}")))??;
-
+        // Bound first: a port in use is reported before any database work.
         let listener =
             TcpListener::bind(&settings.listen_addr).map_err(|e| StartupError::Listen {
                 addr: settings.listen_addr.clone(),
@@ -116,12 +104,56 @@ impl Application {
                 reason: e.to_string(),
             })?
             .port();
+
+        let blocking_settings = settings.clone();
+        let (pool, key) = actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = prepare_database(&blocking_settings)?;
+            let key = session_key(&blocking_settings, &mut conn)?;
+            drop(conn);
+            let pool = db::build_pool(
+                &blocking_settings.database_url,
+                blocking_settings.db_pool_size,
+            )
+            .map_err(|e| {
+                StartupError::Database(format!(
+                    "cannot connect to PostgreSQL: {}",
+                    db::one_line(&e)
+                ))
+            })?;
+            Ok::<_, StartupError>((pool, key))
+        })
+        .await
+        .map_err(|e| StartupError::Database(format!("start-up task failed: {e}")))??;
+
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            // Links must name the port actually bound (port 0 picks one) and
+            // an address a browser can open.
+            let host = match listener.local_addr().map(|a| a.ip()) {
+                Ok(ip) if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_string(),
+                Ok(ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
+                Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+                Ok(ip) => ip.to_string(),
+                Err(_) => "127.0.0.1".to_string(),
+            };
+            settings.public_url = Some(format!("http://{host}:{port}"));
+        }
+        let public_url = settings.public_url();
         let server = run(listener, pool, key, settings)?;
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            public_url,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Where people open the panel: `PUBLIC_URL`, else the bound address.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -1,0 +1,207 @@
+//! The binary's subcommands and how it fails on bad configuration.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    TestDb, assert_failed_with_one_line, assert_succeeded, excerpt, exit_of, run_cli, spawn_app,
+    spawn_app_on, stderr_of,
+};
+
+#[actix_web::test]
+async fn create_admin_makes_a_new_account_whose_admin_can_sign_in() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+
+    let output = app
+        .create_admin(
+            "Globex Corporation",
+            "hank@globex.test",
+            "hank's long password",
+        )
+        .await;
+
+    assert_succeeded("create-admin", &output);
+    assert_eq!(app.count("accounts"), 2);
+    assert_eq!(app.count("users"), 2);
+    let hank = app.new_client();
+    hank.login("hank@globex.test", "hank's long password")
+        .await
+        .assert_redirect_to("/settings");
+    let settings = hank.get("/settings").await;
+    settings.assert_status(StatusCode::OK);
+    assert!(
+        settings.body.contains("Globex Corporation"),
+        "{}",
+        excerpt(&settings.body)
+    );
+    assert!(
+        settings.body.contains("hank@globex.test"),
+        "{}",
+        excerpt(&settings.body)
+    );
+    assert!(
+        !settings.body.contains(&owner.account_name),
+        "the new admin sees the other account: {}",
+        excerpt(&settings.body)
+    );
+}
+
+#[actix_web::test]
+async fn create_admin_for_an_existing_account_adds_an_admin_to_it() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+
+    let output = app
+        .create_admin(
+            &owner.account_name,
+            "second@acme.test",
+            "second admin password",
+        )
+        .await;
+
+    assert_succeeded("create-admin", &output);
+    assert_eq!(app.count("accounts"), 1);
+    assert_eq!(app.count("users"), 2);
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM users WHERE lower(email) = 'second@acme.test' AND role = 'admin'"
+        ),
+        1,
+        "the new user is an admin"
+    );
+    let second = app.new_client();
+    second
+        .login("second@acme.test", "second admin password")
+        .await
+        .assert_redirect_to("/settings");
+    let settings = second.get("/settings").await;
+    assert!(
+        settings.body.contains(&owner.account_name),
+        "{}",
+        excerpt(&settings.body)
+    );
+}
+
+#[actix_web::test]
+async fn create_admin_on_an_empty_install_makes_the_owner_and_ends_setup() {
+    let app = spawn_app().await;
+
+    let output = app
+        .create_admin("Initech", "peter@initech.test", "peter's long password")
+        .await;
+
+    assert_succeeded("create-admin", &output);
+    assert_eq!(
+        app.db
+            .query_count("SELECT count(*) AS n FROM users WHERE role = 'owner'"),
+        1,
+        "the first user of a new account is its owner"
+    );
+    app.get("/setup").await.assert_status(StatusCode::NOT_FOUND);
+    app.login("peter@initech.test", "peter's long password")
+        .await
+        .assert_redirect_to("/settings");
+}
+
+#[actix_web::test]
+async fn create_admin_refuses_a_short_password() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+
+    let output = app
+        .create_admin(&owner.account_name, "short@acme.test", "elevenchars")
+        .await;
+
+    assert!(
+        matches!(output.status.code(), Some(c) if c != 0),
+        "create-admin with an 11-character password: {}; stderr: {}",
+        exit_of(&output),
+        stderr_of(&output)
+    );
+    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count("accounts"), 1);
+}
+
+#[actix_web::test]
+async fn migrate_twice_on_a_fresh_database_succeeds_both_times() {
+    let db = TestDb::empty();
+
+    for run in 1..=2 {
+        let output = run_cli(&["migrate"], &[("DATABASE_URL", &db.url)], None).await;
+        assert_succeeded(&format!("migrate run {run}"), &output);
+    }
+    assert!(
+        db.query_count(
+            "SELECT count(*) AS n FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name IN ('accounts', 'users', 'sessions')"
+        ) == 3,
+        "migrate did not create the tables"
+    );
+
+    // The migrated database serves the first-run page.
+    let app = spawn_app_on(db).await;
+    app.get("/settings").await.assert_redirect_to("/setup");
+}
+
+#[actix_web::test]
+async fn serve_with_an_unparsable_database_url_fails_in_one_line() {
+    let output = run_cli(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "not a url"),
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+        ],
+        None,
+    )
+    .await;
+
+    assert_failed_with_one_line(&output);
+}
+
+#[actix_web::test]
+async fn serve_with_an_unreachable_database_fails_in_one_line() {
+    let output = run_cli(
+        &["serve"],
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/x"),
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+        ],
+        None,
+    )
+    .await;
+
+    assert_failed_with_one_line(&output);
+}
+
+#[actix_web::test]
+async fn serve_on_a_port_in_use_fails_in_one_line() {
+    let db = TestDb::migrated();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let addr = taken.local_addr().expect("local addr").to_string();
+
+    let output = run_cli(
+        &["serve"],
+        &[("DATABASE_URL", &db.url), ("LISTEN_ADDR", &addr)],
+        None,
+    )
+    .await;
+
+    assert_failed_with_one_line(&output);
+    drop(taken);
+}
+
+#[actix_web::test]
+async fn serve_is_the_default_subcommand() {
+    // With no subcommand and a bad URL, the binary behaves like `serve`.
+    let output = run_cli(
+        &[],
+        &[
+            ("DATABASE_URL", "not a url"),
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+        ],
+        None,
+    )
+    .await;
+
+    assert_failed_with_one_line(&output);
+}

@@ -1,0 +1,110 @@
+//! Security headers on every response, and the session cookie's attributes.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Reply, SESSION_COOKIE, spawn_app};
+
+#[track_caller]
+fn assert_security_headers(what: &str, reply: &Reply) {
+    let csp = reply.header("content-security-policy");
+    assert!(
+        csp.is_some_and(|v| !v.trim().is_empty()),
+        "{what}: Content-Security-Policy missing ({:?})",
+        reply.headers
+    );
+    for (name, expected) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        assert_eq!(
+            reply.header(name).map(str::to_ascii_lowercase),
+            Some(expected.to_ascii_lowercase()),
+            "{what}: header {name}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+
+    let setup = app.get("/setup").await;
+    setup.assert_status(StatusCode::OK);
+    assert_security_headers("GET /setup before setup", &setup);
+    let redirect = app.get("/login").await;
+    redirect.assert_redirect_to("/setup");
+    assert_security_headers("redirect to /setup", &redirect);
+
+    app.setup_owner().await;
+    let anonymous = app.new_client();
+
+    let login = anonymous.get("/login").await;
+    login.assert_status(StatusCode::OK);
+    assert_security_headers("GET /login", &login);
+
+    let redirect = anonymous.get("/settings").await;
+    redirect.assert_redirect_to("/login");
+    assert_security_headers("anonymous GET /settings", &redirect);
+
+    let failed = anonymous
+        .login("owner@acme.test", "wrong password number")
+        .await;
+    failed.assert_status(StatusCode::UNAUTHORIZED);
+    assert_security_headers("failed login", &failed);
+
+    let refused = anonymous.post_form("/login", &[]).await;
+    refused.assert_status(StatusCode::FORBIDDEN);
+    assert_security_headers("POST without a CSRF token", &refused);
+
+    let settings = app.get("/settings").await;
+    settings.assert_status(StatusCode::OK);
+    assert_security_headers("GET /settings", &settings);
+
+    let missing = app.get("/settings/no-such-page").await;
+    missing.assert_status(StatusCode::NOT_FOUND);
+    assert_security_headers("a 404", &missing);
+
+    let health = app.get("/healthz").await;
+    health.assert_status(StatusCode::OK);
+    assert_security_headers("GET /healthz", &health);
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let browser = app.new_client();
+
+    let form = browser.get("/login").await;
+    let login = browser
+        .login("owner@acme.test", crate::helpers::OWNER_PASSWORD)
+        .await;
+    login.assert_redirect_to("/settings");
+
+    for (what, reply) in [("GET /login", &form), ("POST /login", &login)] {
+        let cookie = reply
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{what} sets no {SESSION_COOKIE} cookie: {:?}",
+                    reply.set_cookies
+                )
+            });
+        let attributes: Vec<String> = cookie
+            .split(';')
+            .skip(1)
+            .map(|a| a.trim().to_ascii_lowercase())
+            .collect();
+        assert!(
+            attributes.iter().any(|a| a == "httponly"),
+            "{what}: not HttpOnly: {cookie}"
+        );
+        assert!(
+            attributes.iter().any(|a| a == "samesite=lax"),
+            "{what}: not SameSite=Lax: {cookie}"
+        );
+    }
+}

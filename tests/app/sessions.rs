@@ -1,0 +1,149 @@
+//! Sessions: who is signed in, a new id at login, logout ending one session.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{SESSION_COOKIE, excerpt, spawn_app};
+
+#[actix_web::test]
+async fn anonymous_visitors_are_sent_to_login() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let anonymous = app.new_client();
+
+    for path in [
+        "/settings",
+        "/settings/private-integrations",
+        "/settings/private-integrations/new",
+        "/settings/audit-log",
+        "/settings/users",
+        "/settings/account",
+        "/settings/api-keys",
+    ] {
+        let reply = anonymous.get(path).await;
+        assert_eq!(
+            (reply.status, reply.location().as_deref()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "anonymous GET {path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn an_unknown_page_is_404_for_a_signed_in_user() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+
+    app.get("/settings/no-such-page")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    app.get("/definitely-not-a-page")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn login_issues_a_new_session_id() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let browser = app.new_client();
+
+    let form = browser.get("/login").await;
+    form.assert_status(StatusCode::OK);
+    let anonymous_id = form
+        .session_cookie
+        .clone()
+        .expect("GET /login sets an anonymous session cookie (it holds the CSRF token)");
+    let token = crate::helpers::extract_csrf_token(&form.body).expect("csrf token on /login");
+
+    let reply = browser
+        .post_form(
+            "/login",
+            &[
+                ("email", &owner.email),
+                ("password", &owner.password),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+
+    reply.assert_redirect_to("/settings");
+    let signed_in_id = reply
+        .session_cookie
+        .clone()
+        .expect("login sets a new session cookie");
+    assert_ne!(
+        anonymous_id, signed_in_id,
+        "the session id must change at login"
+    );
+    assert!(browser.is_signed_in().await);
+
+    // The pre-login id does not carry the signed-in session.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let old = replay
+        .get(browser.url("/settings"))
+        .header("Cookie", format!("{SESSION_COOKIE}={anonymous_id}"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(old.status(), StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn logout_ends_that_session_only() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+
+    let laptop = app.new_client();
+    laptop
+        .login(&owner.email, &owner.password)
+        .await
+        .assert_redirect_to("/settings");
+    let laptop_cookie = laptop
+        .current_session_cookie()
+        .expect("the laptop holds a session cookie");
+    let phone = app.new_client();
+    phone
+        .login(&owner.email, &owner.password)
+        .await
+        .assert_redirect_to("/settings");
+
+    laptop.logout().await.assert_redirect_to("/login");
+
+    assert!(
+        !laptop.is_signed_in().await,
+        "the laptop is still signed in"
+    );
+
+    // Replaying the old cookie value does not bring the session back: it was
+    // deleted on the server, not just in the browser.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = replay
+        .get(laptop.url("/settings"))
+        .header("Cookie", format!("{SESSION_COOKIE}={laptop_cookie}"))
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(|l| l.strip_prefix(&app.address).unwrap_or(l).to_string());
+    let body = resp.text().await.unwrap_or_default();
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/login")),
+        "replayed cookie after logout: {}",
+        excerpt(&body)
+    );
+
+    // The phone, and the browser that ran setup, stay signed in.
+    assert!(phone.is_signed_in().await, "logout ended another session");
+    assert!(app.is_signed_in().await, "logout ended another session");
+}
