@@ -52,6 +52,8 @@ pub struct Settings {
     pub webhook_retry_schedule: Vec<u64>,
     pub api_rate_limit_burst: u32,
     pub api_rate_limit_window_seconds: u64,
+    /// Proxies whose `X-Forwarded-For` is believed; empty = use the socket address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
     pub db_pool_size: u32,
@@ -74,6 +76,7 @@ impl Settings {
             webhook_retry_schedule: vec![5, 300, 1800, 7200, 18000, 36000],
             api_rate_limit_burst: 100,
             api_rate_limit_window_seconds: 10,
+            trusted_proxies: Vec::new(),
             workers: None,
             db_pool_size: 10,
         }
@@ -134,6 +137,14 @@ impl Settings {
         if let Some(v) = get("API_RATE_LIMIT_WINDOW_SECONDS") {
             s.api_rate_limit_window_seconds =
                 u64::from(parse_positive("API_RATE_LIMIT_WINDOW_SECONDS", &v)?);
+        }
+        if let Some(v) = get("TRUSTED_PROXIES") {
+            s.trusted_proxies = crate::domain::cidr::parse_list(&v).map_err(|entry| {
+                invalid(
+                    "TRUSTED_PROXIES",
+                    format!("{entry:?} is not an address or CIDR block"),
+                )
+            })?;
         }
         Ok(s)
     }
@@ -222,6 +233,13 @@ mod tests {
         assert!(settings(&[("SESSION_KEY", &STANDARD.encode([1u8; 32]))]).is_err());
         let s = settings(&[("SESSION_KEY", &STANDARD.encode([7u8; 64]))]).unwrap();
         assert!(!format!("{s:?}").contains("7, 7"));
+    }
+
+    #[test]
+    fn trusted_proxies_parse_as_blocks() {
+        let s = settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(settings(&[("TRUSTED_PROXIES", "10.0.0.0/8, proxy")]).is_err());
     }
 
     #[test]

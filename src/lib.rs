@@ -10,3 +10,4 @@ pub mod models;
 pub mod startup;
 pub mod telemetry;
 pub mod web;
+pub mod workers;

@@ -149,19 +149,26 @@ fn issue(
     Ok(Issued { token, plain })
 }
 
+/// What the edit form changes.
+pub struct IntegrationEdit {
+    pub name: String,
+    pub description: String,
+    pub scopes: ScopeSet,
+    /// Normalised CIDR blocks; empty = anywhere.
+    pub ip_allowlist: Vec<String>,
+}
+
 pub fn update(
     conn: &mut PgConnection,
     account: &Account,
     actor: &Actor,
     id: Uuid,
-    name: &str,
-    description: &str,
-    scopes: &ScopeSet,
+    edit: &IntegrationEdit,
 ) -> Result<Integration, ActionError> {
     transaction(conn, |conn| {
         let before = Integration::lock_for_account(conn, account.id, id)?;
-        let (added, removed) = before.scope_set().added_and_removed(scopes);
-        let after = Integration::update_details(conn, id, name, description, scopes)?;
+        let (added, removed) = before.scope_set().added_and_removed(&edit.scopes);
+        let after = Integration::update_details(conn, id, edit)?;
         let names = |v: Vec<crate::domain::scope::Scope>| {
             v.into_iter().map(|s| s.name()).collect::<Vec<_>>()
         };
@@ -171,6 +178,7 @@ pub fn update(
                 "name": { "from": before.name, "to": after.name },
                 "scopes_added": names(added),
                 "scopes_removed": names(removed),
+                "ip_allowlist": { "from": before.ip_allowlist, "to": after.ip_allowlist },
             }))
             .insert(conn)?;
         Ok(after)

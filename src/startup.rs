@@ -15,6 +15,7 @@ use actix_web::{App, HttpServer, web};
 use rand::RngExt as _;
 use tracing_actix_web::TracingLogger;
 
+use crate::api::rate_limit::RateLimiter;
 use crate::auth::csrf::verify_csrf;
 use crate::auth::middleware::require_user;
 use crate::auth::session_store::PgSessionStore;
@@ -23,6 +24,7 @@ use crate::db::{self, DbPool};
 use crate::errors::WebError;
 use crate::models::server_secret;
 use crate::web as panel;
+use crate::workers::{self, usage::UsageSink};
 use diesel::{Connection, PgConnection};
 
 pub const SESSION_COOKIE: &str = "pi_session";
@@ -38,6 +40,9 @@ pub struct AppState {
     pub setup_done: AtomicBool,
     /// Encrypts short-lived cookies such as the token reveal.
     pub cookie_key: Key,
+    pub limiter: RateLimiter,
+    /// Where API requests are recorded, off the request path.
+    pub usage: UsageSink,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,12 +189,19 @@ fn run(
     let cookie_secure = settings.cookie_secure();
     let workers = settings.workers;
     let listen_addr = settings.listen_addr.clone();
+    let limiter_settings = (
+        settings.api_rate_limit_burst,
+        settings.api_rate_limit_window_seconds,
+    );
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
         setup_done: AtomicBool::new(false),
         cookie_key: key.clone(),
+        limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
+        usage: workers::usage::start(pool.clone()),
     });
+    workers::maintenance::start(pool.clone());
     let store = PgSessionStore::new(pool);
     // Beside the binary's working directory when deployed, else the source tree.
     let static_dir = if std::path::Path::new("static/css").is_dir() {

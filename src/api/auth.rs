@@ -2,18 +2,25 @@
 //!
 //! A token is checked in this order, each step cheaper than the next: the
 //! header's shape, the token's format and checksum (no database), then one
-//! lookup by SHA-256 that also loads the integration and its account.
+//! lookup by SHA-256 that also loads the integration and its account. The
+//! rate limit, the token's life and the integration's IP allowlist follow.
+//! Whatever is learnt about the caller goes into the request's
+//! [`UsageContext`], so refusals of a known token are recorded too.
+
+use std::net::IpAddr;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
+use super::rate_limit::RateKey;
+use super::usage::UsageHandle;
 use crate::db::schema::{accounts, integrations};
-use crate::db::{self, DbError};
+use crate::db::{self, DbError, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::PlainToken;
 use crate::models::{AccessToken, Account, Integration};
@@ -26,22 +33,37 @@ pub struct ApiAuth {
     pub integration: Integration,
     pub account: Account,
     pub scopes: ScopeSet,
+    pub pool: DbPool,
+    pub public_url: String,
+    usage: UsageHandle,
 }
 
 impl ApiAuth {
     /// Scopes are read from the integration on every request, so an edit in
     /// the panel applies to the very next call.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        self.usage.borrow_mut().scope = Some(scope);
         if self.scopes.contains(scope) {
             Ok(())
         } else {
             Err(ApiError::InsufficientScope(scope))
         }
     }
+
+    /// `locationId` / `companyId` must name the token's own account.
+    pub fn check_location(&self, id: &str) -> Result<(), ApiError> {
+        if id.trim().eq_ignore_ascii_case(&self.account.id.to_string()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "The token does not have access to this location".into(),
+            ))
+        }
+    }
 }
 
 /// The token from `Authorization: Bearer <token>`.
-fn bearer(req: &HttpRequest) -> Result<PlainToken, ApiError> {
+pub fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Err(ApiError::MissingToken);
     };
@@ -50,7 +72,39 @@ fn bearer(req: &HttpRequest) -> Result<PlainToken, ApiError> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::InvalidToken);
     }
-    PlainToken::parse(token.trim()).map_err(|_| ApiError::InvalidToken)
+    Ok(token.trim())
+}
+
+/// The request's usage context, created by the API middleware.
+pub fn usage_handle(req: &HttpRequest) -> UsageHandle {
+    req.extensions()
+        .get::<UsageHandle>()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Counts a request from a caller we could not identify against its IP;
+/// past the limit that is a 429 rather than the 401.
+pub fn refuse_unknown(state: &AppState, usage: &UsageHandle, ip: &str, err: ApiError) -> ApiError {
+    let info = state.limiter.hit(RateKey::Ip(ip.to_string()));
+    usage.borrow_mut().rate = Some(info);
+    if info.allowed {
+        err
+    } else {
+        ApiError::RateLimited(info.reset)
+    }
+}
+
+fn allowed_from(allowlist: &[String], ip: &str) -> bool {
+    if allowlist.is_empty() {
+        return true;
+    }
+    let Ok(ip) = ip.parse::<IpAddr>() else {
+        return false;
+    };
+    allowlist
+        .iter()
+        .any(|entry| crate::domain::cidr::parse(entry).is_some_and(|net| net.contains(&ip)))
 }
 
 impl FromRequest for ApiAuth {
@@ -58,13 +112,15 @@ impl FromRequest for ApiAuth {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = bearer(req);
+        let parsed =
+            bearer(req).and_then(|t| PlainToken::parse(t).map_err(|_| ApiError::InvalidToken));
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let ip = client_ip(req);
+        let usage = usage_handle(req);
         Box::pin(async move {
-            let plain = parsed?;
             let state = state
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+            let plain = parsed.map_err(|e| refuse_unknown(&state, &usage, &ip, e))?;
             let hash = plain.hash();
             let found = db::run(&state.pool, move |conn| {
                 let Some(token) = AccessToken::find_by_hash(conn, &hash)? else {
@@ -81,33 +137,62 @@ impl FromRequest for ApiAuth {
             })
             .await?;
             let Some((token, integration, account)) = found else {
-                return Err(ApiError::InvalidToken);
+                return Err(refuse_unknown(&state, &usage, &ip, ApiError::InvalidToken));
             };
+            let rate = state.limiter.hit(RateKey::Integration(integration.id));
+            {
+                let mut ctx = usage.borrow_mut();
+                ctx.account_id = Some(account.id);
+                ctx.integration_id = Some(integration.id);
+                ctx.token_id = Some(token.id);
+                ctx.rate = Some(rate);
+            }
+            if !rate.allowed {
+                return Err(ApiError::RateLimited(rate.reset));
+            }
             if !token.is_live(Utc::now(), account.inactivity_expiry_days) {
                 return Err(ApiError::InvalidToken);
             }
-            record_use(&state, token.id, ip);
+            if !allowed_from(&integration.ip_allowlist, &ip) {
+                tracing::warn!(integration = %integration.id, ip = %ip, "API request refused by the IP allowlist");
+                return Err(ApiError::Forbidden(format!(
+                    "Requests from {ip} are not allowed for this integration"
+                )));
+            }
             Ok(ApiAuth {
                 scopes: integration.scope_set(),
                 token,
                 integration,
                 account,
+                pool: state.pool.clone(),
+                public_url: state.settings.public_url(),
+                usage,
             })
         })
     }
 }
 
-/// Last use is bookkeeping: written after the fact, at most once a minute
-/// per token, never holding up the request.
-fn record_use(state: &web::Data<AppState>, token_id: uuid::Uuid, ip: String) {
-    let pool = state.pool.clone();
-    actix_web::rt::spawn(async move {
-        let result = db::run(&pool, move |conn| {
-            AccessToken::touch(conn, token_id, &ip).map_err(DbError::from)
-        })
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "could not record a token's last use");
-        }
-    });
+#[cfg(test)]
+mod tests {
+    use super::allowed_from;
+
+    #[test]
+    fn an_empty_allowlist_allows_everyone() {
+        assert!(allowed_from(&[], "203.0.113.9"));
+    }
+
+    #[test]
+    fn allowlists_match_ipv4_and_ipv6_blocks_and_single_addresses() {
+        let list = vec![
+            "203.0.113.0/24".to_string(),
+            "2001:db8::/32".to_string(),
+            "198.51.100.7".to_string(),
+        ];
+        assert!(allowed_from(&list, "203.0.113.200"));
+        assert!(allowed_from(&list, "2001:db8::1"));
+        assert!(allowed_from(&list, "198.51.100.7"));
+        assert!(!allowed_from(&list, "198.51.100.8"));
+        assert!(!allowed_from(&list, "2001:db9::1"));
+        assert!(!allowed_from(&list, "not an ip"));
+    }
 }

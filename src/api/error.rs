@@ -10,6 +10,17 @@ use crate::domain::scope::Scope;
 
 const REALM: &str = "Bearer realm=\"api\"";
 
+/// HighLevel's error body. `message` is a string, or for 422 a list of
+/// strings naming the fields.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    status_code: u16,
+    #[schema(value_type = Object)]
+    message: serde_json::Value,
+    error: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No `Authorization` header at all (RFC 6750 §3.1: no error code).
@@ -29,6 +40,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<String>),
+    /// Past the integration's rate limit; retry after this many seconds.
+    #[error("rate limited")]
+    RateLimited(u64),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -36,20 +50,6 @@ pub enum ApiError {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::Internal(e.into())
-    }
-}
-
-impl ApiError {
-    pub fn from_json_error(err: actix_web::error::JsonPayloadError) -> Self {
-        use actix_web::error::JsonPayloadError as J;
-        match err {
-            J::Deserialize(e) if e.is_data() => ApiError::Unprocessable(vec![e.to_string()]),
-            J::ContentType => ApiError::BadRequest("Content-Type must be application/json".into()),
-            J::Overflow { .. } | J::OverflowKnownLength { .. } => {
-                ApiError::BadRequest("Body too large".into())
-            }
-            _ => ApiError::BadRequest("Malformed JSON body".into()),
-        }
     }
 }
 
@@ -65,6 +65,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +84,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::BadRequest(m) => json!(m),
             ApiError::Unprocessable(messages) => json!(messages),
+            ApiError::RateLimited(_) => {
+                json!("Too many requests: the integration's rate limit was reached")
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");
                 json!("Internal server error")
@@ -108,8 +112,15 @@ impl ResponseError for ApiError {
                     ),
                 ));
             }
+            ApiError::RateLimited(secs) => {
+                response.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
             _ => {}
         }
-        response.json(json!({ "statusCode": status.as_u16(), "message": message, "error": reason }))
+        response.json(ErrorBody {
+            status_code: status.as_u16(),
+            message,
+            error: reason.to_string(),
+        })
     }
 }

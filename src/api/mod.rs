@@ -1,20 +1,40 @@
-//! API v2 (JSON, bearer tokens). Every route answers with and without a
+//! API v2 (JSON, bearer tokens), wire-compatible with HighLevel's for
+//! contacts, locations and users. Every route answers with and without a
 //! trailing slash, never with a redirect.
 
 pub mod auth;
+pub mod contacts;
 pub mod error;
+pub mod extract;
+pub mod locations;
+pub mod middleware;
+pub mod openapi;
+pub mod rate_limit;
 pub mod token;
+pub mod usage;
+pub mod users;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v2")
-            .app_data(
-                web::JsonConfig::default()
-                    .error_handler(|err, _| error::ApiError::from_json_error(err).into()),
-            )
+            .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                error::ApiError::BadRequest("Malformed query string".into()).into()
+            }))
+            .wrap(from_fn(middleware::api_middleware))
             .configure(token::configure)
+            .configure(contacts::configure)
+            .configure(locations::configure)
+            .configure(users::configure)
+            .configure(openapi::configure)
             .default_service(web::to(error::not_found)),
     );
+}
+
+/// Times as the API writes them: ISO 8601 in UTC with milliseconds.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -1,38 +1,49 @@
-//! `GET /v2/token`: what the presented token is and may do. Ours, not
-//! HighLevel's: lets an app check its token without side effects.
+//! `GET /v2/token` and `POST /v2/token/rotate`: ours, not HighLevel's. An
+//! app checks its token without side effects, and a secrets manager rotates
+//! it without a person.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::ApiAuth;
+use super::error::ApiError;
+use super::extract::parse_json;
+use super::rfc3339;
+use crate::db;
+use crate::lifecycle::{self, ActionError, Actor, RotateMode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/token", web::get().to(show))
-        .route("/token/", web::get().to(show));
+    for path in ["/token", "/token/"] {
+        cfg.route(path, web::get().to(show));
+    }
+    for path in ["/token/rotate", "/token/rotate/"] {
+        cfg.route(path, web::post().to(rotate));
+    }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct TokenInfo {
+pub struct TokenInfo {
     integration: IntegrationRef,
     scopes: Vec<String>,
     location_id: String,
+    /// The token's fixed end (lifetime or rotation grace); omitted when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
 }
 
-#[derive(Serialize)]
-struct IntegrationRef {
+#[derive(Serialize, ToSchema)]
+pub struct IntegrationRef {
     id: String,
     name: String,
 }
 
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-async fn show(auth: ApiAuth) -> HttpResponse {
+/// What the presented token is and may do.
+#[utoipa::path(get, path = "/v2/token", tag = "Token",
+    responses((status = 200, body = TokenInfo), (status = 401, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
             id: auth.integration.id.to_string(),
@@ -42,4 +53,72 @@ async fn show(auth: ApiAuth) -> HttpResponse {
         location_id: auth.account.id.to_string(),
         expires_at: auth.token.ends_at().map(rfc3339),
     })
+}
+
+/// The longest grace a self-rotation may give the old token: 7 days.
+const MAX_GRACE_SECONDS: i64 = 604_800;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateBody {
+    /// 0 to 604800; 0 revokes the presented token at once.
+    expire_old_in_seconds: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotated {
+    /// The new token. Shown in this response only.
+    token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+}
+
+/// Rotate the presented token: a new one is issued and the old one expires
+/// after `expireOldInSeconds`.
+#[utoipa::path(post, path = "/v2/token/rotate", tag = "Token", request_body = RotateBody,
+    responses((status = 200, body = Rotated), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate(
+    req: actix_web::HttpRequest,
+    auth: ApiAuth,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: RotateBody = parse_json(&body)?;
+    if !(0..=MAX_GRACE_SECONDS).contains(&body.expire_old_in_seconds) {
+        return Err(ApiError::Unprocessable(vec![format!(
+            "expireOldInSeconds must be from 0 to {MAX_GRACE_SECONDS}"
+        )]));
+    }
+    if auth.token.in_grace() {
+        return Err(ApiError::Unprocessable(vec![
+            "This token is already being replaced; rotate with the current token".into(),
+        ]));
+    }
+    let mode = match body.expire_old_in_seconds {
+        0 => RotateMode::Now,
+        n => RotateMode::Later(chrono::Duration::seconds(n)),
+    };
+    let actor = Actor {
+        user_id: None,
+        email: None,
+        ip: crate::web::client_ip(&req),
+    };
+    let account = auth.account.clone();
+    let id = auth.integration.id;
+    let issued = db::run(&auth.pool, move |conn| {
+        lifecycle::rotate(conn, &account, &actor, id, mode)
+    })
+    .await
+    .map_err(|e| match e {
+        ActionError::NotFound => ApiError::InvalidToken,
+        ActionError::Conflict(msg) => ApiError::Unprocessable(vec![msg.to_string()]),
+        ActionError::Db(e) => e.into(),
+    })?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    Ok(response.json(Rotated {
+        token: issued.plain.expose().to_string(),
+        expires_at: issued.token.ends_at().map(rfc3339),
+    }))
 }

@@ -29,6 +29,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_requests (id) {
+        id -> Int8,
+        account_id -> Uuid,
+        integration_id -> Nullable<Uuid>,
+        token_id -> Nullable<Uuid>,
+        legacy_key -> Bool,
+        method -> Text,
+        route -> Text,
+        status -> Int2,
+        duration_ms -> Int4,
+        ip -> Text,
+        scope -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         account_id -> Uuid,
@@ -46,6 +63,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    contacts (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        address1 -> Nullable<Text>,
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        website -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        source -> Nullable<Text>,
+        tags -> Array<Text>,
+        date_added -> Timestamptz,
+        date_updated -> Timestamptz,
+    }
+}
+
+diesel::table! {
     integrations (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -57,6 +98,20 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        ip_allowlist -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    legacy_api_keys (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        key_hash -> Bytea,
+        last_four -> Text,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -89,6 +144,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_daily (integration_id, day) {
+        integration_id -> Uuid,
+        day -> Date,
+        requests -> Int8,
+        errors -> Int8,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -101,6 +165,10 @@ diesel::table! {
 }
 
 diesel::joinable!(access_tokens -> integrations (integration_id));
+diesel::joinable!(api_requests -> integrations (integration_id));
+diesel::joinable!(contacts -> accounts (account_id));
+diesel::joinable!(legacy_api_keys -> accounts (account_id));
+diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
 diesel::joinable!(integrations -> accounts (account_id));
@@ -111,10 +179,14 @@ diesel::joinable!(users -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     accounts,
+    api_requests,
     audit_events,
+    contacts,
     integrations,
+    legacy_api_keys,
     login_attempts,
     server_secrets,
     sessions,
+    usage_daily,
     users,
 );

@@ -1,5 +1,6 @@
 //! Parsed values: once a value has one of these types it is known to be valid.
 
+pub mod cidr;
 pub mod email;
 pub mod scope;
 pub mod token;

@@ -21,6 +21,8 @@ pub struct Integration {
     pub updated_at: DateTime<Utc>,
     /// Set when deleted; such rows are invisible to every query here.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// CIDR blocks API requests must come from; empty = anywhere.
+    pub ip_allowlist: Vec<String>,
 }
 
 #[derive(Insertable)]
@@ -91,15 +93,14 @@ impl Integration {
     pub fn update_details(
         conn: &mut PgConnection,
         id: Uuid,
-        name: &str,
-        description: &str,
-        scopes: &ScopeSet,
+        edit: &crate::lifecycle::IntegrationEdit,
     ) -> QueryResult<Integration> {
         diesel::update(integrations::table.find(id))
             .set((
-                integrations::name.eq(name),
-                integrations::description.eq(description),
-                integrations::scopes.eq(scopes.names()),
+                integrations::name.eq(&edit.name),
+                integrations::description.eq(&edit.description),
+                integrations::scopes.eq(edit.scopes.names()),
+                integrations::ip_allowlist.eq(&edit.ip_allowlist),
                 integrations::updated_at.eq(diesel::dsl::now),
             ))
             .returning(Integration::as_returning())

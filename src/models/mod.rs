@@ -4,6 +4,7 @@
 pub mod access_token;
 pub mod account;
 pub mod audit_event;
+pub mod contact;
 pub mod integration;
 pub mod login_attempt;
 pub mod server_secret;

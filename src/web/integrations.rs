@@ -13,7 +13,7 @@ use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::{self, Scope, ScopeSet};
 use crate::errors::WebError;
-use crate::lifecycle::{self, NewIntegrationFields};
+use crate::lifecycle::{self, IntegrationEdit, NewIntegrationFields};
 use crate::models::{AccessToken, Integration};
 use crate::startup::AppState;
 use crate::web::forms::{FormErrors, HtmlForm};
@@ -142,6 +142,8 @@ pub struct IntegrationForm {
     description: String,
     scopes: Vec<String>,
     lifetime_days: String,
+    /// Edit form only: CIDR blocks, one per line or comma-separated.
+    ip_allowlist: String,
 }
 
 struct ScopeOption {
@@ -170,6 +172,7 @@ struct FormPage {
     integration_id: Option<Uuid>,
     name: String,
     description: String,
+    ip_allowlist: String,
     groups: Vec<ScopeGroupView>,
     lifetimes: Vec<LifetimeOption>,
     errors: FormErrors,
@@ -219,6 +222,7 @@ impl FormPage {
             integration_id,
             name: form.name.clone(),
             description: form.description.clone(),
+            ip_allowlist: form.ip_allowlist.clone(),
             groups,
             lifetimes,
             errors,
@@ -315,6 +319,7 @@ async fn edit(
     .await?;
     let form = IntegrationForm {
         scopes: integration.scope_set().names(),
+        ip_allowlist: integration.ip_allowlist.join("\n"),
         name: integration.name,
         description: integration.description,
         lifetime_days: String::new(),
@@ -339,18 +344,32 @@ async fn update(
         Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
     })
     .await?;
-    let scopes = match parse_form(&mut form, false) {
-        Ok((scopes, _)) => scopes,
-        Err(errors) => {
+    // Both checks run, so every problem shows at once.
+    let fields = parse_form(&mut form, false);
+    let nets = crate::domain::cidr::parse_list(&form.ip_allowlist);
+    let edit = match (fields, nets) {
+        (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
+            name: form.name,
+            description: form.description,
+            scopes,
+            ip_allowlist: nets.iter().map(ToString::to_string).collect(),
+        },
+        (fields, nets) => {
+            let mut errors = fields.err().unwrap_or_default();
+            if let Err(entry) = nets {
+                errors.add(
+                    "ip_allowlist",
+                    format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
+                );
+            }
             let page = FormPage::build(&req, Some(id), &form, errors);
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let actor = actor(&req, &current);
     let account = current.account.clone();
-    let (name, description) = (form.name, form.description);
     db::run(&state.pool, move |conn| {
-        lifecycle::update(conn, &account, &actor, id, &name, &description, &scopes)
+        lifecycle::update(conn, &account, &actor, id, &edit)
     })
     .await
     .map_err(tokens::action_error)?;

@@ -1,0 +1,77 @@
+//! Wraps every API request: creates its usage context, and after the
+//! response adds the `RateLimit-*` headers and hands the usage record to the
+//! worker — a channel send, never a database write on the request path.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+use chrono::Utc;
+
+use super::rate_limit::RateKey;
+use super::usage::{UsageHandle, UsageRecord};
+use crate::startup::AppState;
+use crate::web::client_ip;
+
+pub async fn api_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let usage = UsageHandle::default();
+    req.extensions_mut().insert(usage.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let ip = client_ip(req.request());
+    let method = req.method().to_string();
+
+    let mut res = next.call(req).await?;
+
+    let Some(state) = state else {
+        return Ok(res);
+    };
+    let ctx = usage.borrow().clone();
+    // Routes that identify no caller (the OpenAPI document, unknown paths)
+    // still count against the client's IP.
+    let rate = ctx
+        .rate
+        .unwrap_or_else(|| state.limiter.hit(RateKey::Ip(ip.clone())));
+    let headers = res.headers_mut();
+    for (name, value) in [
+        ("ratelimit-limit", rate.limit.to_string()),
+        ("ratelimit-remaining", rate.remaining.to_string()),
+        ("ratelimit-reset", rate.reset.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
+    }
+
+    if let Some(account_id) = ctx.account_id {
+        // `/contacts` and `/contacts/` are one route for reports.
+        let route = res
+            .request()
+            .match_pattern()
+            .map(|p| match p.strip_suffix('/') {
+                Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
+                _ => p,
+            })
+            .unwrap_or_else(|| "(unmatched)".to_string());
+        state.usage.record(UsageRecord {
+            account_id,
+            integration_id: ctx.integration_id,
+            token_id: ctx.token_id,
+            legacy_key: ctx.legacy_key,
+            method,
+            route,
+            status: res.status().as_u16(),
+            duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            ip,
+            scope: ctx.scope,
+            at: Utc::now(),
+        });
+    }
+    Ok(res)
+}

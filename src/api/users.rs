@@ -1,0 +1,182 @@
+//! The account's users, as HighLevel's users API lists them. Never a
+//! password hash.
+
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiAuth;
+use super::error::ApiError;
+use super::extract::query_number;
+use crate::db::schema::users;
+use crate::db::{self, DbError};
+use crate::domain::scope::Scope;
+use crate::models::User;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for path in ["/users", "/users/"] {
+        cfg.route(path, web::get().to(list_users));
+    }
+    for path in ["/users/search", "/users/search/"] {
+        cfg.route(path, web::get().to(search_users));
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRoles {
+    /// Always `account`: users belong to one account.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// `admin` for owners and admins, `user` for viewers.
+    role: &'static str,
+    location_ids: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserOut {
+    id: String,
+    name: String,
+    email: String,
+    roles: UserRoles,
+    deleted: bool,
+}
+
+impl UserOut {
+    fn from_user(u: &User) -> Self {
+        let name = u.email.split('@').next().unwrap_or(&u.email).to_string();
+        UserOut {
+            id: u.id.to_string(),
+            name,
+            email: u.email.clone(),
+            roles: UserRoles {
+                kind: "account",
+                role: if u.role().can_edit() { "admin" } else { "user" },
+                location_ids: vec![u.account_id.to_string()],
+            },
+            deleted: false,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    users: Vec<UserOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserSearchResult {
+    users: Vec<UserOut>,
+    count: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    location_id: Option<String>,
+}
+
+/// List the location's users.
+#[utoipa::path(get, path = "/v2/users/", tag = "Users", params(ListUsersQuery),
+    responses((status = 200, body = UserList), (status = 403, body = super::error::ErrorBody)),
+    security(("bearer" = ["users.readonly"])))]
+pub async fn list_users(
+    auth: ApiAuth,
+    query: web::Query<ListUsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::UsersReadonly)?;
+    let Some(location) = query.location_id.as_deref() else {
+        return Err(ApiError::Unprocessable(vec![
+            "locationId is required".into(),
+        ]));
+    };
+    auth.check_location(location)?;
+    let account_id = auth.account.id;
+    let found: Vec<User> = db::run(&auth.pool, move |conn| {
+        users::table
+            .filter(users::account_id.eq(account_id))
+            .order(users::created_at.asc())
+            .select(User::as_select())
+            .load(conn)
+            .map_err(DbError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserList {
+        users: found.iter().map(UserOut::from_user).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SearchUsersQuery {
+    /// The account's id; this or `locationId` is required.
+    company_id: Option<String>,
+    location_id: Option<String>,
+    /// Matches the email address.
+    query: Option<String>,
+    /// Users to skip, default 0.
+    skip: Option<String>,
+    /// 1 to 100, default 25.
+    limit: Option<String>,
+}
+
+/// Search the account's users.
+#[utoipa::path(get, path = "/v2/users/search", tag = "Users", params(SearchUsersQuery),
+    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)),
+    security(("bearer" = ["users.readonly"])))]
+pub async fn search_users(
+    auth: ApiAuth,
+    query: web::Query<SearchUsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::UsersReadonly)?;
+    let q = query.into_inner();
+    if q.company_id.is_none() && q.location_id.is_none() {
+        return Err(ApiError::Unprocessable(vec![
+            "companyId is required".into(),
+        ]));
+    }
+    for id in [&q.company_id, &q.location_id].into_iter().flatten() {
+        auth.check_location(id)?;
+    }
+    let skip = query_number("skip", q.skip.as_deref(), 0, 0, i64::from(i32::MAX))?;
+    let limit = query_number("limit", q.limit.as_deref(), 25, 1, 100)?;
+    let text = q
+        .query
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    let account_id = auth.account.id;
+    let (found, count) = db::run(&auth.pool, move |conn| {
+        let base = || {
+            let mut q = users::table
+                .filter(users::account_id.eq(account_id))
+                .into_boxed();
+            if let Some(t) = &text {
+                let pattern = format!(
+                    "%{}%",
+                    t.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                q = q.filter(users::email.like(pattern));
+            }
+            q
+        };
+        let count: i64 = base().count().get_result(conn)?;
+        let found: Vec<User> = base()
+            .order(users::created_at.asc())
+            .offset(skip)
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)?;
+        Ok::<_, DbError>((found, count))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(UserSearchResult {
+        users: found.iter().map(UserOut::from_user).collect(),
+        count,
+    }))
+}

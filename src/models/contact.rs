@@ -1,0 +1,249 @@
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::contacts;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = contacts, check_for_backend(Pg))]
+pub struct Contact {
+    pub id: Uuid,
+    /// The account is HighLevel's "location".
+    pub account_id: Uuid,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub name: Option<String>,
+    /// Lower-cased.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company_name: Option<String>,
+    pub address1: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub timezone: Option<String>,
+    pub source: Option<String>,
+    pub tags: Vec<String>,
+    /// Millisecond precision: the list cursor is exact.
+    pub date_added: DateTime<Utc>,
+    pub date_updated: DateTime<Utc>,
+}
+
+/// Fields to write. The outer `Option` is "given or not"; on update an
+/// absent field is left alone, and `Some(None)` clears it.
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = contacts)]
+pub struct ContactChanges {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub company_name: Option<Option<String>>,
+    pub address1: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub source: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Filters shared by the list and search endpoints.
+#[derive(Debug, Default, Clone)]
+pub struct ContactFilter {
+    /// Substring of name, email, phone or company, case-insensitive.
+    pub query: Option<String>,
+    pub email: Option<String>,
+    /// Contacts carrying every one of these tags.
+    pub tags: Option<Vec<String>>,
+    pub added_from: Option<DateTime<Utc>>,
+    pub added_to: Option<DateTime<Utc>>,
+}
+
+/// Keyset position: strictly after this (dateAdded, id) in the sort order.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub date_added: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+type Boxed<'a> = contacts::BoxedQuery<'a, Pg>;
+
+fn filtered<'a>(account_id: Uuid, f: &ContactFilter) -> Boxed<'a> {
+    let mut q = contacts::table
+        .filter(contacts::account_id.eq(account_id))
+        .into_boxed();
+    if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(text));
+        q = q.filter(
+            contacts::name
+                .ilike(pattern.clone())
+                .or(contacts::first_name.ilike(pattern.clone()))
+                .or(contacts::last_name.ilike(pattern.clone()))
+                .or(contacts::email.ilike(pattern.clone()))
+                .or(contacts::phone.ilike(pattern.clone()))
+                .or(contacts::company_name.ilike(pattern)),
+        );
+    }
+    if let Some(email) = &f.email {
+        q = q.filter(lower(contacts::email).eq(email.to_lowercase()));
+    }
+    if let Some(tags) = &f.tags {
+        q = q.filter(contacts::tags.contains(tags.clone()));
+    }
+    if let Some(from) = f.added_from {
+        q = q.filter(contacts::date_added.ge(from));
+    }
+    if let Some(to) = f.added_to {
+        q = q.filter(contacts::date_added.le(to));
+    }
+    q
+}
+
+/// Name as HighLevel derives it when none is given.
+pub fn derived_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let joined = [first, last]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+impl Contact {
+    pub fn create(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        changes: &ContactChanges,
+    ) -> QueryResult<Contact> {
+        let id: Uuid = diesel::insert_into(contacts::table)
+            .values(contacts::account_id.eq(account_id))
+            .returning(contacts::id)
+            .get_result(conn)?;
+        Self::apply(conn, account_id, id, changes)
+    }
+
+    /// Writes the given fields and refreshes the derived name.
+    pub fn apply(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+        changes: &ContactChanges,
+    ) -> QueryResult<Contact> {
+        let row = diesel::update(
+            contacts::table
+                .filter(contacts::id.eq(id))
+                .filter(contacts::account_id.eq(account_id)),
+        )
+        .set((
+            changes.clone(),
+            contacts::date_updated.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                "date_trunc('milliseconds', now())",
+            )),
+        ))
+        .returning(Contact::as_returning())
+        .get_result(conn)?;
+        // A name given outright stands; otherwise it follows first and last.
+        let explicit_name = matches!(changes.name, Some(Some(_)));
+        let names_changed = changes.first_name.is_some() || changes.last_name.is_some();
+        if !explicit_name && (row.name.is_none() || names_changed) {
+            let name = derived_name(row.first_name.as_deref(), row.last_name.as_deref());
+            if name != row.name {
+                return diesel::update(contacts::table.find(id))
+                    .set(contacts::name.eq(name))
+                    .returning(Contact::as_returning())
+                    .get_result(conn);
+            }
+        }
+        Ok(row)
+    }
+
+    /// Another account's contact, or an unknown id, is `NotFound`.
+    pub fn find_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Contact> {
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::account_id.eq(account_id))
+            .select(Contact::as_select())
+            .first(conn)
+    }
+
+    pub fn delete_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Contact> {
+        diesel::delete(
+            contacts::table
+                .filter(contacts::id.eq(id))
+                .filter(contacts::account_id.eq(account_id)),
+        )
+        .returning(Contact::as_returning())
+        .get_result(conn)
+    }
+
+    pub fn count(conn: &mut PgConnection, account_id: Uuid, f: &ContactFilter) -> QueryResult<i64> {
+        filtered(account_id, f).count().get_result(conn)
+    }
+
+    /// One page in (dateAdded, id) order, ascending or descending, after the
+    /// cursor or from an offset.
+    pub fn page(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        f: &ContactFilter,
+        descending: bool,
+        after: Option<Cursor>,
+        offset: i64,
+        limit: i64,
+    ) -> QueryResult<Vec<Contact>> {
+        let mut q = filtered(account_id, f);
+        if let Some(c) = after {
+            q = if descending {
+                q.filter(
+                    contacts::date_added
+                        .lt(c.date_added)
+                        .or(contacts::date_added
+                            .eq(c.date_added)
+                            .and(contacts::id.lt(c.id))),
+                )
+            } else {
+                q.filter(
+                    contacts::date_added
+                        .gt(c.date_added)
+                        .or(contacts::date_added
+                            .eq(c.date_added)
+                            .and(contacts::id.gt(c.id))),
+                )
+            };
+        }
+        q = if descending {
+            q.order((contacts::date_added.desc(), contacts::id.desc()))
+        } else {
+            q.order((contacts::date_added.asc(), contacts::id.asc()))
+        };
+        q.offset(offset)
+            .limit(limit)
+            .select(Contact::as_select())
+            .load(conn)
+    }
+}

@@ -1,0 +1,36 @@
+//! Periodic clean-up: expired sessions, old sign-in attempts, and API
+//! request rows past their 30 days.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::db::schema::api_requests;
+use crate::db::{self, DbError, DbPool};
+use crate::models::{login_attempt, session};
+
+pub const REQUEST_LOG_DAYS: i64 = 30;
+const EVERY: Duration = Duration::from_secs(15 * 60);
+
+pub fn start(pool: DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = db::run(&pool, sweep).await {
+                tracing::warn!(error = %e, "maintenance sweep failed");
+            }
+        }
+    });
+}
+
+/// One sweep; every instance may run it, the deletes are idempotent.
+pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
+    session::delete_expired(conn)?;
+    login_attempt::delete_older_than_a_day(conn)?;
+    let cutoff = Utc::now() - chrono::Duration::days(REQUEST_LOG_DAYS);
+    diesel::delete(api_requests::table.filter(api_requests::created_at.lt(cutoff)))
+        .execute(conn)?;
+    Ok(())
+}
