@@ -13,7 +13,6 @@ use actix_web::dev::Server;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use rand::RngExt as _;
-use tracing_actix_web::TracingLogger;
 
 use crate::api::rate_limit::RateLimiter;
 use crate::auth::csrf::verify_csrf;
@@ -233,7 +232,7 @@ fn run(
             .wrap(from_fn(require_user))
             .wrap(sessions)
             .wrap(security_headers())
-            .wrap(TracingLogger::default())
+            .wrap(from_fn(crate::telemetry::log_requests))
     })
     .listen(listener)
     .map_err(|e| StartupError::Listen {

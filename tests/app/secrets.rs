@@ -1,0 +1,209 @@
+//! A token's plaintext is never stored in the database and never logged.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::io::AsyncReadExt;
+
+use crate::helpers::{
+    OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, excerpt, spawn_app,
+};
+use crate::integration_support::{
+    act, browser_at, create_with_token, find_tokens, follow_reveal, integration_path, post_create,
+    texts,
+};
+
+/// A plain-SQL dump of the test's database, by the real `pg_dump`.
+async fn pg_dump(app: &TestApp) -> String {
+    let url = url::Url::parse(&app.database_url).expect("database URL");
+    let mut command = tokio::process::Command::new("/usr/bin/pg_dump");
+    command
+        .arg("-h")
+        .arg(url.host_str().unwrap_or("127.0.0.1"))
+        .arg("-p")
+        .arg(url.port().unwrap_or(5432).to_string())
+        .arg("-U")
+        .arg(if url.username().is_empty() {
+            "postgres"
+        } else {
+            url.username()
+        })
+        .arg(&app.db_name);
+    if let Some(password) = url.password() {
+        command.env("PGPASSWORD", password);
+    }
+    let output = command.output().await.expect("run pg_dump");
+    assert!(
+        output.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_not_in(what: &str, text: &str, token: &str) {
+    assert!(
+        !text.contains(token) && !text.contains(&token[4..]),
+        "{what} contains the token {}…",
+        &token[..8]
+    );
+}
+
+#[actix_web::test]
+async fn the_database_never_holds_a_token_in_plaintext() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, first) = create_with_token(&app, "Dumped", &["contacts.readonly"], "").await;
+
+    let rotated = act(&app, &id, "/rotate", &[("expire_old", "later")]).await;
+    rotated.assert_redirect_to(&integration_path(&id, "/token"));
+    // Issued but not yet revealed: it exists only in the reveal cookie.
+    let before_reveal = pg_dump(&app).await;
+    let second = follow_reveal(&app, &rotated).await;
+    let after_reveal = pg_dump(&app).await;
+
+    for (what, dump) in [
+        ("dump before reveal", &before_reveal),
+        ("dump after reveal", &after_reveal),
+    ] {
+        assert!(
+            find_tokens(dump).is_empty(),
+            "{what} holds a token-shaped string"
+        );
+        for token in [&first, &second] {
+            assert_not_in(what, dump, token);
+            let last_four = &token[token.len() - 4..];
+            assert!(
+                dump.contains(last_four),
+                "{what}: sanity: last four {last_four} missing"
+            );
+        }
+    }
+    let stored = texts(
+        &app,
+        "SELECT last_four AS s FROM access_tokens ORDER BY created_at",
+    );
+    assert_eq!(stored, [&first[49..], &second[49..]]);
+}
+
+/// Reads all of a child's pipe in the background, so it never blocks on a
+/// full pipe.
+fn drain(
+    mut pipe: impl tokio::io::AsyncRead + Unpin + 'static,
+) -> tokio::task::JoinHandle<Vec<u8>> {
+    tokio::task::spawn_local(async move {
+        let mut out = Vec::new();
+        let _ = pipe.read_to_end(&mut out).await;
+        out
+    })
+}
+
+#[actix_web::test]
+async fn the_server_logs_no_token_and_no_password() {
+    let db = TestDb::migrated();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", &address)
+        .env("RUST_LOG", "debug")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server");
+    let stdout = drain(child.stdout.take().expect("stdout"));
+    let stderr = drain(child.stderr.take().expect("stderr"));
+
+    let browser = browser_at(&address);
+    let mut ready = false;
+    for _ in 0..300 {
+        if let Ok(resp) = browser.client.get(browser.url("/healthz")).send().await {
+            ready = resp.status() == StatusCode::OK;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server never answered /healthz");
+
+    browser
+        .submit(
+            "/setup",
+            "/setup",
+            &[
+                ("account_name", OWNER_ACCOUNT),
+                ("email", OWNER_EMAIL),
+                ("password", OWNER_PASSWORD),
+                ("password_confirmation", OWNER_PASSWORD),
+            ],
+        )
+        .await
+        .assert_redirect_to("/settings");
+    let created = post_create(&browser, "Logged", "", &["contacts.readonly"], "30").await;
+    let token = follow_reveal(&browser, &created).await;
+    let broken = format!(
+        "{}{}",
+        &token[..52],
+        if token.ends_with('A') { 'B' } else { 'A' }
+    );
+    for (bearer, status) in [
+        (&token, StatusCode::OK),
+        (&broken, StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = browser
+            .send(
+                browser
+                    .client
+                    .get(browser.url("/v2/token"))
+                    .bearer_auth(bearer),
+            )
+            .await;
+        reply.assert_status(status);
+    }
+    // A refused form carrying the password is logged (as a warning).
+    browser
+        .post_form(
+            "/login",
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", OWNER_PASSWORD),
+                ("csrf_token", "wrong"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // Let the server finish writing what these requests log.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    child.start_kill().expect("stop the server");
+    let _ = child.wait().await;
+    let mut logs = String::from_utf8_lossy(&stdout.await.expect("stdout")).into_owned();
+    logs.push_str(&String::from_utf8_lossy(&stderr.await.expect("stderr")));
+
+    // Sanity: the capture works, including what requests log.
+    assert!(
+        logs.contains("CSRF token"),
+        "the refused form left no log line: {}",
+        excerpt(&logs)
+    );
+    assert!(
+        find_tokens(&logs).is_empty(),
+        "a token-shaped string was logged"
+    );
+    assert_not_in("the logs", &logs, &token);
+    assert_not_in("the logs", &logs, &broken);
+    assert!(!logs.contains(OWNER_PASSWORD), "the password was logged");
+}
