@@ -15,3 +15,4 @@ mod secrets;
 mod sessions;
 mod setup;
 mod token_actions;
+mod sdk_compat;
