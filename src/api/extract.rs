@@ -18,29 +18,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("A JSON body is required".into()));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(v) => de
-            .end()
-            .map(|()| v)
-            .map_err(|_| ApiError::BadRequest("Malformed JSON body".into())),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_data() {
-                let msg = inner.to_string();
-                // serde appends " at line L column C"; the field path says more.
-                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                Err(ApiError::Unprocessable(vec![if path == "." {
-                    msg
-                } else {
-                    format!("{path}: {msg}")
-                }]))
-            } else {
-                Err(ApiError::BadRequest("Malformed JSON body".into()))
-            }
-        }
-    }
+    // Syntax first: broken JSON is a 400 whatever its start looks like.
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::BadRequest("Malformed JSON body".into()))?;
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        ApiError::Unprocessable(vec![if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }])
+    })
 }
 
 /// Runs `validator` and turns its messages into a 422.
@@ -114,7 +103,14 @@ mod tests {
 
     #[test]
     fn broken_json_is_a_bad_request() {
-        for body in [&b"{"[..], b"{\"firstName\": }", b"", b"{} trailing"] {
+        for body in [
+            &b"{"[..],
+            b"{\"firstName\": }",
+            b"",
+            b"{} trailing",
+            b"[1, 2",
+            b"{\"nickname\": \"x\"",
+        ] {
             assert!(matches!(
                 parse_json::<Body>(body),
                 Err(ApiError::BadRequest(_))

@@ -675,3 +675,31 @@ pub fn assert_failed_with_one_line(output: &Output) {
         "stderr shows a panic: {stderr}"
     );
 }
+
+/// Starts the application on a fresh database with settings adjusted by
+/// `adjust` (e.g. a small `api_rate_limit_burst`, or `listen_addr =
+/// "[::1]:0"`). The address is built from the host of `listen_addr`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDb::migrated();
+    let mut settings = test_settings(&db.url);
+    adjust(&mut settings);
+    let host = settings
+        .listen_addr
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host)
+        .to_string();
+    let app = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("build the application: {e}"));
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let address = format!("http://{host}:{port}");
+    TestApp {
+        browser: Browser::new(&address),
+        address,
+        port,
+        db_name: db.name.clone(),
+        database_url: db.url.clone(),
+        db,
+    }
+}

@@ -1,6 +1,17 @@
 //! Integration tests: the real server on port 0, one database per test.
 
+mod api_allowlist;
+mod api_contacts;
+mod api_limits;
+mod api_openapi;
+mod api_pagination;
+mod api_rotation;
+mod api_scopes;
+mod api_support;
+mod api_tenants;
 mod api_token;
+mod api_usage;
+mod api_validation;
 mod browser;
 mod cli;
 mod csrf;
@@ -11,8 +22,8 @@ mod integration_support;
 mod integrations;
 mod isolation;
 mod login;
+mod sdk_compat;
 mod secrets;
 mod sessions;
 mod setup;
 mod token_actions;
-mod sdk_compat;

@@ -1,0 +1,123 @@
+//! `GET /v2/openapi.json`: an OpenAPI 3 document of exactly the routes
+//! served, each operation naming the scope it needs.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::api_support::{Auth, assert_error, ok_json, send};
+use crate::helpers::spawn_app;
+
+/// `(path, method, scope)` of every route; `None` = any scope.
+const ROUTES: [(&str, &str, Option<&str>); 11] = [
+    ("/v2/token", "get", None),
+    ("/v2/token/rotate", "post", None),
+    ("/v2/contacts/", "get", Some("contacts.readonly")),
+    ("/v2/contacts/", "post", Some("contacts.write")),
+    ("/v2/contacts/{contactId}", "get", Some("contacts.readonly")),
+    ("/v2/contacts/{contactId}", "put", Some("contacts.write")),
+    ("/v2/contacts/{contactId}", "delete", Some("contacts.write")),
+    ("/v2/contacts/search", "post", Some("contacts.readonly")),
+    (
+        "/v2/locations/{locationId}",
+        "get",
+        Some("locations.readonly"),
+    ),
+    ("/v2/users/", "get", Some("users.readonly")),
+    ("/v2/users/search", "get", Some("users.readonly")),
+];
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+#[actix_web::test]
+async fn the_openapi_document_parses_and_lists_every_route_with_its_scope() {
+    let app = spawn_app().await;
+
+    let client = app.new_client();
+    let reply = client.get("/v2/openapi.json").await;
+    let doc = ok_json("openapi.json", &reply, StatusCode::OK);
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{:?}",
+        reply.header("content-type")
+    );
+    let version = doc["openapi"].as_str().unwrap_or_default();
+    assert!(version.starts_with('3'), "openapi: {version:?}");
+    let bearer = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(bearer["type"], "http", "{bearer}");
+    assert_eq!(
+        bearer["scheme"].as_str().map(str::to_lowercase).as_deref(),
+        Some("bearer"),
+        "{bearer}"
+    );
+
+    let paths = doc["paths"].as_object().expect("paths");
+    let listed: BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            METHODS
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| (path.clone(), m.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(p, m, _)| (p.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(listed, expected, "operations in the document");
+
+    for (path, method, scope) in ROUTES {
+        let operation = &paths[path][method];
+        let security = operation["security"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path}: no security: {operation}"));
+        let scopes: Vec<&Value> = security
+            .iter()
+            .filter_map(|requirement| requirement.get("bearer"))
+            .collect();
+        assert_eq!(scopes.len(), 1, "{method} {path}: {security:?}");
+        let expected = scope.map_or_else(Vec::new, |s| vec![Value::from(s)]);
+        assert_eq!(
+            scopes[0].as_array(),
+            Some(&expected),
+            "{method} {path} security"
+        );
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty()),
+            "{method} {path}: no responses"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn every_operation_in_the_document_is_served() {
+    let app = spawn_app().await;
+    let client = app.new_client();
+    let id = uuid::Uuid::new_v4().to_string();
+
+    for (path, method, _) in ROUTES {
+        let concrete = path
+            .replace("{contactId}", &id)
+            .replace("{locationId}", &id);
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+        let body = (method == Method::POST || method == Method::PUT).then_some("{}");
+        let reply = send(&client, Auth::None, method.clone(), &concrete, body).await;
+        // Served routes ask for a token; an unknown route would be a 404.
+        assert_error(
+            &format!("{method} {concrete}"),
+            &reply,
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    let reply = client.get("/v2/not-in-the-document").await;
+    assert_error("unknown route", &reply, StatusCode::NOT_FOUND);
+}
