@@ -27,15 +27,43 @@ use crate::models::{AccessToken, Account, Integration};
 use crate::startup::AppState;
 use crate::web::client_ip;
 
+/// Whoever is calling, however authenticated: the account whose data the
+/// request may touch.
+#[derive(Clone)]
+pub struct Caller {
+    pub account: Account,
+    pub pool: DbPool,
+    pub public_url: String,
+}
+
+impl Caller {
+    /// `locationId` / `companyId` must name the caller's own account.
+    pub fn check_location(&self, id: &str) -> Result<(), ApiError> {
+        if id.trim().eq_ignore_ascii_case(&self.account.id.to_string()) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "The token does not have access to this location".into(),
+            ))
+        }
+    }
+}
+
 /// A request authenticated by a live token.
 pub struct ApiAuth {
     pub token: AccessToken,
     pub integration: Integration,
-    pub account: Account,
     pub scopes: ScopeSet,
-    pub pool: DbPool,
-    pub public_url: String,
+    pub caller: Caller,
     usage: UsageHandle,
+}
+
+impl std::ops::Deref for ApiAuth {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
 }
 
 impl ApiAuth {
@@ -47,17 +75,6 @@ impl ApiAuth {
             Ok(())
         } else {
             Err(ApiError::InsufficientScope(scope))
-        }
-    }
-
-    /// `locationId` / `companyId` must name the token's own account.
-    pub fn check_location(&self, id: &str) -> Result<(), ApiError> {
-        if id.trim().eq_ignore_ascii_case(&self.account.id.to_string()) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "The token does not have access to this location".into(),
-            ))
         }
     }
 }
@@ -163,9 +180,11 @@ impl FromRequest for ApiAuth {
                 scopes: integration.scope_set(),
                 token,
                 integration,
-                account,
-                pool: state.pool.clone(),
-                public_url: state.settings.public_url(),
+                caller: Caller {
+                    account,
+                    pool: state.pool.clone(),
+                    public_url: state.settings.public_url(),
+                },
                 usage,
             })
         })

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::ApiAuth;
+use super::auth::{ApiAuth, Caller};
 use super::error::ApiError;
 use super::extract::{parse_json, query_number, validate};
 use super::rfc3339;
@@ -265,17 +265,29 @@ pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpR
     security(("bearer" = ["contacts.write"])))]
 pub async fn create_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsWrite)?;
-    let input: ContactInput = parse_json(&body)?;
-    let Some(location) = input.location_id.as_deref() else {
-        return Err(ApiError::Unprocessable(vec![
-            "locationId is required".into(),
-        ]));
-    };
-    auth.check_location(location)?;
+    create_for(&auth, &body, true).await
+}
+
+/// Creates a contact for `caller`; API v1 keys may leave out `locationId`.
+pub(crate) async fn create_for(
+    caller: &Caller,
+    body: &[u8],
+    location_required: bool,
+) -> Result<HttpResponse, ApiError> {
+    let input: ContactInput = parse_json(body)?;
+    match input.location_id.as_deref() {
+        Some(location) => caller.check_location(location)?,
+        None if location_required => {
+            return Err(ApiError::Unprocessable(vec![
+                "locationId is required".into(),
+            ]));
+        }
+        None => {}
+    }
     validate(&input)?;
     let changes = input.into_changes();
-    let account_id = auth.account.id;
-    let contact = db::run(&auth.pool, move |conn| {
+    let account_id = caller.account.id;
+    let contact = db::run(&caller.pool, move |conn| {
         Contact::create(conn, account_id, &changes).map_err(DbError::from)
     })
     .await?;
@@ -385,13 +397,25 @@ pub async fn list_contacts(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsReadonly)?;
-    let q = query.into_inner();
-    let Some(location) = q.location_id.as_deref() else {
-        return Err(ApiError::Unprocessable(vec![
-            "locationId is required".into(),
-        ]));
-    };
-    auth.check_location(location)?;
+    list_for(&auth, query.into_inner(), "/v2", true).await
+}
+
+/// Lists `caller`'s contacts; API v1 keys may leave out `locationId`.
+pub(crate) async fn list_for(
+    caller: &Caller,
+    q: ListQuery,
+    base: &str,
+    location_required: bool,
+) -> Result<HttpResponse, ApiError> {
+    match q.location_id.as_deref() {
+        Some(location) => caller.check_location(location)?,
+        None if location_required => {
+            return Err(ApiError::Unprocessable(vec![
+                "locationId is required".into(),
+            ]));
+        }
+        None => {}
+    }
     let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
     let start_after = match q
         .start_after
@@ -424,8 +448,8 @@ pub async fn list_contacts(
         query: q.query.clone(),
         ..ContactFilter::default()
     };
-    let account_id = auth.account.id;
-    let (contacts, total) = db::run(&auth.pool, move |conn| {
+    let account_id = caller.account.id;
+    let (contacts, total) = db::run(&caller.pool, move |conn| {
         let cursor = match (start_after_id, start_after) {
             // The id alone is enough: its own dateAdded places it exactly.
             (Some(id), _) => match Contact::find_for_account(conn, account_id, id) {
@@ -456,8 +480,8 @@ pub async fn list_contacts(
         .map(|c| (c.id.to_string(), c.date_added.timestamp_millis()));
     let next_page_url = match (&last, more) {
         (Some((id, ms)), true) => Some(format!(
-            "{}/v2/contacts/?locationId={}&limit={limit}&startAfterId={id}&startAfter={ms}",
-            auth.public_url, auth.account.id
+            "{}{base}/contacts/?locationId={}&limit={limit}&startAfterId={id}&startAfter={ms}",
+            caller.public_url, caller.account.id
         )),
         _ => None,
     };

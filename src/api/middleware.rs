@@ -63,7 +63,7 @@ pub async fn api_middleware(
             account_id,
             integration_id: ctx.integration_id,
             token_id: ctx.token_id,
-            legacy_key: ctx.legacy_key,
+            legacy_key_id: ctx.legacy_key_id,
             method,
             route,
             status: res.status().as_u16(),

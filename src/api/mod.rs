@@ -13,12 +13,14 @@ pub mod rate_limit;
 pub mod token;
 pub mod usage;
 pub mod users;
+pub mod v1;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    v1::configure(cfg);
     cfg.service(
         web::scope("/v2")
             .app_data(web::QueryConfig::default().error_handler(|_, _| {

@@ -16,7 +16,8 @@ pub struct UsageContext {
     pub account_id: Option<Uuid>,
     pub integration_id: Option<Uuid>,
     pub token_id: Option<Uuid>,
-    pub legacy_key: bool,
+    /// Set for API v1 requests made with the account key.
+    pub legacy_key_id: Option<Uuid>,
     /// The scope the route required, once checked.
     pub scope: Option<Scope>,
     pub rate: Option<RateInfo>,
@@ -31,7 +32,7 @@ pub struct UsageRecord {
     pub account_id: Uuid,
     pub integration_id: Option<Uuid>,
     pub token_id: Option<Uuid>,
-    pub legacy_key: bool,
+    pub legacy_key_id: Option<Uuid>,
     pub method: String,
     /// The route pattern, never the query string.
     pub route: String,

@@ -34,7 +34,7 @@ diesel::table! {
         account_id -> Uuid,
         integration_id -> Nullable<Uuid>,
         token_id -> Nullable<Uuid>,
-        legacy_key -> Bool,
+        legacy_key_id -> Nullable<Uuid>,
         method -> Text,
         route -> Text,
         status -> Int2,
@@ -112,6 +112,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
+        revealed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -166,6 +167,7 @@ diesel::table! {
 
 diesel::joinable!(access_tokens -> integrations (integration_id));
 diesel::joinable!(api_requests -> integrations (integration_id));
+diesel::joinable!(api_requests -> legacy_api_keys (legacy_key_id));
 diesel::joinable!(contacts -> accounts (account_id));
 diesel::joinable!(legacy_api_keys -> accounts (account_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));

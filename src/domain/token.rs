@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 
 /// Every token starts with this, so scanners and people can tell what it is.
 pub const PREFIX: &str = "pit_";
+/// Legacy API v1 account keys share the format under their own prefix, so a
+/// key can never be mistaken for an integration token.
+pub const LEGACY_PREFIX: &str = "pik_";
 
 /// Length of a whole token in bytes (all ASCII): prefix + body + checksum.
 pub const TOKEN_LEN: usize = PREFIX.len() + BODY_LEN + CHECKSUM_LEN;
@@ -44,11 +47,20 @@ impl PlainToken {
     /// produce secrets at all; issuing a guessable token instead would be
     /// far worse than failing the request, and there is no way to recover.
     pub fn generate() -> PlainToken {
+        Self::generate_with(PREFIX)
+    }
+
+    /// A legacy API v1 key (`pik_…`).
+    pub fn generate_legacy() -> PlainToken {
+        Self::generate_with(LEGACY_PREFIX)
+    }
+
+    fn generate_with(prefix: &str) -> PlainToken {
         let mut bytes = [0u8; 32];
         SysRng
             .try_fill_bytes(&mut bytes)
             .expect("the operating system's random generator failed; refusing to issue a token");
-        PlainToken(encode(&bytes))
+        PlainToken(encode_with(prefix, &bytes))
     }
 
     /// Checks a presented token's shape and checksum, without any I/O, so
@@ -56,14 +68,23 @@ impl PlainToken {
     /// exactly [`TOKEN_LEN`] bytes is rejected before looking further (and
     /// without copying it).
     pub fn parse(s: &str) -> Result<PlainToken, TokenFormatError> {
+        Self::parse_with(s, PREFIX)
+    }
+
+    /// As [`Self::parse`], for a legacy API v1 key.
+    pub fn parse_legacy(s: &str) -> Result<PlainToken, TokenFormatError> {
+        Self::parse_with(s, LEGACY_PREFIX)
+    }
+
+    fn parse_with(s: &str, prefix: &str) -> Result<PlainToken, TokenFormatError> {
         let bytes = s.as_bytes();
-        if !bytes.starts_with(PREFIX.as_bytes()) {
+        if !bytes.starts_with(prefix.as_bytes()) {
             return Err(TokenFormatError::WrongPrefix);
         }
         if bytes.len() != TOKEN_LEN {
             return Err(TokenFormatError::WrongLength);
         }
-        let rest = &bytes[PREFIX.len()..];
+        let rest = &bytes[prefix.len()..];
         if !rest.iter().all(u8::is_ascii_alphanumeric) {
             return Err(TokenFormatError::BadCharacter);
         }
@@ -96,7 +117,12 @@ impl PlainToken {
 
 impl fmt::Debug for PlainToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PlainToken({PREFIX}…{})", self.last_four())
+        write!(
+            f,
+            "PlainToken({}…{})",
+            &self.0[..PREFIX.len()],
+            self.last_four()
+        )
     }
 }
 
@@ -143,10 +169,15 @@ pub enum TokenFormatError {
 
 /// Encodes 32 random bytes as a full token string. `pub(crate)` so tests can
 /// feed chosen values instead of OS randomness.
+#[cfg(test)]
 pub(crate) fn encode(bytes: &[u8; 32]) -> String {
+    encode_with(PREFIX, bytes)
+}
+
+fn encode_with(prefix: &str, bytes: &[u8; 32]) -> String {
     let body = base62_body(bytes);
     let mut token = String::with_capacity(TOKEN_LEN);
-    token.push_str(PREFIX);
+    token.push_str(prefix);
     // Both parts come from ALPHABET, so they are ASCII.
     token.extend(body.iter().map(|&b| char::from(b)));
     token.extend(checksum_digits(&body).iter().map(|&b| char::from(b)));
@@ -239,6 +270,23 @@ mod tests {
         let b = PlainToken::generate();
         assert_ne!(a.expose(), b.expose());
         assert_ne!(a.hash(), b.hash());
+    }
+
+    #[test]
+    fn legacy_keys_and_tokens_do_not_parse_as_each_other() {
+        let key = PlainToken::generate_legacy();
+        assert!(key.expose().starts_with("pik_") && key.expose().len() == TOKEN_LEN);
+        assert!(PlainToken::parse_legacy(key.expose()).is_ok());
+        assert_eq!(
+            PlainToken::parse(key.expose()).unwrap_err(),
+            TokenFormatError::WrongPrefix
+        );
+        let token = PlainToken::generate();
+        assert_eq!(
+            PlainToken::parse_legacy(token.expose()).unwrap_err(),
+            TokenFormatError::WrongPrefix
+        );
+        assert!(format!("{key:?}").starts_with("PlainToken(pik_…"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit_event;
 pub mod contact;
 pub mod integration;
+pub mod legacy_api_key;
 pub mod login_attempt;
 pub mod server_secret;
 pub mod session;

@@ -9,6 +9,7 @@ use crate::auth::{CurrentUser, TypedSession};
 pub enum Section {
     Home,
     Integrations,
+    ApiKeys,
     None,
 }
 

@@ -1,10 +1,12 @@
 //! The admin panel: server-rendered pages, one file per area.
 
+pub mod api_keys;
 pub mod forms;
 pub mod health;
 pub mod integrations;
 pub mod layout;
 pub mod login;
+pub mod reveal;
 pub mod settings;
 pub mod setup;
 pub mod tokens;
@@ -26,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     settings::configure(cfg);
     integrations::configure(cfg);
+    api_keys::configure(cfg);
 }
 
 /// Renders a page with the given status (422 for a form with errors, ...).

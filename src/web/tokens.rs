@@ -1,17 +1,14 @@
 //! Token actions on an integration (generate, rotate, cancel rotation,
 //! expire) and the one-time reveal page.
 //!
-//! Between issuing a token and showing it, the plaintext exists only in an
-//! encrypted, HttpOnly cookie scoped to the reveal page's path; the page
-//! shows it once (claimed in the database, whatever the browser replays) and
-//! clears the cookie, so a second visit finds nothing.
+//! The plaintext reaches the reveal page through `reveal.rs`; the page
+//! claims its one showing in the database, so a second visit finds nothing.
 
-use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration as CookieDuration};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::CurrentUser;
@@ -23,12 +20,9 @@ use crate::startup::AppState;
 use crate::web::forms::HtmlForm;
 use crate::web::integrations::{BASE, detail_url};
 use crate::web::layout::{Layout, Section};
+use crate::web::reveal;
 use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
 use diesel::OptionalExtension;
-
-const REVEAL_COOKIE: &str = "pi_reveal";
-/// How long a token waits for its reveal page.
-const REVEAL_MINUTES: i64 = 10;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{id}/token", web::get().to(reveal))
@@ -137,13 +131,6 @@ impl TokenView {
 
 // ---------------------------------------------------------------- reveal
 
-#[derive(Serialize, Deserialize)]
-struct RevealCookie {
-    user: Uuid,
-    token: Uuid,
-    plain: String,
-}
-
 /// 303 to the reveal page, carrying the plaintext in the reveal cookie.
 pub fn reveal_redirect(
     state: &AppState,
@@ -151,28 +138,12 @@ pub fn reveal_redirect(
     id: Uuid,
     issued: &Issued,
 ) -> Result<HttpResponse, WebError> {
-    let payload = serde_json::to_string(&RevealCookie {
+    let sealed = reveal::Sealed {
         user: current.user.id,
-        token: issued.token.id,
+        id: issued.token.id,
         plain: issued.plain.expose().to_string(),
-    })
-    .map_err(|e| WebError::Internal(e.into()))?;
-    let cookie = Cookie::build(REVEAL_COOKIE, payload)
-        .path(reveal_path(id))
-        .http_only(true)
-        .secure(state.settings.cookie_secure())
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::minutes(REVEAL_MINUTES))
-        .finish();
-    let mut jar = CookieJar::new();
-    jar.private_mut(&state.cookie_key).add(cookie);
-    let mut response = see_other(&reveal_path(id));
-    for c in jar.delta() {
-        response
-            .add_cookie(c)
-            .map_err(|e| WebError::Internal(e.into()))?;
-    }
-    Ok(response)
+    };
+    reveal::redirect(state, &reveal_path(id), &sealed)
 }
 
 #[derive(Template)]
@@ -195,18 +166,11 @@ async fn reveal(
     let id = path.into_inner();
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
-    let sealed = req.cookie(REVEAL_COOKIE).and_then(|c| {
-        let mut jar = CookieJar::new();
-        jar.add_original(c.into_owned());
-        jar.private(&state.cookie_key).get(REVEAL_COOKIE)
-    });
-    let payload = sealed
-        .and_then(|c| serde_json::from_str::<RevealCookie>(c.value()).ok())
-        .filter(|p| p.user == current.user.id);
+    let payload = reveal::open(&req, &state, current.user.id);
     let (integration, token) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let token = match &payload {
-            Some(p) => AccessToken::find_for_integration(conn, id, p.token).optional()?,
+            Some(p) => AccessToken::find_for_integration(conn, id, p.id).optional()?,
             None => None,
         };
         let live = token.filter(|t| t.is_live(Utc::now(), inactivity));
@@ -236,20 +200,7 @@ async fn reveal(
         curl,
     };
     let mut response = render(StatusCode::OK, &page)?;
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    let mut removal = Cookie::build(REVEAL_COOKIE, "")
-        .path(reveal_path(id))
-        .http_only(true)
-        .secure(state.settings.cookie_secure())
-        .same_site(SameSite::Strict)
-        .finish();
-    removal.make_removal();
-    response
-        .add_cookie(&removal)
-        .map_err(|e| WebError::Internal(e.into()))?;
+    reveal::finish(&mut response, &state, &reveal_path(id))?;
     Ok(response)
 }
 

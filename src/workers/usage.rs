@@ -60,18 +60,17 @@ async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
         let now = Instant::now();
         let mut touches: HashMap<Uuid, (DateTime<Utc>, String)> = HashMap::new();
         let mut legacy_touches: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
-        for r in &batch {
-            let Some(token) = r.token_id else { continue };
-            if last_written
-                .get(&token)
+        let fresh = |id: &Uuid| {
+            last_written
+                .get(id)
                 .is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY)
-            {
-                continue;
-            }
-            if r.legacy_key {
-                legacy_touches.insert(token, r.at);
-            } else {
+        };
+        for r in &batch {
+            if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
                 touches.insert(token, (r.at, r.ip.clone()));
+            }
+            if let Some(key) = r.legacy_key_id.filter(|k| !fresh(k)) {
+                legacy_touches.insert(key, r.at);
             }
         }
         for token in touches.keys().chain(legacy_touches.keys()) {
@@ -103,7 +102,7 @@ fn write(
                     api_requests::account_id.eq(r.account_id),
                     api_requests::integration_id.eq(r.integration_id),
                     api_requests::token_id.eq(r.token_id),
-                    api_requests::legacy_key.eq(r.legacy_key),
+                    api_requests::legacy_key_id.eq(r.legacy_key_id),
                     api_requests::method.eq(&r.method),
                     api_requests::route.eq(&r.route),
                     api_requests::status.eq(i16::try_from(r.status).unwrap_or(i16::MAX)),

@@ -1,0 +1,102 @@
+//! Legacy API v1: `GET/POST /v1/contacts/` with the account's API key
+//! (`pik_…`). Full access, no scopes, no webhooks; every response carries a
+//! `Deprecation` header pointing apps to private integrations and API v2.
+
+use actix_web::dev::Payload;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use futures_util::future::LocalBoxFuture;
+
+use super::auth::{Caller, bearer, refuse_unknown, usage_handle};
+use super::contacts::{self, ListQuery};
+use super::error::ApiError;
+use super::rate_limit::RateKey;
+use crate::db::{self, DbError};
+use crate::domain::token::PlainToken;
+use crate::models::Account;
+use crate::models::legacy_api_key::LegacyApiKey;
+use crate::startup::AppState;
+use crate::web::client_ip;
+
+/// RFC 9745: deprecated since 2026-11-28T00:00:00Z.
+const DEPRECATED_SINCE: &str = "@1795824000";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .wrap(from_fn(super::middleware::api_middleware))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("Deprecation", DEPRECATED_SINCE))
+                    .add((
+                        "Link",
+                        "</settings/private-integrations>; rel=\"deprecation\"",
+                    )),
+            )
+            .route("/contacts", web::get().to(list))
+            .route("/contacts/", web::get().to(list))
+            .route("/contacts", web::post().to(create))
+            .route("/contacts/", web::post().to(create))
+            .default_service(web::to(super::error::not_found)),
+    );
+}
+
+/// A request authenticated by the account's live API v1 key.
+pub struct LegacyAuth(Caller);
+
+impl FromRequest for LegacyAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = bearer(req)
+            .and_then(|t| PlainToken::parse_legacy(t).map_err(|_| ApiError::InvalidToken));
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let ip = client_ip(req);
+        let usage = usage_handle(req);
+        Box::pin(async move {
+            let state = state
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+            let plain = parsed.map_err(|e| refuse_unknown(&state, &usage, &ip, e))?;
+            let hash = plain.hash();
+            let found = db::run(&state.pool, move |conn| {
+                let Some(key) = LegacyApiKey::find_live_by_hash(conn, &hash)? else {
+                    return Ok(None);
+                };
+                let account = crate::db::schema::accounts::table
+                    .find(key.account_id)
+                    .select(Account::as_select())
+                    .first(conn)?;
+                Ok::<_, DbError>(Some((key, account)))
+            })
+            .await?;
+            let Some((key, account)) = found else {
+                return Err(refuse_unknown(&state, &usage, &ip, ApiError::InvalidToken));
+            };
+            let rate = state.limiter.hit(RateKey::Account(account.id));
+            {
+                let mut ctx = usage.borrow_mut();
+                ctx.account_id = Some(account.id);
+                ctx.legacy_key_id = Some(key.id);
+                ctx.rate = Some(rate);
+            }
+            if !rate.allowed {
+                return Err(ApiError::RateLimited(rate.reset));
+            }
+            Ok(LegacyAuth(Caller {
+                account,
+                pool: state.pool.clone(),
+                public_url: state.settings.public_url(),
+            }))
+        })
+    }
+}
+
+async fn list(auth: LegacyAuth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    contacts::list_for(&auth.0, query.into_inner(), "/v1", false).await
+}
+
+async fn create(auth: LegacyAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    contacts::create_for(&auth.0, &body, false).await
+}

@@ -1,0 +1,181 @@
+//! The legacy API v1 key: one per account, full access. Shown once,
+//! regenerated or disabled here, with a banner steering to private
+//! integrations, which replace it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::auth::CurrentUser;
+use crate::db::{self, DbError};
+use crate::errors::WebError;
+use crate::models::NewAuditEvent;
+use crate::models::legacy_api_key::LegacyApiKey;
+use crate::startup::AppState;
+use crate::web::layout::{Layout, Section};
+use crate::web::{TypedSessionExt, client_ip, fmt_time, render, require_editor, reveal, see_other};
+
+const PAGE: &str = "/settings/api-keys";
+const REVEAL: &str = "/settings/api-keys/key";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(PAGE, web::get().to(show))
+        .route("/settings/api-keys/generate", web::post().to(generate))
+        .route("/settings/api-keys/disable", web::post().to(disable))
+        .route(REVEAL, web::get().to(reveal_key));
+}
+
+struct KeyView {
+    display: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "api_keys/index.html")]
+struct KeysPage {
+    layout: Layout,
+    key: Option<KeyView>,
+    can_edit: bool,
+    /// Set on the reveal page only.
+    revealed: Option<String>,
+    reveal_page: bool,
+    curl: String,
+}
+
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    let account_id = current.account.id;
+    let key = db::run(&state.pool, move |conn| {
+        LegacyApiKey::live_for_account(conn, account_id).map_err(DbError::from)
+    })
+    .await?;
+    let page = KeysPage {
+        layout: Layout::new(&req, "API keys (legacy)", Section::ApiKeys),
+        key: key.map(|k| KeyView {
+            display: format!("pik_…{}", k.last_four),
+            created: fmt_time(k.created_at),
+            last_used: k.last_used_at.map_or_else(|| "Never".to_string(), fmt_time),
+        }),
+        can_edit: current.user.role().can_edit(),
+        revealed: None,
+        reveal_page: false,
+        curl: String::new(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Generates the account's key, replacing (revoking) any live one.
+async fn generate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let ip = client_ip(&req);
+    let (account_id, user_id, email) = (
+        current.account.id,
+        current.user.id,
+        current.user.email.clone(),
+    );
+    let (key, plain) = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let (key, plain, replaced) = LegacyApiKey::issue(conn, account_id, Some(user_id))?;
+            let action = if replaced {
+                "api_key.regenerated"
+            } else {
+                "api_key.generated"
+            };
+            NewAuditEvent::new(account_id, action)
+                .actor(user_id, &email)
+                .target("api_key", key.id, &format!("pik_…{}", key.last_four))
+                .ip(&ip)
+                .insert(conn)?;
+            Ok::<_, DbError>((key, plain))
+        })
+    })
+    .await?;
+    let sealed = reveal::Sealed {
+        user: current.user.id,
+        id: key.id,
+        plain: plain.expose().to_string(),
+    };
+    reveal::redirect(&state, REVEAL, &sealed)
+}
+
+async fn disable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    require_editor(&current)?;
+    let ip = client_ip(&req);
+    let (account_id, user_id, email) = (
+        current.account.id,
+        current.user.id,
+        current.user.email.clone(),
+    );
+    let disabled = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let Some(key) = LegacyApiKey::live_for_account(conn, account_id)? else {
+                return Ok(false);
+            };
+            LegacyApiKey::revoke_live(conn, account_id)?;
+            NewAuditEvent::new(account_id, "api_key.disabled")
+                .actor(user_id, &email)
+                .target("api_key", key.id, &format!("pik_…{}", key.last_four))
+                .ip(&ip)
+                .insert(conn)?;
+            Ok::<_, DbError>(true)
+        })
+    })
+    .await?;
+    req.flash(if disabled {
+        "The API v1 key was disabled. Requests using it are refused."
+    } else {
+        "There was no API v1 key to disable."
+    });
+    Ok(see_other(PAGE))
+}
+
+async fn reveal_key(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    let account_id = current.account.id;
+    let sealed = reveal::open(&req, &state, current.user.id);
+    let shown = match sealed {
+        Some(s) => {
+            let id = s.id;
+            let claimed = db::run(&state.pool, move |conn| {
+                LegacyApiKey::claim_reveal(conn, account_id, id).map_err(DbError::from)
+            })
+            .await?;
+            claimed.then_some(s.plain)
+        }
+        None => None,
+    };
+    let curl = shown.as_ref().map_or_else(String::new, |k| {
+        format!(
+            "curl -H \"Authorization: Bearer {k}\" {}/v1/contacts/",
+            state.settings.public_url()
+        )
+    });
+    let page = KeysPage {
+        layout: Layout::new(&req, "Your API v1 key", Section::ApiKeys),
+        key: None,
+        can_edit: current.user.role().can_edit(),
+        revealed: shown,
+        reveal_page: true,
+        curl,
+    };
+    let mut response = render(StatusCode::OK, &page)?;
+    reveal::finish(&mut response, &state, REVEAL)?;
+    Ok(response)
+}
