@@ -53,10 +53,8 @@ pub fn client_ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
         return "unknown".to_string();
     };
-    let trusted = req
-        .app_data::<web::Data<crate::startup::AppState>>()
-        .map(|s| s.settings.trusted_proxies.clone())
-        .unwrap_or_default();
+    let state = req.app_data::<web::Data<crate::startup::AppState>>();
+    let trusted: &[ipnet::IpNet] = state.map_or(&[], |s| &s.settings.trusted_proxies);
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer.to_string();
