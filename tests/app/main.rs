@@ -2,6 +2,7 @@
 
 mod api_allowlist;
 mod api_contacts;
+mod api_keys_page;
 mod api_limits;
 mod api_openapi;
 mod api_pagination;
@@ -11,6 +12,7 @@ mod api_support;
 mod api_tenants;
 mod api_token;
 mod api_usage;
+mod api_v1;
 mod api_validation;
 mod browser;
 mod cli;
