@@ -1,15 +1,6 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
-    accounts (id) {
-        id -> Uuid,
-        name -> Text,
-        inactivity_expiry_days -> Nullable<Int4>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     access_tokens (id) {
         id -> Uuid,
         integration_id -> Uuid,
@@ -25,6 +16,15 @@ diesel::table! {
         last_used_ip -> Nullable<Text>,
         rotated_from -> Nullable<Uuid>,
         revealed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Uuid,
+        name -> Text,
+        inactivity_expiry_days -> Nullable<Int4>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -166,16 +166,21 @@ diesel::table! {
 }
 
 diesel::joinable!(access_tokens -> integrations (integration_id));
+diesel::joinable!(access_tokens -> users (created_by));
+diesel::joinable!(api_requests -> access_tokens (token_id));
+diesel::joinable!(api_requests -> accounts (account_id));
 diesel::joinable!(api_requests -> integrations (integration_id));
 diesel::joinable!(api_requests -> legacy_api_keys (legacy_key_id));
-diesel::joinable!(contacts -> accounts (account_id));
-diesel::joinable!(legacy_api_keys -> accounts (account_id));
-diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
-diesel::joinable!(integrations -> accounts (account_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(contacts -> accounts (account_id));
+diesel::joinable!(integrations -> accounts (account_id));
+diesel::joinable!(integrations -> users (created_by));
+diesel::joinable!(legacy_api_keys -> accounts (account_id));
+diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(users -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
