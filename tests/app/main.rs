@@ -24,6 +24,7 @@ mod integration_support;
 mod integrations;
 mod isolation;
 mod login;
+mod maintenance;
 mod sdk_compat;
 mod secrets;
 mod sessions;

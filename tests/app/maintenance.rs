@@ -1,0 +1,72 @@
+//! The maintenance sweep: API request rows are kept 30 days, and expired
+//! sessions and day-old sign-in attempts are removed.
+
+use crate::helpers::spawn_app;
+use crate::integration_support::{create_with_token, execute, token_info};
+use private_integrations::workers::maintenance;
+
+#[actix_web::test]
+async fn the_sweep_deletes_api_requests_older_than_30_days_and_keeps_newer_ones() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (_, token) = create_with_token(&app, "Sweep", &["contacts.readonly"], "").await;
+    token_info(&app, &token).await;
+    // The usage worker writes the request above within a moment.
+    for _ in 0..40 {
+        if app.count("api_requests") > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(app.count("api_requests"), 1, "the request was recorded");
+    execute(
+        &app,
+        "INSERT INTO api_requests (account_id, integration_id, method, route, status, duration_ms, ip, created_at) \
+         SELECT account_id, integration_id, 'GET', '/v2/token', 200, 1, '127.0.0.1', now() - interval '31 days' \
+         FROM api_requests LIMIT 1",
+    );
+    execute(
+        &app,
+        "INSERT INTO api_requests (account_id, integration_id, method, route, status, duration_ms, ip, created_at) \
+         SELECT account_id, integration_id, 'GET', '/v2/token', 200, 1, '127.0.0.1', now() - interval '29 days' \
+         FROM api_requests LIMIT 1",
+    );
+    execute(
+        &app,
+        "UPDATE sessions SET expires_at = now() - interval '1 minute'",
+    );
+    execute(
+        &app,
+        "INSERT INTO login_attempts (email, ip, succeeded, attempted_at) VALUES \
+         ('old@example.com', '127.0.0.1', false, now() - interval '2 days'), \
+         ('new@example.com', '127.0.0.1', false, now())",
+    );
+    assert_eq!(app.count("api_requests"), 3);
+
+    maintenance::sweep(&mut app.db.connection()).expect("sweep");
+
+    assert_eq!(
+        app.count("api_requests"),
+        2,
+        "only the 31-day-old row is gone"
+    );
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM api_requests WHERE created_at < now() - interval '30 days'"
+        ),
+        0
+    );
+    assert_eq!(app.count("sessions"), 0, "expired sessions are removed");
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM login_attempts WHERE email = 'old@example.com'"
+        ),
+        0
+    );
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM login_attempts WHERE email = 'new@example.com'"
+        ),
+        1
+    );
+}
