@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{contacts, error, locations, token, users};
+use super::{contact_search, contacts, error, locations, token, users};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
@@ -36,7 +36,7 @@ impl Modify for BearerScheme {
     paths(
         token::show, token::rotate,
         contacts::get_contact, contacts::create_contact, contacts::update_contact, contacts::delete_contact,
-        contacts::list_contacts, contacts::search_contacts,
+        contact_search::list_contacts, contact_search::search_contacts,
         locations::get_location,
         users::list_users, users::search_users,
     ),

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
 use super::auth::{Caller, bearer, refuse_unknown, usage_handle};
-use super::contacts::{self, ListQuery};
+use super::contact_search::{self, ListQuery};
+use super::contacts;
 use super::error::ApiError;
 use super::rate_limit::RateKey;
 use crate::db::{self, DbError};
@@ -94,7 +95,7 @@ impl FromRequest for LegacyAuth {
 }
 
 async fn list(auth: LegacyAuth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    contacts::list_for(&auth.0, query.into_inner(), "/v1", false).await
+    contact_search::list_for(&auth.0, query.into_inner(), "/v1", false).await
 }
 
 async fn create(auth: LegacyAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {

@@ -1,0 +1,365 @@
+//! Listing (`GET /contacts/`, keyset pages by `startAfterId`) and search
+//! (`POST /contacts/search`, filters, sort, `searchAfter` or page numbers).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::auth::{ApiAuth, Caller};
+use super::contacts::ContactOut;
+use super::error::ApiError;
+use super::extract::{parse_json, query_number};
+use crate::db::{self, DbError};
+use crate::domain::scope::Scope;
+use crate::models::contact::{Contact, ContactFilter, Cursor};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The account's id.
+    location_id: Option<String>,
+    /// Matches name, email, phone or company.
+    query: Option<String>,
+    /// 1 to 100, default 20.
+    limit: Option<String>,
+    /// Id of the last contact of the previous page.
+    start_after_id: Option<String>,
+    /// `dateAdded` (epoch milliseconds) of the last contact of the previous page.
+    start_after: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListMeta {
+    total: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_after_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_after: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_page_url: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactList {
+    contacts: Vec<ContactOut>,
+    /// Contacts matching the query, on every page.
+    count: i64,
+    meta: ListMeta,
+}
+
+/// List contacts, oldest first, a page at a time.
+#[utoipa::path(get, path = "/v2/contacts/", tag = "Contacts", params(ListQuery),
+    responses((status = 200, body = ContactList), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = ["contacts.readonly"])))]
+pub async fn list_contacts(
+    auth: ApiAuth,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::ContactsReadonly)?;
+    list_for(&auth, query.into_inner(), "/v2", true).await
+}
+
+/// Lists `caller`'s contacts; API v1 keys may leave out `locationId`.
+pub(crate) async fn list_for(
+    caller: &Caller,
+    q: ListQuery,
+    base: &str,
+    location_required: bool,
+) -> Result<HttpResponse, ApiError> {
+    match q.location_id.as_deref() {
+        Some(location) => caller.check_location(location)?,
+        None if location_required => {
+            return Err(ApiError::Unprocessable(vec![
+                "locationId is required".into(),
+            ]));
+        }
+        None => {}
+    }
+    let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
+    let start_after = match q
+        .start_after
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => Some(
+            s.parse::<i64>()
+                .ok()
+                .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+                .ok_or_else(|| {
+                    ApiError::Unprocessable(vec!["startAfter must be epoch milliseconds".into()])
+                })?,
+        ),
+    };
+    let start_after_id = match q
+        .start_after_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => Some(Uuid::parse_str(s).map_err(|_| {
+            ApiError::Unprocessable(vec!["startAfterId is not a contact id".into()])
+        })?),
+    };
+    let filter = ContactFilter {
+        query: q.query.clone(),
+        ..ContactFilter::default()
+    };
+    let account_id = caller.account.id;
+    let (contacts, total) = db::run(&caller.pool, move |conn| {
+        let cursor = match (start_after_id, start_after) {
+            // The id alone is enough: its own dateAdded places it exactly.
+            (Some(id), _) => match Contact::find_for_account(conn, account_id, id) {
+                Ok(c) => Some(Cursor {
+                    date_added: c.date_added,
+                    id,
+                }),
+                Err(diesel::result::Error::NotFound) => {
+                    start_after.map(|t| Cursor { date_added: t, id })
+                }
+                Err(e) => return Err(e.into()),
+            },
+            (None, Some(t)) => Some(Cursor {
+                date_added: t,
+                id: Uuid::max(),
+            }),
+            (None, None) => None,
+        };
+        let contacts = Contact::page(conn, account_id, &filter, false, cursor, 0, limit + 1)?;
+        let total = Contact::count(conn, account_id, &filter)?;
+        Ok::<_, DbError>((contacts, total))
+    })
+    .await?;
+    let more = contacts.len() as i64 > limit;
+    let page: Vec<Contact> = contacts.into_iter().take(limit as usize).collect();
+    let last = page
+        .last()
+        .map(|c| (c.id.to_string(), c.date_added.timestamp_millis()));
+    let next_page_url = match (&last, more) {
+        (Some((id, ms)), true) => Some(format!(
+            "{}{base}/contacts/?locationId={}&limit={limit}&startAfterId={id}&startAfter={ms}",
+            caller.public_url, caller.account.id
+        )),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(ContactList {
+        count: total,
+        meta: ListMeta {
+            total,
+            start_after_id: last.as_ref().map(|(id, _)| id.clone()),
+            start_after: last.as_ref().map(|(_, ms)| *ms),
+            next_page_url,
+        },
+        contacts: page.into_iter().map(ContactOut::from).collect(),
+    }))
+}
+
+// ---------------------------------------------------------------- search
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SearchBody {
+    location_id: Option<String>,
+    query: Option<String>,
+    /// 1 to 500, default 20.
+    page_limit: Option<i64>,
+    /// 1-based page number, when `searchAfter` is not given.
+    page: Option<i64>,
+    /// The `searchAfter` of the last contact of the previous page.
+    #[schema(value_type = Option<Vec<Object>>)]
+    search_after: Option<Vec<serde_json::Value>>,
+    filters: Option<Vec<SearchFilter>>,
+    sort: Option<Vec<SearchSort>>,
+}
+
+/// Supported: `email` `eq`, `tags` `contains`, `dateAdded` `range`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchFilter {
+    field: String,
+    operator: String,
+    #[schema(value_type = Object)]
+    value: serde_json::Value,
+}
+
+/// Supported: `dateAdded`, `asc` or `desc`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSort {
+    field: String,
+    direction: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    contacts: Vec<ContactOut>,
+    total: i64,
+}
+
+fn unprocessable(msg: impl Into<String>) -> ApiError {
+    ApiError::Unprocessable(vec![msg.into()])
+}
+
+/// An ISO 8601 date or date-time, or epoch milliseconds.
+fn parse_instant(v: &serde_json::Value, what: &str) -> Result<DateTime<Utc>, ApiError> {
+    let bad = || {
+        unprocessable(format!(
+            "{what} must be an ISO 8601 date or epoch milliseconds"
+        ))
+    };
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+            .ok_or_else(bad),
+        serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            })
+            .map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
+    let mut filter = ContactFilter {
+        query: body.query.clone(),
+        ..ContactFilter::default()
+    };
+    for (i, f) in body.filters.iter().flatten().enumerate() {
+        match (f.field.as_str(), f.operator.as_str()) {
+            ("email", "eq") => {
+                let email = f
+                    .value
+                    .as_str()
+                    .ok_or_else(|| unprocessable(format!("filters[{i}].value must be a string")))?;
+                filter.email = Some(email.trim().to_lowercase());
+            }
+            ("tags", "contains") => {
+                let tags: Vec<String> = match &f.value {
+                    serde_json::Value::String(s) => vec![s.trim().to_string()],
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|t| t.as_str().map(|t| t.trim().to_string()))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| {
+                            unprocessable(format!("filters[{i}].value must be a string or strings"))
+                        })?,
+                    _ => {
+                        return Err(unprocessable(format!(
+                            "filters[{i}].value must be a string or strings"
+                        )));
+                    }
+                };
+                filter.tags.get_or_insert_with(Vec::new).extend(tags);
+            }
+            ("dateAdded", "range") => {
+                let obj = f.value.as_object().ok_or_else(|| {
+                    unprocessable(format!("filters[{i}].value must be {{\"gte\", \"lte\"}}"))
+                })?;
+                if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "gte" | "lte")) {
+                    return Err(unprocessable(format!(
+                        "filters[{i}].value.{k} is not supported (use gte, lte)"
+                    )));
+                }
+                if let Some(v) = obj.get("gte") {
+                    filter.added_from = Some(parse_instant(v, &format!("filters[{i}].value.gte"))?);
+                }
+                if let Some(v) = obj.get("lte") {
+                    filter.added_to = Some(parse_instant(v, &format!("filters[{i}].value.lte"))?);
+                }
+            }
+            (field, op) => {
+                return Err(unprocessable(format!(
+                    "filters[{i}]: field {field:?} with operator {op:?} is not supported (email eq, tags contains, dateAdded range)"
+                )));
+            }
+        }
+    }
+    Ok(filter)
+}
+
+fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
+    let bad =
+        || unprocessable("searchAfter must be the searchAfter of a contact from the previous page");
+    match values {
+        [ms, id] => Ok(Cursor {
+            date_added: ms
+                .as_i64()
+                .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+                .ok_or_else(bad)?,
+            id: id
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(bad)?,
+        }),
+        _ => Err(bad()),
+    }
+}
+
+/// Search contacts with filters, sorting and pagination.
+#[utoipa::path(post, path = "/v2/contacts/search", tag = "Contacts", request_body = SearchBody,
+    responses((status = 200, body = SearchResult), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = ["contacts.readonly"])))]
+pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    auth.require(Scope::ContactsReadonly)?;
+    let body: SearchBody = parse_json(&body)?;
+    let Some(location) = body.location_id.as_deref() else {
+        return Err(unprocessable("locationId is required"));
+    };
+    auth.check_location(location)?;
+    let limit = body.page_limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(unprocessable("pageLimit must be from 1 to 500"));
+    }
+    let page = body.page.unwrap_or(1);
+    if page < 1 {
+        return Err(unprocessable("page must be 1 or more"));
+    }
+    let descending = match body.sort.as_deref() {
+        None | Some([]) => false,
+        Some([s]) if s.field == "dateAdded" && s.direction == "asc" => false,
+        Some([s]) if s.field == "dateAdded" && s.direction == "desc" => true,
+        Some(_) => {
+            return Err(unprocessable(
+                "sort supports one entry: field dateAdded, direction asc or desc",
+            ));
+        }
+    };
+    let cursor = body
+        .search_after
+        .as_deref()
+        .map(search_cursor)
+        .transpose()?;
+    let offset = if cursor.is_some() {
+        0
+    } else {
+        (page - 1) * limit
+    };
+    let filter = build_filter(&body)?;
+    let account_id = auth.account.id;
+    let (contacts, total) = db::run(&auth.pool, move |conn| {
+        let contacts = Contact::page(conn, account_id, &filter, descending, cursor, offset, limit)?;
+        let total = Contact::count(conn, account_id, &filter)?;
+        Ok::<_, DbError>((contacts, total))
+    })
+    .await?;
+    let contacts = contacts
+        .into_iter()
+        .map(|c| {
+            let after = (c.date_added.timestamp_millis(), c.id.to_string());
+            let mut out = ContactOut::from(c);
+            out.search_after = Some(after);
+            out
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SearchResult { contacts, total }))
+}
