@@ -18,7 +18,7 @@ use crate::models::{AccessToken, Integration};
 use crate::startup::AppState;
 use crate::web::forms::{FormErrors, HtmlForm};
 use crate::web::layout::{Layout, Section};
-use crate::web::tokens::{self, TokenView};
+use crate::web::tokens;
 use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
 
 pub const BASE: &str = "/settings/private-integrations";
@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(index))
             .route("", web::post().to(create))
             .route("/new", web::get().to(new))
-            .route("/{id}", web::get().to(show))
+            .route("/{id}", web::get().to(super::integration_detail::show))
             .route("/{id}/edit", web::get().to(edit))
             .route("/{id}/edit", web::post().to(update))
             .route("/{id}/delete", web::post().to(delete))
@@ -50,7 +50,7 @@ const LIFETIMES: &[(Option<i32>, &str)] = &[
     (Some(365), "365 days"),
 ];
 
-fn scopes_human(set: &ScopeSet) -> Vec<String> {
+pub(super) fn scopes_human(set: &ScopeSet) -> Vec<String> {
     set.iter().map(Scope::human).collect()
 }
 
@@ -397,67 +397,4 @@ async fn delete(
         integration.name
     ));
     Ok(see_other(BASE))
-}
-
-// ---------------------------------------------------------------- detail
-
-#[derive(Template)]
-#[template(path = "integrations/show.html")]
-struct ShowPage {
-    layout: Layout,
-    id: Uuid,
-    name: String,
-    description: String,
-    scopes: Vec<String>,
-    scope_names: Vec<&'static str>,
-    created: String,
-    lifetime: String,
-    tokens: Vec<TokenView>,
-    has_current: bool,
-    rotating: bool,
-    can_edit: bool,
-}
-
-async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    current: CurrentUser,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
-    let account_id = current.account.id;
-    let inactivity = current.account.inactivity_expiry_days;
-    let (integration, live) = db::run(&state.pool, move |conn| {
-        let integration = Integration::find_for_account(conn, account_id, id)?;
-        let live = AccessToken::live_for_integration(conn, id, inactivity)?;
-        Ok::<_, DbError>((integration, live))
-    })
-    .await?;
-    let now = Utc::now();
-    let current_id = lifecycle::current_token(&live).map(|t| t.id);
-    let rotating = lifecycle::current_token(&live)
-        .and_then(|c| c.rotated_from)
-        .is_some_and(|old| live.iter().any(|t| t.id == old && t.in_grace()));
-    let scope_set = integration.scope_set();
-    let page = ShowPage {
-        layout: Layout::new(&req, integration.name.clone(), Section::Integrations),
-        id,
-        scopes: scopes_human(&scope_set),
-        scope_names: scope_set.iter().map(Scope::name).collect(),
-        created: fmt_time(integration.created_at),
-        lifetime: integration.token_lifetime_days.map_or_else(
-            || "Never expire".to_string(),
-            |d| format!("{d} days from issue"),
-        ),
-        tokens: live
-            .iter()
-            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now))
-            .collect(),
-        has_current: current_id.is_some(),
-        rotating,
-        can_edit: current.user.role().can_edit(),
-        name: integration.name,
-        description: integration.description,
-    };
-    render(StatusCode::OK, &page)
 }

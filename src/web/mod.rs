@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod forms;
 pub mod health;
+pub mod integration_detail;
 pub mod integrations;
 pub mod layout;
 pub mod login;
@@ -10,6 +11,7 @@ pub mod reveal;
 pub mod settings;
 pub mod setup;
 pub mod tokens;
+pub mod usage;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -30,3 +30,4 @@ mod secrets;
 mod sessions;
 mod setup;
 mod token_actions;
+mod usage_page;

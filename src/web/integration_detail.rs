@@ -1,0 +1,100 @@
+//! An integration's page: its scopes, every live token with its actions,
+//! and how it is used.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db::{self, DbError};
+use crate::domain::scope::Scope;
+use crate::errors::WebError;
+use crate::lifecycle;
+use crate::models::{AccessToken, Integration};
+use crate::startup::AppState;
+use crate::web::integrations::scopes_human;
+use crate::web::layout::{Layout, Section};
+use crate::web::tokens::TokenView;
+use crate::web::usage::{self, UsageView};
+use crate::web::{fmt_time, render};
+
+#[derive(Template)]
+#[template(path = "integrations/show.html")]
+struct ShowPage {
+    layout: Layout,
+    id: Uuid,
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+    scope_names: Vec<&'static str>,
+    created: String,
+    lifetime: String,
+    tokens: Vec<TokenView>,
+    has_current: bool,
+    rotating: bool,
+    can_edit: bool,
+    usage: UsageView,
+    chart_days: i64,
+    used_scope_days: i64,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let account_id = current.account.id;
+    let inactivity = current.account.inactivity_expiry_days;
+    let now = Utc::now();
+    let (integration, live, usage) = db::run(&state.pool, move |conn| {
+        let integration = Integration::find_for_account(conn, account_id, id)?;
+        let all = AccessToken::all_for_integrations(conn, &[id])?;
+        let live = all
+            .iter()
+            .filter(|t| t.is_live(now, inactivity))
+            .cloned()
+            .collect::<Vec<_>>();
+        let labels: HashMap<Uuid, String> = all
+            .iter()
+            .map(|t| (t.id, format!("pit_…{}", t.last_four)))
+            .collect();
+        let usage = usage::load(conn, id, &integration.scope_set(), &labels, now)?;
+        Ok::<_, DbError>((integration, live, usage))
+    })
+    .await?;
+    let current_id = lifecycle::current_token(&live).map(|t| t.id);
+    let rotating = lifecycle::current_token(&live)
+        .and_then(|c| c.rotated_from)
+        .is_some_and(|old| live.iter().any(|t| t.id == old && t.in_grace()));
+    let scope_set = integration.scope_set();
+    let page = ShowPage {
+        layout: Layout::new(&req, integration.name.clone(), Section::Integrations),
+        id,
+        scopes: scopes_human(&scope_set),
+        scope_names: scope_set.iter().map(Scope::name).collect(),
+        created: fmt_time(integration.created_at),
+        lifetime: integration.token_lifetime_days.map_or_else(
+            || "Never expire".to_string(),
+            |d| format!("{d} days from issue"),
+        ),
+        tokens: live
+            .iter()
+            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now))
+            .collect(),
+        has_current: current_id.is_some(),
+        rotating,
+        can_edit: current.user.role().can_edit(),
+        usage,
+        chart_days: usage::CHART_DAYS,
+        used_scope_days: usage::USED_SCOPE_DAYS,
+        name: integration.name,
+        description: integration.description,
+    };
+    render(StatusCode::OK, &page)
+}

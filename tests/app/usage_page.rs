@@ -1,0 +1,81 @@
+//! The integration page shows how it is used: requests per day, the latest
+//! requests, and which granted scopes were actually used (SPEC §6, §9).
+
+use reqwest::StatusCode;
+
+use crate::api_support::{Api, eventually, location_of};
+use crate::helpers::spawn_app;
+use crate::integration_support::create_with_token;
+
+#[actix_web::test]
+async fn the_detail_page_shows_recent_requests_daily_counts_and_the_scopes_actually_used() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(
+        &app,
+        "Reporter",
+        &["contacts.readonly", "users.readonly"],
+        "",
+    )
+    .await;
+    let page = format!("/settings/private-integrations/{id}");
+
+    let before = app.get(&page).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(before.body.contains("No requests yet"), "empty usage state");
+    assert!(
+        before
+            .body
+            .contains("0 requests, 0 errors in the last 14 days")
+    );
+
+    let api = Api::new(&app, &token);
+    let location = location_of(&app, &token).await;
+    let ok = api
+        .get(&format!(
+            "/v2/contacts/?locationId={location}&query=secret-ish"
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    // Another account's location: refused, so users.readonly is not "used".
+    let refused = api
+        .get("/v2/users/search?companyId=00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // location_of made one more request (GET /v2/token): three in all.
+    assert!(
+        eventually(10, || app.count("api_requests") == 3).await,
+        "the usage worker records the three requests"
+    );
+
+    let body = app.get(&page).await.body;
+    assert!(
+        body.contains("3 requests, 1 error in the last 14 days"),
+        "{body}"
+    );
+    assert_eq!(body.matches("class=\"request-row\"").count(), 3);
+    assert!(body.contains("GET /v2/contacts"));
+    assert!(body.contains("GET /v2/users/search"));
+    assert!(body.contains("GET /v2/token"));
+    assert!(
+        !body.contains("secret-ish"),
+        "query strings are never recorded or shown"
+    );
+    assert!(body.contains(">403<") && body.contains(">200<"));
+    let last_four = &token[token.len() - 4..];
+    assert!(body.contains(&format!("pit_…{last_four}")));
+
+    let scope_item = |name: &str| {
+        let start = body
+            .find(&format!("data-scope=\"{name}\""))
+            .unwrap_or_else(|| panic!("{name} listed"));
+        body[start..start + body[start..].find("</li>").unwrap_or(0)].to_string()
+    };
+    assert!(scope_item("contacts.readonly").contains("Used"));
+    assert!(scope_item("users.readonly").contains("Not used"));
+    assert!(body.contains("<svg"), "the chart is server-rendered SVG");
+    assert!(
+        body.contains("3 requests, 1 error</title>"),
+        "today's bar names its counts"
+    );
+}
