@@ -156,12 +156,32 @@ fn template_database() -> &'static str {
             .join()
             .expect("template build thread panicked");
             rename_database(&mut conn, &building, &name);
+            drop_stale_templates(&mut conn, &name);
         }
         diesel::sql_query(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"))
             .execute(&mut conn)
             .expect("release the template lock");
         name
     })
+}
+
+/// Templates of earlier migration sets are of no further use; dropping them
+/// when a new one is built keeps the server from filling up.
+fn drop_stale_templates(conn: &mut PgConnection, current: &str) {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        datname: String,
+    }
+    let stale: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'pi\\_test\\_tpl\\_%' AND datname <> $1",
+    )
+    .bind::<Text, _>(current)
+    .load(conn)
+    .expect("list old templates");
+    for Name { datname } in stale {
+        drop_database(conn, &datname);
+    }
 }
 
 fn rename_database(conn: &mut PgConnection, from: &str, to: &str) {
