@@ -124,21 +124,59 @@ fn allowed_from(allowlist: &[String], ip: &str) -> bool {
         .any(|entry| crate::domain::cidr::parse(entry).is_some_and(|net| net.contains(&ip)))
 }
 
+/// What every API extractor takes from the request before going async.
+pub struct Presented {
+    pub state: web::Data<AppState>,
+    pub ip: String,
+    pub usage: UsageHandle,
+    token: Result<PlainToken, ApiError>,
+}
+
+impl Presented {
+    /// `parse` checks the format of the kind of credential the route takes.
+    pub fn from_request(
+        req: &HttpRequest,
+        parse: fn(&str) -> Result<PlainToken, crate::domain::token::TokenFormatError>,
+    ) -> Result<Presented, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+        Ok(Presented {
+            token: bearer(req).and_then(|t| parse(t).map_err(|_| ApiError::InvalidToken)),
+            ip: client_ip(req),
+            usage: usage_handle(req),
+            state,
+        })
+    }
+
+    /// The well-formed credential, or the refusal (401, or 429 past the
+    /// client IP's limit).
+    pub fn token(&mut self) -> Result<PlainToken, ApiError> {
+        std::mem::replace(&mut self.token, Err(ApiError::InvalidToken)).map_err(|e| self.refuse(e))
+    }
+
+    /// Refuses a caller that could not be identified; see [`refuse_unknown`].
+    pub fn refuse(&self, err: ApiError) -> ApiError {
+        refuse_unknown(&self.state, &self.usage, &self.ip, err)
+    }
+}
+
 impl FromRequest for ApiAuth {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed =
-            bearer(req).and_then(|t| PlainToken::parse(t).map_err(|_| ApiError::InvalidToken));
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let ip = client_ip(req);
-        let usage = usage_handle(req);
+        let presented = Presented::from_request(req, PlainToken::parse);
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-            let plain = parsed.map_err(|e| refuse_unknown(&state, &usage, &ip, e))?;
-            let hash = plain.hash();
+            let mut presented = presented?;
+            let hash = presented.token()?.hash();
+            let Presented {
+                ref state,
+                ref ip,
+                ref usage,
+                ..
+            } = presented;
             let found = db::run(&state.pool, move |conn| {
                 let Some(token) = AccessToken::find_by_hash(conn, &hash)? else {
                     return Ok(None);
@@ -154,7 +192,7 @@ impl FromRequest for ApiAuth {
             })
             .await?;
             let Some((token, integration, account)) = found else {
-                return Err(refuse_unknown(&state, &usage, &ip, ApiError::InvalidToken));
+                return Err(presented.refuse(ApiError::InvalidToken));
             };
             let rate = state.limiter.hit(RateKey::Integration(integration.id));
             {
@@ -170,7 +208,7 @@ impl FromRequest for ApiAuth {
             if !token.is_live(Utc::now(), account.inactivity_expiry_days) {
                 return Err(ApiError::InvalidToken);
             }
-            if !allowed_from(&integration.ip_allowlist, &ip) {
+            if !allowed_from(&integration.ip_allowlist, ip) {
                 tracing::warn!(integration = %integration.id, ip = %ip, "API request refused by the IP allowlist");
                 return Err(ApiError::Forbidden(format!(
                     "Requests from {ip} are not allowed for this integration"
@@ -185,7 +223,7 @@ impl FromRequest for ApiAuth {
                     pool: state.pool.clone(),
                     public_url: state.settings.public_url(),
                 },
-                usage,
+                usage: usage.clone(),
             })
         })
     }

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
-use super::auth::{Caller, bearer, refuse_unknown, usage_handle};
+use super::auth::{Caller, Presented};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
@@ -17,8 +17,6 @@ use crate::db::{self, DbError};
 use crate::domain::token::PlainToken;
 use crate::models::Account;
 use crate::models::legacy_api_key::LegacyApiKey;
-use crate::startup::AppState;
-use crate::web::client_ip;
 
 /// RFC 9745: deprecated since 2026-11-28T00:00:00Z.
 const DEPRECATED_SINCE: &str = "@1795824000";
@@ -51,16 +49,11 @@ impl FromRequest for LegacyAuth {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = bearer(req)
-            .and_then(|t| PlainToken::parse_legacy(t).map_err(|_| ApiError::InvalidToken));
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let ip = client_ip(req);
-        let usage = usage_handle(req);
+        let presented = Presented::from_request(req, PlainToken::parse_legacy);
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-            let plain = parsed.map_err(|e| refuse_unknown(&state, &usage, &ip, e))?;
-            let hash = plain.hash();
+            let mut presented = presented?;
+            let hash = presented.token()?.hash();
+            let state = &presented.state;
             let found = db::run(&state.pool, move |conn| {
                 let Some(key) = LegacyApiKey::find_live_by_hash(conn, &hash)? else {
                     return Ok(None);
@@ -73,11 +66,11 @@ impl FromRequest for LegacyAuth {
             })
             .await?;
             let Some((key, account)) = found else {
-                return Err(refuse_unknown(&state, &usage, &ip, ApiError::InvalidToken));
+                return Err(presented.refuse(ApiError::InvalidToken));
             };
             let rate = state.limiter.hit(RateKey::Account(account.id));
             {
-                let mut ctx = usage.borrow_mut();
+                let mut ctx = presented.usage.borrow_mut();
                 ctx.account_id = Some(account.id);
                 ctx.legacy_key_id = Some(key.id);
                 ctx.rate = Some(rate);

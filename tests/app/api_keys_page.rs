@@ -10,6 +10,7 @@ use crate::api_support::{Api, assert_error, ok_json, second_account};
 use crate::api_v1::assert_deprecated;
 use crate::helpers::{Browser, OWNER_ACCOUNT, Reply, TestApp, excerpt, spawn_app};
 use crate::integration_support::texts;
+use crate::secrets::pg_dump;
 
 pub const PAGE: &str = "/settings/api-keys";
 pub const REVEAL: &str = "/settings/api-keys/key";
@@ -93,34 +94,6 @@ pub fn key_audit(app: &TestApp, account: &str) -> Vec<String> {
              WHERE action LIKE 'api_key.%' AND account_id = '{account}' ORDER BY id"
         ),
     )
-}
-
-/// A plain-SQL dump of the test's database, by the real `pg_dump`.
-async fn pg_dump(app: &TestApp) -> String {
-    let url = url::Url::parse(&app.database_url).expect("database URL");
-    let mut command = tokio::process::Command::new("/usr/bin/pg_dump");
-    command
-        .arg("-h")
-        .arg(url.host_str().unwrap_or("127.0.0.1"))
-        .arg("-p")
-        .arg(url.port().unwrap_or(5432).to_string())
-        .arg("-U")
-        .arg(if url.username().is_empty() {
-            "postgres"
-        } else {
-            url.username()
-        })
-        .arg(&app.db_name);
-    if let Some(password) = url.password() {
-        command.env("PGPASSWORD", password);
-    }
-    let output = command.output().await.expect("run pg_dump");
-    assert!(
-        output.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The page's "no key" state: the explanation and the generate button.

@@ -552,12 +552,24 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application on `db`.
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
-    let app = Application::build(test_settings(&db.url))
+    let settings = test_settings(&db.url);
+    start(db, settings).await
+}
+
+/// Builds and spawns the application; the address uses the host of
+/// `listen_addr`, so an IPv6 listener gets an IPv6 address.
+async fn start(db: TestDb, settings: Settings) -> TestApp {
+    let host = settings
+        .listen_addr
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host)
+        .to_string();
+    let app = Application::build(settings)
         .await
         .unwrap_or_else(|e| panic!("build the application: {e}"));
     let port = app.port();
     actix_web::rt::spawn(app.run_until_stopped());
-    let address = format!("http://127.0.0.1:{port}");
+    let address = format!("http://{host}:{port}");
     TestApp {
         browser: Browser::new(&address),
         address,
@@ -703,23 +715,5 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::migrated();
     let mut settings = test_settings(&db.url);
     adjust(&mut settings);
-    let host = settings
-        .listen_addr
-        .rsplit_once(':')
-        .map_or("127.0.0.1", |(host, _)| host)
-        .to_string();
-    let app = Application::build(settings)
-        .await
-        .unwrap_or_else(|e| panic!("build the application: {e}"));
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let address = format!("http://{host}:{port}");
-    TestApp {
-        browser: Browser::new(&address),
-        address,
-        port,
-        db_name: db.name.clone(),
-        database_url: db.url.clone(),
-        db,
-    }
+    start(db, settings).await
 }

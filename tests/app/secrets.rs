@@ -15,7 +15,7 @@ use crate::integration_support::{
 };
 
 /// A plain-SQL dump of the test's database, by the real `pg_dump`.
-async fn pg_dump(app: &TestApp) -> String {
+pub async fn pg_dump(app: &TestApp) -> String {
     let url = url::Url::parse(&app.database_url).expect("database URL");
     let mut command = tokio::process::Command::new("/usr/bin/pg_dump");
     command
