@@ -224,13 +224,18 @@ fn run(
         App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
+            // Static files and the API need no session: keeping them out of
+            // the panel's middleware saves a session read per asset.
             .service(Files::new("/static", static_dir.clone()))
             .configure(crate::api::configure)
-            .configure(panel::configure)
-            .default_service(web::to(panel::not_found))
-            .wrap(from_fn(verify_csrf))
-            .wrap(from_fn(require_user))
-            .wrap(sessions)
+            .service(
+                web::scope("")
+                    .configure(panel::configure)
+                    .default_service(web::to(panel::not_found))
+                    .wrap(from_fn(verify_csrf))
+                    .wrap(from_fn(require_user))
+                    .wrap(sessions),
+            )
             .wrap(security_headers())
             .wrap(from_fn(crate::telemetry::log_requests))
     })
