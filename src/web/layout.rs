@@ -21,6 +21,7 @@ const NAV: &[(&str, &str, Section)] = &[
         "Private Integrations",
         Section::Integrations,
     ),
+    ("/settings/api-keys", "API keys (legacy)", Section::ApiKeys),
 ];
 
 pub struct NavItem {

@@ -23,6 +23,7 @@ mod helpers;
 mod integration_support;
 mod integrations;
 mod isolation;
+mod layout;
 mod login;
 mod maintenance;
 mod sdk_compat;
