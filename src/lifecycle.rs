@@ -23,18 +23,22 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// An audit event of the account done by this actor.
+    pub fn audit(&self, account_id: Uuid, action: &'static str) -> NewAuditEvent {
+        let mut e = NewAuditEvent::new(account_id, action).ip(&self.ip);
+        e.actor_user_id = self.user_id;
+        e.actor_email = self.email.clone();
+        e
+    }
+
     fn event(
         &self,
         account_id: Uuid,
         action: &'static str,
         integration: &Integration,
     ) -> NewAuditEvent {
-        let mut e = NewAuditEvent::new(account_id, action)
+        self.audit(account_id, action)
             .integration(integration.id, &integration.name)
-            .ip(&self.ip);
-        e.actor_user_id = self.user_id;
-        e.actor_email = self.email.clone();
-        e
     }
 }
 

@@ -9,11 +9,14 @@ use askama::Template;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::errors::WebError;
+use crate::lifecycle::Actor;
 use crate::models::NewAuditEvent;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::startup::AppState;
+use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
-use crate::web::{TypedSessionExt, client_ip, fmt_time, render, require_editor, reveal, see_other};
+use crate::web::{TypedSessionExt, fmt_time, render, reveal, see_other};
+use uuid::Uuid;
 
 const PAGE: &str = "/settings/api-keys";
 const REVEAL: &str = "/settings/api-keys/key";
@@ -69,18 +72,9 @@ async fn show(
 }
 
 /// Generates the account's key, replacing (revoking) any live one.
-async fn generate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    current: CurrentUser,
-) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
-    let ip = client_ip(&req);
-    let (account_id, user_id, email) = (
-        current.account.id,
-        current.user.id,
-        current.user.email.clone(),
-    );
+async fn generate(state: web::Data<AppState>, editor: Editor) -> Result<HttpResponse, WebError> {
+    let (account_id, user_id) = (editor.account().id, editor.current.user.id);
+    let actor = editor.actor.clone();
     let (key, plain) = db::run(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
@@ -90,17 +84,13 @@ async fn generate(
             } else {
                 "api_key.generated"
             };
-            NewAuditEvent::new(account_id, action)
-                .actor(user_id, &email)
-                .target("api_key", key.id, &format!("pik_…{}", key.last_four))
-                .ip(&ip)
-                .insert(conn)?;
+            audit(&actor, account_id, action, &key).insert(conn)?;
             Ok::<_, DbError>((key, plain))
         })
     })
     .await?;
     let sealed = reveal::Sealed {
-        user: current.user.id,
+        user: user_id,
         id: key.id,
         plain: plain.expose().to_string(),
     };
@@ -110,15 +100,10 @@ async fn generate(
 async fn disable(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
-    let ip = client_ip(&req);
-    let (account_id, user_id, email) = (
-        current.account.id,
-        current.user.id,
-        current.user.email.clone(),
-    );
+    let account_id = editor.account().id;
+    let actor = editor.actor.clone();
     let disabled = db::run(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
@@ -126,11 +111,7 @@ async fn disable(
                 return Ok(false);
             };
             LegacyApiKey::revoke_live(conn, account_id)?;
-            NewAuditEvent::new(account_id, "api_key.disabled")
-                .actor(user_id, &email)
-                .target("api_key", key.id, &format!("pik_…{}", key.last_four))
-                .ip(&ip)
-                .insert(conn)?;
+            audit(&actor, account_id, "api_key.disabled", &key).insert(conn)?;
             Ok::<_, DbError>(true)
         })
     })
@@ -141,6 +122,17 @@ async fn disable(
         "There was no API v1 key to disable."
     });
     Ok(see_other(PAGE))
+}
+
+fn audit(
+    actor: &Actor,
+    account_id: Uuid,
+    action: &'static str,
+    key: &LegacyApiKey,
+) -> NewAuditEvent {
+    actor
+        .audit(account_id, action)
+        .target("api_key", key.id, &format!("pik_…{}", key.last_four))
 }
 
 async fn reveal_key(

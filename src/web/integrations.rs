@@ -16,10 +16,11 @@ use crate::errors::WebError;
 use crate::lifecycle::{self, IntegrationEdit, NewIntegrationFields};
 use crate::models::{AccessToken, Integration};
 use crate::startup::AppState;
+use crate::web::editor::Editor;
 use crate::web::forms::{FormErrors, HtmlForm};
 use crate::web::layout::{Layout, Section};
 use crate::web::tokens;
-use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
+use crate::web::{TypedSessionExt, fmt_time, render, see_other};
 
 pub const BASE: &str = "/settings/private-integrations";
 
@@ -262,8 +263,8 @@ fn parse_form(
     }
 }
 
-async fn new(req: HttpRequest, current: CurrentUser) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
+/// Takes an [`Editor`] only to keep viewers away from the form.
+async fn new(req: HttpRequest, _editor: Editor) -> Result<HttpResponse, WebError> {
     let page = FormPage::build(
         &req,
         None,
@@ -276,10 +277,9 @@ async fn new(req: HttpRequest, current: CurrentUser) -> Result<HttpResponse, Web
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     form: HtmlForm<IntegrationForm>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let mut form = form.0;
     let (scopes, lifetime_days) = match parse_form(&mut form, true) {
         Ok(parsed) => parsed,
@@ -288,31 +288,29 @@ async fn create(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
     let fields = NewIntegrationFields {
         name: form.name,
         description: form.description,
         scopes,
         lifetime_days,
     };
-    let (integration, issued) = db::run(&state.pool, move |conn| {
-        lifecycle::create(conn, &account, &actor, fields)
-    })
-    .await
-    .map_err(tokens::action_error)?;
-    tokens::reveal_redirect(&state, &current, integration.id, &issued)
+    let (integration, issued) = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::create(conn, account, actor, fields)
+        })
+        .await
+        .map_err(tokens::action_error)?;
+    tokens::reveal_redirect(&state, &editor.current, integration.id, &issued)
 }
 
 async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
-    let account_id = current.account.id;
+    let account_id = editor.account().id;
     let integration = db::run(&state.pool, move |conn| {
         Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
     })
@@ -331,14 +329,13 @@ async fn edit(
 async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
     form: HtmlForm<IntegrationForm>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
     let mut form = form.0;
-    let account_id = current.account.id;
+    let account_id = editor.account().id;
     // Another account's id is a 404 even when the form is also invalid.
     db::run(&state.pool, move |conn| {
         Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
@@ -366,13 +363,12 @@ async fn update(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    db::run(&state.pool, move |conn| {
-        lifecycle::update(conn, &account, &actor, id, &edit)
-    })
-    .await
-    .map_err(tokens::action_error)?;
+    editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::update(conn, account, actor, id, &edit)
+        })
+        .await
+        .map_err(tokens::action_error)?;
     req.flash("Changes saved. Scope changes apply to existing tokens at once.");
     Ok(see_other(&detail_url(id)))
 }
@@ -380,18 +376,16 @@ async fn update(
 async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    let integration = db::run(&state.pool, move |conn| {
-        lifecycle::delete(conn, &account, &actor, id)
-    })
-    .await
-    .map_err(tokens::action_error)?;
+    let integration = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::delete(conn, account, actor, id)
+        })
+        .await
+        .map_err(tokens::action_error)?;
     req.flash(&format!(
         "“{}” was deleted and its tokens revoked.",
         integration.name

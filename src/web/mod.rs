@@ -1,6 +1,7 @@
 //! The admin panel: server-rendered pages, one file per area.
 
 pub mod api_keys;
+pub mod editor;
 pub mod forms;
 pub mod health;
 pub mod integration_detail;
@@ -19,9 +20,8 @@ use askama::Template;
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::{CurrentUser, TypedSession};
+use crate::auth::TypedSession;
 use crate::errors::{ErrorPage, WebError};
-use crate::lifecycle::Actor;
 use layout::{Layout, Section};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -89,24 +89,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 /// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
-/// Viewers see everything but change nothing.
-pub fn require_editor(current: &CurrentUser) -> Result<(), WebError> {
-    if current.user.role().can_edit() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden("viewers cannot change integrations"))
-    }
-}
-
-/// The signed-in user as the audit log names them.
-pub fn actor(req: &HttpRequest, current: &CurrentUser) -> Actor {
-    Actor {
-        user_id: Some(current.user.id),
-        email: Some(current.user.email.clone()),
-        ip: client_ip(req),
-    }
 }
 
 /// A message for the next page this browser shows.

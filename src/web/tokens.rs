@@ -17,11 +17,12 @@ use crate::errors::WebError;
 use crate::lifecycle::{self, ActionError, Issued, RotateMode};
 use crate::models::{AccessToken, Integration};
 use crate::startup::AppState;
+use crate::web::editor::Editor;
 use crate::web::forms::HtmlForm;
 use crate::web::integrations::{BASE, detail_url};
 use crate::web::layout::{Layout, Section};
 use crate::web::reveal;
-use crate::web::{TypedSessionExt, actor, fmt_time, render, require_editor, see_other};
+use crate::web::{TypedSessionExt, fmt_time, render, see_other};
 use diesel::OptionalExtension;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,21 +48,29 @@ pub fn action_error(e: ActionError) -> WebError {
     }
 }
 
-/// Runs a token action; a conflict becomes a flash on the detail page.
-async fn act<T: Send + 'static>(
+/// A token action's outcome: a conflict becomes a flash and a 303 back to the
+/// detail page; an issued token goes to its reveal page; otherwise `done`
+/// is flashed on the detail page.
+fn settle<T>(
     req: &HttpRequest,
-    state: &AppState,
     id: Uuid,
-    f: impl FnOnce(&mut diesel::PgConnection) -> Result<T, ActionError> + Send + 'static,
-) -> Result<Result<T, HttpResponse>, WebError> {
-    match db::run(&state.pool, f).await {
-        Ok(v) => Ok(Ok(v)),
+    result: Result<T, ActionError>,
+    next: impl FnOnce(T) -> Result<HttpResponse, WebError>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(v) => next(v),
         Err(ActionError::Conflict(msg)) => {
             req.flash(msg);
-            Ok(Err(see_other(&detail_url(id))))
+            Ok(see_other(&detail_url(id)))
         }
         Err(e) => Err(action_error(e)),
     }
+}
+
+/// The flash-and-return ending of an action that issues no token.
+fn back_with(req: &HttpRequest, id: Uuid, message: &str) -> Result<HttpResponse, WebError> {
+    req.flash(message);
+    Ok(see_other(&detail_url(id)))
 }
 
 // ---------------------------------------------------------------- views
@@ -216,11 +225,10 @@ struct RotateForm {
 async fn rotate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
     form: HtmlForm<RotateForm>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
     let mode = match (form.0.expire_old.as_str(), form.0.grace_days.as_str()) {
         ("now", _) => RotateMode::Now,
@@ -228,82 +236,78 @@ async fn rotate(
         ("later", "1") => RotateMode::Later(Duration::days(1)),
         ("later", "3") => RotateMode::Later(Duration::days(3)),
         _ => {
-            req.flash("Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.");
-            return Ok(see_other(&detail_url(id)));
+            return back_with(
+                &req,
+                id,
+                "Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.",
+            );
         }
     };
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    match act(&req, &state, id, move |conn| {
-        lifecycle::rotate(conn, &account, &actor, id, mode)
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::rotate(conn, account, actor, id, mode)
+        })
+        .await;
+    settle(&req, id, result, |issued| {
+        reveal_redirect(&state, &editor.current, id, &issued)
     })
-    .await?
-    {
-        Ok(issued) => reveal_redirect(&state, &current, id, &issued),
-        Err(back) => Ok(back),
-    }
 }
 
 async fn generate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    match act(&req, &state, id, move |conn| {
-        lifecycle::generate(conn, &account, &actor, id)
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::generate(conn, account, actor, id)
+        })
+        .await;
+    settle(&req, id, result, |issued| {
+        reveal_redirect(&state, &editor.current, id, &issued)
     })
-    .await?
-    {
-        Ok(issued) => reveal_redirect(&state, &current, id, &issued),
-        Err(back) => Ok(back),
-    }
 }
 
 async fn cancel_rotation(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let id = path.into_inner();
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    if let Err(back) = act(&req, &state, id, move |conn| {
-        lifecycle::cancel_rotation(conn, &account, &actor, id)
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::cancel_rotation(conn, account, actor, id)
+        })
+        .await;
+    settle(&req, id, result, |()| {
+        back_with(
+            &req,
+            id,
+            "Rotation cancelled: the new token was revoked and the previous one is current again.",
+        )
     })
-    .await?
-    {
-        return Ok(back);
-    }
-    req.flash(
-        "Rotation cancelled: the new token was revoked and the previous one is current again.",
-    );
-    Ok(see_other(&detail_url(id)))
 }
 
 async fn expire(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    editor: Editor,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, WebError> {
-    require_editor(&current)?;
     let (id, token_id) = path.into_inner();
-    let actor = actor(&req, &current);
-    let account = current.account.clone();
-    if let Err(back) = act(&req, &state, id, move |conn| {
-        lifecycle::expire(conn, &account, &actor, id, token_id)
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            lifecycle::expire(conn, account, actor, id, token_id)
+        })
+        .await;
+    settle(&req, id, result, |()| {
+        back_with(
+            &req,
+            id,
+            "The token was expired. Requests using it are now refused.",
+        )
     })
-    .await?
-    {
-        return Ok(back);
-    }
-    req.flash("The token was expired. Requests using it are now refused.");
-    Ok(see_other(&detail_url(id)))
 }

@@ -1,0 +1,59 @@
+//! The signed-in user about to change something. Only owners and admins get
+//! an [`Editor`], so every changing handler starts from one instead of
+//! checking the role itself, and it carries the [`Actor`] the audit log names.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use diesel::PgConnection;
+
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::errors::WebError;
+use crate::lifecycle::{ActionError, Actor};
+use crate::models::Account;
+use crate::startup::AppState;
+use crate::web::client_ip;
+
+pub struct Editor {
+    pub current: CurrentUser,
+    pub actor: Actor,
+}
+
+impl FromRequest for Editor {
+    type Error = WebError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(current) = req.extensions().get::<CurrentUser>().cloned() else {
+            return ready(Err(WebError::SignInRequired));
+        };
+        if !current.user.role().can_edit() {
+            return ready(Err(WebError::Forbidden("viewers only read")));
+        }
+        let actor = Actor {
+            user_id: Some(current.user.id),
+            email: Some(current.user.email.clone()),
+            ip: client_ip(req),
+        };
+        ready(Ok(Editor { current, actor }))
+    }
+}
+
+impl Editor {
+    pub fn account(&self) -> &Account {
+        &self.current.account
+    }
+
+    /// Runs an action on the editor's account, on the blocking pool.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        f: impl FnOnce(&mut PgConnection, &Account, &Actor) -> Result<T, ActionError> + Send + 'static,
+    ) -> Result<T, ActionError> {
+        let account = self.current.account.clone();
+        let actor = self.actor.clone();
+        db::run(&state.pool, move |conn| f(conn, &account, &actor)).await
+    }
+}
