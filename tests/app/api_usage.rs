@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::api_support::{Api, eventually, insert_contact};
-use crate::helpers::{TestApp, spawn_app, test_settings};
-use crate::integration_support::{act, browser_at, create_with_token, texts};
+use crate::helpers::{Browser, TestApp, spawn_app, test_settings};
+use crate::integration_support::{act, create_with_token, texts};
 
 fn one(app: &TestApp, sql: &str) -> String {
     let mut rows = texts(app, sql);
@@ -192,7 +192,7 @@ async fn last_used_at_is_written_at_most_once_a_minute_per_instance_and_then_mov
             .unwrap_or_else(|e| panic!("build a second instance: {e}"));
     let address = format!("http://127.0.0.1:{}", second.port());
     actix_web::rt::spawn(second.run_until_stopped());
-    let other = browser_at(&address);
+    let other = Browser::new(&address);
     let reply = other
         .send(other.client.get(other.url("/v2/token")).bearer_auth(&token))
         .await;

@@ -412,7 +412,9 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn new(address: &str) -> Browser {
+    /// A fresh cookie jar against `address`, e.g. a server this harness did
+    /// not start.
+    pub fn new(address: &str) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())

@@ -2,7 +2,6 @@
 //! through the panel, reading the one-time reveal page, calling API v2 with a
 //! token, and reading tokens off the detail page.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,22 +17,6 @@ pub const BASE: &str = "/settings/private-integrations";
 /// `/settings/private-integrations/{id}` plus `rest`.
 pub fn integration_path(id: &str, rest: &str) -> String {
     format!("{BASE}/{id}{rest}")
-}
-
-/// A browser for a server this harness did not start (no `TestApp`).
-pub fn browser_at(address: &str) -> Browser {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("build the HTTP client");
-    Browser {
-        address: address.to_string(),
-        client,
-        jar,
-    }
 }
 
 /// Every match of `pit_[0-9A-Za-z]{49}` in `text`.

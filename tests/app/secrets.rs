@@ -7,11 +7,10 @@ use reqwest::StatusCode;
 use tokio::io::AsyncReadExt;
 
 use crate::helpers::{
-    OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, excerpt, spawn_app,
+    Browser, OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, excerpt, spawn_app,
 };
 use crate::integration_support::{
-    act, browser_at, create_with_token, find_tokens, follow_reveal, integration_path, post_create,
-    texts,
+    act, create_with_token, find_tokens, follow_reveal, integration_path, post_create, texts,
 };
 
 /// A plain-SQL dump of the test's database, by the real `pg_dump`.
@@ -126,7 +125,7 @@ async fn the_server_logs_no_token_and_no_password() {
     let stdout = drain(child.stdout.take().expect("stdout"));
     let stderr = drain(child.stderr.take().expect("stderr"));
 
-    let browser = browser_at(&address);
+    let browser = Browser::new(&address);
     let mut ready = false;
     for _ in 0..300 {
         if let Ok(resp) = browser.client.get(browser.url("/healthz")).send().await {
