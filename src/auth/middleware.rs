@@ -109,13 +109,11 @@ pub async fn require_user(
     }
 }
 
+/// One query per signed-in request: the user joined with their account.
 async fn load_user(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, WebError> {
     db::run(&state.pool, move |conn| {
-        let Some(user) = User::find(conn, user_id)? else {
-            return Ok(None);
-        };
-        let account = Account::find(conn, user.account_id)?;
-        Ok(Some(CurrentUser { user, account }))
+        Ok(User::find_with_account(conn, user_id)?
+            .map(|(user, account)| CurrentUser { user, account }))
     })
     .await
     .map_err(|e: DbError| WebError::from(e))

@@ -29,13 +29,6 @@ impl Account {
             .get_result(conn)
     }
 
-    pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Account> {
-        accounts::table
-            .find(id)
-            .select(Account::as_select())
-            .first(conn)
-    }
-
     /// Names are not unique; `create-admin` joins the oldest account of that name.
     pub fn find_by_name(conn: &mut PgConnection, name: &str) -> QueryResult<Option<Account>> {
         accounts::table

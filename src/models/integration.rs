@@ -66,10 +66,7 @@ impl Integration {
         account_id: Uuid,
         id: Uuid,
     ) -> QueryResult<Integration> {
-        integrations::table
-            .filter(integrations::id.eq(id))
-            .filter(integrations::account_id.eq(account_id))
-            .filter(integrations::deleted_at.is_null())
+        of_account(account_id, id)
             .select(Integration::as_select())
             .first(conn)
     }
@@ -81,10 +78,7 @@ impl Integration {
         account_id: Uuid,
         id: Uuid,
     ) -> QueryResult<Integration> {
-        integrations::table
-            .filter(integrations::id.eq(id))
-            .filter(integrations::account_id.eq(account_id))
-            .filter(integrations::deleted_at.is_null())
+        of_account(account_id, id)
             .select(Integration::as_select())
             .for_update()
             .first(conn)
@@ -119,4 +113,13 @@ impl Integration {
         self.token_lifetime_days
             .map(|days| now + chrono::Duration::days(i64::from(days)))
     }
+}
+
+/// The account's live integration `id`: tenant isolation is in the query.
+#[diesel::dsl::auto_type]
+fn of_account(account_id: Uuid, id: Uuid) -> _ {
+    integrations::table
+        .filter(integrations::id.eq(id))
+        .filter(integrations::account_id.eq(account_id))
+        .filter(integrations::deleted_at.is_null())
 }

@@ -95,10 +95,14 @@ impl User {
             .optional()
     }
 
-    pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<User>> {
+    pub fn find_with_account(
+        conn: &mut PgConnection,
+        id: Uuid,
+    ) -> QueryResult<Option<(User, crate::models::Account)>> {
         users::table
-            .find(id)
-            .select(User::as_select())
+            .inner_join(crate::db::schema::accounts::table)
+            .filter(users::id.eq(id))
+            .select((User::as_select(), crate::models::Account::as_select()))
             .first(conn)
             .optional()
     }
