@@ -1,0 +1,93 @@
+//! Sessions live in PostgreSQL and are signed with one key, so every
+//! instance behind a load balancer accepts them (SPEC §2, §10).
+
+use reqwest::StatusCode;
+use reqwest::header::COOKIE;
+
+use crate::helpers::{Browser, SESSION_COOKIE, TestApp, spawn_app, spawn_app_with, test_settings};
+use private_integrations::config::{SecretBytes, Settings};
+use private_integrations::startup::Application;
+
+/// Another instance on `app`'s database, with `adjust`ed settings.
+async fn second_instance(app: &TestApp, adjust: impl FnOnce(&mut Settings)) -> Browser {
+    let mut settings = test_settings(&app.database_url);
+    adjust(&mut settings);
+    let second = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("build a second instance: {e}"));
+    let address = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    Browser::new(&address)
+}
+
+/// `/settings` on `browser`'s server, presenting `session` as the cookie.
+async fn settings_status(browser: &Browser, session: &str) -> StatusCode {
+    browser
+        .send(
+            browser
+                .client
+                .get(browser.url("/settings"))
+                .header(COOKIE, format!("{SESSION_COOKIE}={session}")),
+        )
+        .await
+        .status
+}
+
+#[actix_web::test]
+async fn a_generated_session_key_is_kept_in_the_database_so_every_instance_accepts_the_session() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let session = app.current_session_cookie().expect("signed in");
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM server_secrets WHERE name = 'session_key' AND octet_length(value) = 64"
+        ),
+        1
+    );
+
+    let other = second_instance(&app, |_| {}).await;
+    assert_eq!(settings_status(&other, &session).await, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_configured_session_key_signs_the_cookie_and_another_key_refuses_it() {
+    let key = |b: u8| Some(SecretBytes::new(vec![b; 64]));
+    let app = spawn_app_with(|s| s.session_key = key(7)).await;
+    app.setup_owner().await;
+    let session = app.current_session_cookie().expect("signed in");
+
+    let same_key = second_instance(&app, |s| s.session_key = key(7)).await;
+    assert_eq!(settings_status(&same_key, &session).await, StatusCode::OK);
+    // The database's generated key is not what signed this cookie.
+    let stored_key = second_instance(&app, |_| {}).await;
+    assert_eq!(
+        settings_status(&stored_key, &session).await,
+        StatusCode::SEE_OTHER
+    );
+    let other_key = second_instance(&app, |s| s.session_key = key(8)).await;
+    assert_eq!(
+        settings_status(&other_key, &session).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_secure_when_configured_and_not_by_default_on_http() {
+    let secure = spawn_app_with(|s| s.cookie_secure = Some(true)).await;
+    let reply = secure.get("/setup").await;
+    let cookie = reply
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .expect("a session cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    let plain = spawn_app().await;
+    let reply = plain.get("/setup").await;
+    let cookie = reply
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with(SESSION_COOKIE))
+        .expect("a session cookie");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
