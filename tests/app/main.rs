@@ -17,6 +17,7 @@ mod api_validation;
 mod browser;
 mod cli;
 mod csrf;
+mod error_pages;
 mod headers;
 mod health;
 mod helpers;
