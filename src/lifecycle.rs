@@ -224,8 +224,12 @@ pub fn rotate(
             ));
         };
         let old_ends = match mode {
+            // For a leaked token: whatever is still in a grace period may
+            // have leaked with it, so nothing old survives.
             RotateMode::Now => {
-                AccessToken::revoke(conn, old.id, reason::ROTATED)?;
+                for token in &live {
+                    AccessToken::revoke(conn, token.id, reason::ROTATED)?;
+                }
                 Utc::now()
             }
             RotateMode::Later(grace) => {
@@ -241,6 +245,100 @@ pub fn rotate(
                 "mode": match mode { RotateMode::Now => "now", RotateMode::Later(_) => "later" },
                 "grace_seconds": match mode { RotateMode::Now => 0, RotateMode::Later(g) => g.num_seconds() },
                 "old_token": format!("pit_…{}", old.last_four),
+                "old_token_ends_at": old_ends,
+                "also_revoked": match mode {
+                    RotateMode::Now => live
+                        .iter()
+                        .filter(|t| t.id != old.id)
+                        .map(|t| format!("pit_…{}", t.last_four))
+                        .collect::<Vec<_>>(),
+                    RotateMode::Later(_) => Vec::new(),
+                },
+                "new_token": format!("pit_…{}", issued.token.last_four),
+            }))
+            .insert(conn)?;
+        Ok(issued)
+    })
+}
+
+/// Why a token could not rotate itself.
+#[derive(Debug, thiserror::Error)]
+pub enum SelfRotateError {
+    /// The calling token stopped working since it was checked (another
+    /// rotation won): the caller holds no credential any more.
+    #[error("the token is no longer valid")]
+    Gone,
+    /// The calling token works but is not the current one (it is in a
+    /// rotation grace period): only the current token may rotate.
+    #[error("{0}")]
+    NotCurrent(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<ActionError> for SelfRotateError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound => SelfRotateError::Gone,
+            ActionError::Conflict(msg) => SelfRotateError::NotCurrent(msg),
+            ActionError::Db(e) => SelfRotateError::Db(e),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for SelfRotateError {
+    fn from(e: diesel::result::Error) -> Self {
+        ActionError::from(e).into()
+    }
+}
+
+/// `POST /v2/token/rotate`: the calling token replaces itself. It is read
+/// again under the integration's row lock, so of concurrent self-rotations
+/// exactly one wins, and one raced by the panel's Rotate Now finds itself
+/// revoked. `Now` ends only the calling token; tokens of earlier rotations
+/// keep their grace periods.
+pub fn self_rotate(
+    conn: &mut PgConnection,
+    account: &Account,
+    actor: &Actor,
+    integration_id: Uuid,
+    token_id: Uuid,
+    mode: RotateMode,
+) -> Result<Issued, SelfRotateError> {
+    conn.transaction(|conn| {
+        let integration = Integration::lock_for_account(conn, account.id, integration_id)?;
+        let live = AccessToken::live_for_integration(
+            conn,
+            integration_id,
+            account.inactivity_expiry_days,
+        )?;
+        let Some(caller) = live.iter().find(|t| t.id == token_id) else {
+            return Err(SelfRotateError::Gone);
+        };
+        if current_token(&live).map(|t| t.id) != Some(caller.id) {
+            return Err(SelfRotateError::NotCurrent(
+                "This token is being replaced; only the current token can rotate",
+            ));
+        }
+        let old_ends = match mode {
+            RotateMode::Now => {
+                AccessToken::revoke(conn, caller.id, reason::ROTATED)?;
+                Utc::now()
+            }
+            RotateMode::Later(grace) => {
+                let until = Utc::now() + grace;
+                AccessToken::set_grace(conn, caller.id, Some(until))?;
+                caller.expires_at.map_or(until, |e| e.min(until))
+            }
+        };
+        let issued = issue(conn, account, actor, &integration, Some(caller.id), "api")?;
+        actor
+            .event(account.id, "token.rotated", &integration)
+            .details(serde_json::json!({
+                "via": "api",
+                "mode": match mode { RotateMode::Now => "now", RotateMode::Later(_) => "later" },
+                "grace_seconds": match mode { RotateMode::Now => 0, RotateMode::Later(g) => g.num_seconds() },
+                "old_token": format!("pit_…{}", caller.last_four),
                 "old_token_ends_at": old_ends,
                 "new_token": format!("pit_…{}", issued.token.last_four),
             }))
@@ -321,6 +419,73 @@ pub fn delete(
             .details(serde_json::json!({ "tokens_revoked": revoked }))
             .insert(conn)?;
         Ok(integration)
+    })
+}
+
+/// Inactivity expiry, one action wherever disuse is found: on a request,
+/// by the periodic sweep, or when the account's window changes. Each token
+/// it ends gets one `token.expired` event, and only the call that actually
+/// changed the row writes it. Returns how many tokens it ended.
+pub fn expire_inactive(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    days: i32,
+    only: Option<Uuid>,
+) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let ended = AccessToken::mark_inactive(conn, account_id, days, only)?;
+        if ended.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = ended.iter().map(|t| t.integration_id).collect();
+        let names: std::collections::HashMap<Uuid, String> =
+            Integration::names(conn, &ids)?.into_iter().collect();
+        for token in &ended {
+            let name = names.get(&token.integration_id).map_or("", String::as_str);
+            NewAuditEvent::new(account_id, "token.expired")
+                .integration(token.integration_id, name)
+                .details(serde_json::json!({
+                    "token": format!("pit_…{}", token.last_four),
+                    "reason": reason::INACTIVE,
+                    "inactivity_days": days,
+                    "last_used_at": token.last_used_at,
+                }))
+                .insert(conn)?;
+        }
+        Ok(ended.len())
+    })
+}
+
+/// Changes the account's inactivity window (`None` = off). Tokens past the
+/// old window are marked first, then those past the new one, in the same
+/// transaction: a token once expired stays expired even if the window
+/// grows or is switched off.
+pub fn set_inactivity_window(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    actor: &Actor,
+    days: Option<i32>,
+) -> Result<Account, ActionError> {
+    transaction(conn, |conn| {
+        let before = Account::lock(conn, account_id)?;
+        if let Some(old) = before.inactivity_expiry_days {
+            expire_inactive(conn, account_id, old, None)?;
+        }
+        let after = Account::set_inactivity_expiry(conn, account_id, days)?;
+        if let Some(new) = days {
+            expire_inactive(conn, account_id, new, None)?;
+        }
+        actor
+            .audit(account_id, "account.updated")
+            .target("account", account_id, &after.name)
+            .details(serde_json::json!({
+                "inactivity_expiry_days": {
+                    "from": before.inactivity_expiry_days,
+                    "to": after.inactivity_expiry_days,
+                },
+            }))
+            .insert(conn)?;
+        Ok(after)
     })
 }
 

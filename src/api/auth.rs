@@ -3,29 +3,31 @@
 //! A token is checked in this order, each step cheaper than the next: the
 //! header's shape, the token's format and checksum (no database), then one
 //! lookup by SHA-256 that also loads the integration and its account. The
-//! rate limit, the token's life and the integration's IP allowlist follow.
-//! Whatever is learnt about the caller goes into the request's
-//! [`UsageContext`], so refusals of a known token are recorded too.
-
-use std::net::IpAddr;
+//! token's life and the integration's IP allowlist follow, and only then
+//! the integration's rate limit: a request that cannot be tied to a live
+//! token from an allowed address spends the client IP's limit, never the
+//! integration's, so nobody can starve a working token with a dead one.
+//! Whatever is learnt about the caller goes into the request's usage
+//! context, with the outcome, so refusals of a known token are recorded
+//! too (and never count as a use).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
 use super::rate_limit::RateKey;
 use super::usage::UsageHandle;
-use crate::db::schema::{accounts, integrations};
-use crate::db::{self, DbError, DbPool};
+use crate::auth::ClientAddr;
+use crate::db::{self, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::PlainToken;
+use crate::lifecycle;
+use crate::models::usage::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::startup::AppState;
-use crate::web::client_ip;
 
 /// Whoever is calling, however authenticated: the account whose data the
 /// request may touch.
@@ -100,23 +102,33 @@ pub fn usage_handle(req: &HttpRequest) -> UsageHandle {
         .unwrap_or_default()
 }
 
-/// Counts a request from a caller we could not identify against its IP;
-/// past the limit that is a 429 rather than the 401.
-pub fn refuse_unknown(state: &AppState, usage: &UsageHandle, ip: &str, err: ApiError) -> ApiError {
-    let info = state.limiter.hit(RateKey::Ip(ip.to_string()));
-    usage.borrow_mut().rate = Some(info);
+/// Counts a request from a caller we could not tie to a live credential
+/// against the client's address; past that limit the answer is a 429
+/// rather than the refusal.
+pub fn refuse_unknown(
+    state: &AppState,
+    usage: &UsageHandle,
+    client: &ClientAddr,
+    err: ApiError,
+) -> ApiError {
+    let info = state.limiter.hit(RateKey::Ip(client.rate_key()));
+    let mut ctx = usage.borrow_mut();
+    ctx.rate = Some(info);
     if info.allowed {
         err
     } else {
+        ctx.outcome = Outcome::RateLimited;
         ApiError::RateLimited(info.reset)
     }
 }
 
-fn allowed_from(allowlist: &[String], ip: &str) -> bool {
+/// An empty allowlist admits everyone; a client whose address is unknown
+/// is admitted by no other.
+fn allowed_from(allowlist: &[String], ip: Option<std::net::IpAddr>) -> bool {
     if allowlist.is_empty() {
         return true;
     }
-    let Ok(ip) = ip.parse::<IpAddr>() else {
+    let Some(ip) = ip else {
         return false;
     };
     allowlist
@@ -127,7 +139,7 @@ fn allowed_from(allowlist: &[String], ip: &str) -> bool {
 /// What every API extractor takes from the request before going async.
 pub struct Presented {
     pub state: web::Data<AppState>,
-    pub ip: String,
+    pub client: ClientAddr,
     pub usage: UsageHandle,
     token: Result<PlainToken, ApiError>,
 }
@@ -144,7 +156,7 @@ impl Presented {
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
         Ok(Presented {
             token: bearer(req).and_then(|t| parse(t).map_err(|_| ApiError::InvalidToken)),
-            ip: client_ip(req),
+            client: ClientAddr::of(req),
             usage: usage_handle(req),
             state,
         })
@@ -158,7 +170,14 @@ impl Presented {
 
     /// Refuses a caller that could not be identified; see [`refuse_unknown`].
     pub fn refuse(&self, err: ApiError) -> ApiError {
-        refuse_unknown(&self.state, &self.usage, &self.ip, err)
+        refuse_unknown(&self.state, &self.usage, &self.client, err)
+    }
+
+    /// Refuses a known credential: recorded with its outcome, counted
+    /// against the client's address.
+    pub fn refuse_known(&self, outcome: Outcome, err: ApiError) -> ApiError {
+        self.usage.borrow_mut().outcome = outcome;
+        self.refuse(err)
     }
 }
 
@@ -171,49 +190,47 @@ impl FromRequest for ApiAuth {
         Box::pin(async move {
             let mut presented = presented?;
             let hash = presented.token()?.hash();
-            let Presented {
-                ref state,
-                ref ip,
-                ref usage,
-                ..
-            } = presented;
+            let state = presented.state.clone();
             let found = db::run(&state.pool, move |conn| {
-                let Some(token) = AccessToken::find_by_hash(conn, &hash)? else {
-                    return Ok(None);
-                };
-                let row = integrations::table
-                    .inner_join(accounts::table)
-                    .filter(integrations::id.eq(token.integration_id))
-                    .filter(integrations::deleted_at.is_null())
-                    .select((Integration::as_select(), Account::as_select()))
-                    .first::<(Integration, Account)>(conn)
-                    .optional()?;
-                Ok::<_, DbError>(row.map(|(i, a)| (token, i, a)))
+                AccessToken::authenticate(conn, &hash).map_err(db::DbError::from)
             })
             .await?;
             let Some((token, integration, account)) = found else {
                 return Err(presented.refuse(ApiError::InvalidToken));
             };
-            let rate = state.limiter.hit(RateKey::Integration(integration.id));
             {
-                let mut ctx = usage.borrow_mut();
+                let mut ctx = presented.usage.borrow_mut();
                 ctx.account_id = Some(account.id);
                 ctx.integration_id = Some(integration.id);
                 ctx.token_id = Some(token.id);
+            }
+            let now = Utc::now();
+            if !token.is_live(now, account.inactivity_expiry_days) {
+                expire_if_inactive(&state.pool, &token, &account).await;
+                return Err(presented.refuse_known(Outcome::InvalidToken, ApiError::InvalidToken));
+            }
+            if !allowed_from(&integration.ip_allowlist, presented.client.ip) {
+                let who = presented.client.label();
+                tracing::warn!(integration = %integration.id, ip = %who, "API request refused by the IP allowlist");
+                return Err(presented.refuse_known(
+                    Outcome::IpNotAllowed,
+                    ApiError::Forbidden(format!(
+                        "Requests from {who} are not allowed for this integration"
+                    )),
+                ));
+            }
+            let rate = state.limiter.hit(RateKey::Integration(integration.id));
+            {
+                let mut ctx = presented.usage.borrow_mut();
                 ctx.rate = Some(rate);
+                if !rate.allowed {
+                    ctx.outcome = Outcome::RateLimited;
+                }
             }
             if !rate.allowed {
                 return Err(ApiError::RateLimited(rate.reset));
             }
-            if !token.is_live(Utc::now(), account.inactivity_expiry_days) {
-                return Err(ApiError::InvalidToken);
-            }
-            if !allowed_from(&integration.ip_allowlist, ip) {
-                tracing::warn!(integration = %integration.id, ip = %ip, "API request refused by the IP allowlist");
-                return Err(ApiError::Forbidden(format!(
-                    "Requests from {ip} are not allowed for this integration"
-                )));
-            }
+            let usage = presented.usage.clone();
             Ok(ApiAuth {
                 scopes: integration.scope_set(),
                 token,
@@ -223,9 +240,34 @@ impl FromRequest for ApiAuth {
                     pool: state.pool.clone(),
                     public_url: state.settings.public_url(),
                 },
-                usage: usage.clone(),
+                usage,
             })
         })
+    }
+}
+
+/// A token refused for disuse is marked so at once (one action with the
+/// sweep's, see [`lifecycle::expire_inactive`]), so it stays expired
+/// whatever happens to the account's window later.
+async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Account) {
+    let now = Utc::now();
+    let Some(days) = account.inactivity_expiry_days else {
+        return;
+    };
+    let inactive = token.revoked_at.is_none()
+        && token.ends_at().is_none_or(|end| end > now)
+        && token.inactive_at(Some(days)).is_some_and(|at| at <= now);
+    if !inactive {
+        return;
+    }
+    let (account_id, token_id) = (account.id, token.id);
+    let result = db::run(pool, move |conn| {
+        lifecycle::expire_inactive(conn, account_id, days, Some(token_id))
+            .map_err(db::DbError::from)
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not mark an inactive token expired");
     }
 }
 
@@ -235,7 +277,8 @@ mod tests {
 
     #[test]
     fn an_empty_allowlist_allows_everyone() {
-        assert!(allowed_from(&[], "203.0.113.9"));
+        assert!(allowed_from(&[], Some("203.0.113.9".parse().unwrap())));
+        assert!(allowed_from(&[], None));
     }
 
     #[test]
@@ -245,11 +288,12 @@ mod tests {
             "2001:db8::/32".to_string(),
             "198.51.100.7".to_string(),
         ];
-        assert!(allowed_from(&list, "203.0.113.200"));
-        assert!(allowed_from(&list, "2001:db8::1"));
-        assert!(allowed_from(&list, "198.51.100.7"));
-        assert!(!allowed_from(&list, "198.51.100.8"));
-        assert!(!allowed_from(&list, "2001:db9::1"));
-        assert!(!allowed_from(&list, "not an ip"));
+        let from = |ip: &str| allowed_from(&list, Some(ip.parse().unwrap()));
+        assert!(from("203.0.113.200"));
+        assert!(from("2001:db8::1"));
+        assert!(from("198.51.100.7"));
+        assert!(!from("198.51.100.8"));
+        assert!(!from("2001:db9::1"));
+        assert!(!allowed_from(&list, None), "an unknown client");
     }
 }

@@ -38,6 +38,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request does not apply in the current state (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<String>),
     /// Past the integration's rate limit; retry after this many seconds.
@@ -64,6 +67,7 @@ impl ResponseError for ApiError {
             ApiError::InsufficientScope(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,7 +86,10 @@ impl ResponseError for ApiError {
                     scope.name()
                 ))
             }
-            ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::BadRequest(m) => json!(m),
+            ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::BadRequest(m)
+            | ApiError::Conflict(m) => json!(m),
             ApiError::Unprocessable(messages) => json!(messages),
             ApiError::RateLimited(_) => {
                 json!("Too many requests: the integration's rate limit was reached")

@@ -13,8 +13,8 @@ use chrono::Utc;
 
 use super::rate_limit::RateKey;
 use super::usage::{UsageHandle, UsageRecord};
+use crate::auth::ClientAddr;
 use crate::startup::AppState;
-use crate::web::client_ip;
 
 pub async fn api_middleware(
     req: ServiceRequest,
@@ -24,7 +24,8 @@ pub async fn api_middleware(
     let usage = UsageHandle::default();
     req.extensions_mut().insert(usage.clone());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let ip = client_ip(req.request());
+    let client = ClientAddr::of(req.request());
+    let ip = client.label();
     let method = req.method().to_string();
 
     let mut res = next.call(req).await?;
@@ -37,7 +38,7 @@ pub async fn api_middleware(
     // still count against the client's IP.
     let rate = ctx
         .rate
-        .unwrap_or_else(|| state.limiter.hit(RateKey::Ip(ip.clone())));
+        .unwrap_or_else(|| state.limiter.hit(RateKey::Ip(client.rate_key())));
     let headers = res.headers_mut();
     for (name, value) in [
         ("ratelimit-limit", rate.limit.to_string()),
@@ -70,6 +71,7 @@ pub async fn api_middleware(
             duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
             ip,
             scope: ctx.scope,
+            outcome: ctx.outcome,
             at: Utc::now(),
         });
     }

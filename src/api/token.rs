@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::extract::parse_json;
 use super::rfc3339;
 use crate::db;
-use crate::lifecycle::{self, ActionError, Actor, RotateMode};
+use crate::lifecycle::{self, Actor, RotateMode, SelfRotateError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for path in ["/token", "/token/"] {
@@ -77,7 +77,9 @@ pub struct Rotated {
 /// Rotate the presented token: a new one is issued and the old one expires
 /// after `expireOldInSeconds`.
 #[utoipa::path(post, path = "/v2/token/rotate", tag = "Token", request_body = RotateBody,
-    responses((status = 200, body = Rotated), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 200, body = Rotated), (status = 401, body = super::error::ErrorBody),
+        (status = 409, description = "The token is in a rotation grace period; only the current token can rotate", body = super::error::ErrorBody),
+        (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn rotate(
     req: actix_web::HttpRequest,
@@ -90,11 +92,6 @@ pub async fn rotate(
             "expireOldInSeconds must be from 0 to {MAX_GRACE_SECONDS}"
         )]));
     }
-    if auth.token.in_grace() {
-        return Err(ApiError::Unprocessable(vec![
-            "This token is already being replaced; rotate with the current token".into(),
-        ]));
-    }
     let mode = match body.expire_old_in_seconds {
         0 => RotateMode::Now,
         n => RotateMode::Later(chrono::Duration::seconds(n)),
@@ -102,18 +99,18 @@ pub async fn rotate(
     let actor = Actor {
         user_id: None,
         email: None,
-        ip: crate::web::client_ip(&req),
+        ip: crate::auth::client_ip(&req),
     };
     let account = auth.account.clone();
-    let id = auth.integration.id;
+    let (integration_id, token_id) = (auth.integration.id, auth.token.id);
     let issued = db::run(&auth.pool, move |conn| {
-        lifecycle::rotate(conn, &account, &actor, id, mode)
+        lifecycle::self_rotate(conn, &account, &actor, integration_id, token_id, mode)
     })
     .await
     .map_err(|e| match e {
-        ActionError::NotFound => ApiError::InvalidToken,
-        ActionError::Conflict(msg) => ApiError::Unprocessable(vec![msg.to_string()]),
-        ActionError::Db(e) => e.into(),
+        SelfRotateError::Gone => ApiError::InvalidToken,
+        SelfRotateError::NotCurrent(msg) => ApiError::Conflict(msg.to_string()),
+        SelfRotateError::Db(e) => e.into(),
     })?;
     let mut response = HttpResponse::Ok();
     response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));

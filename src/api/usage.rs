@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::rate_limit::RateInfo;
 use crate::domain::scope::Scope;
+use crate::models::usage::Outcome;
 
 /// Filled in while the request is handled; read by the middleware after.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,8 @@ pub struct UsageContext {
     /// The scope the route required, once checked.
     pub scope: Option<Scope>,
     pub rate: Option<RateInfo>,
+    /// Whether the request counted as a use of its token.
+    pub outcome: Outcome,
 }
 
 /// Shared between the request's extensions and its extractors.
@@ -40,5 +43,6 @@ pub struct UsageRecord {
     pub duration_ms: u32,
     pub ip: String,
     pub scope: Option<Scope>,
+    pub outcome: Outcome,
     pub at: DateTime<Utc>,
 }

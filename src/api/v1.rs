@@ -74,6 +74,9 @@ impl FromRequest for LegacyAuth {
                 ctx.account_id = Some(account.id);
                 ctx.legacy_key_id = Some(key.id);
                 ctx.rate = Some(rate);
+                if !rate.allowed {
+                    ctx.outcome = crate::models::usage::Outcome::RateLimited;
+                }
             }
             if !rate.allowed {
                 return Err(ApiError::RateLimited(rate.reset));

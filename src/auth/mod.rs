@@ -1,11 +1,13 @@
 //! Who is asking: passwords, the server-side session store, the signed-in
 //! user, CSRF, and the sign-in throttle.
 
+pub mod client;
 pub mod csrf;
 pub mod middleware;
 pub mod password;
 pub mod session;
 pub mod session_store;
 
+pub use client::{ClientAddr, client_ip};
 pub use middleware::CurrentUser;
 pub use session::TypedSession;

@@ -42,6 +42,7 @@ diesel::table! {
         ip -> Text,
         scope -> Nullable<Text>,
         created_at -> Timestamptz,
+        outcome -> Text,
     }
 }
 

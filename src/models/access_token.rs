@@ -2,8 +2,9 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::access_tokens;
+use crate::db::schema::{access_tokens, accounts, integrations};
 use crate::domain::token::{PlainToken, TokenHash};
+use crate::models::{Account, Integration};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = access_tokens, check_for_backend(diesel::pg::Pg))]
@@ -47,6 +48,7 @@ pub mod reason {
     pub const EXPIRED_BY_USER: &str = "expired_by_user";
     pub const ROTATION_CANCELLED: &str = "rotation_cancelled";
     pub const DELETED: &str = "deleted";
+    pub const INACTIVE: &str = "inactive";
 }
 
 impl AccessToken {
@@ -178,6 +180,25 @@ impl AccessToken {
             .optional()
     }
 
+    /// The token with this hash, with its integration (not deleted) and
+    /// account: everything an API request needs, in one query.
+    pub fn authenticate(
+        conn: &mut PgConnection,
+        hash: &TokenHash,
+    ) -> QueryResult<Option<(AccessToken, Integration, Account)>> {
+        access_tokens::table
+            .inner_join(integrations::table.inner_join(accounts::table))
+            .filter(access_tokens::token_hash.eq(hash.as_bytes()))
+            .filter(integrations::deleted_at.is_null())
+            .select((
+                AccessToken::as_select(),
+                Integration::as_select(),
+                Account::as_select(),
+            ))
+            .first(conn)
+            .optional()
+    }
+
     pub fn revoke(conn: &mut PgConnection, id: Uuid, why: &str) -> QueryResult<()> {
         diesel::update(
             access_tokens::table
@@ -231,6 +252,59 @@ impl AccessToken {
         .set(access_tokens::revealed_at.eq(diesel::dsl::now))
         .execute(conn)
         .map(|n| n == 1)
+    }
+
+    /// Marks the account's tokens that went unused (or, never used,
+    /// unissued) for `days` as revoked for inactivity, and returns exactly
+    /// the rows this call changed, so each is audited once however many
+    /// requests, sweeps and instances find it at the same time. `only`
+    /// narrows it to one token. Tokens already past a fixed end are left as
+    /// they are: they ended for that reason.
+    pub fn mark_inactive(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        days: i32,
+        only: Option<Uuid>,
+    ) -> QueryResult<Vec<AccessToken>> {
+        let now = Utc::now();
+        let cutoff = now - Duration::days(i64::from(days));
+        let mut query = diesel::update(access_tokens::table)
+            .filter(access_tokens::revoked_at.is_null())
+            .filter(
+                access_tokens::integration_id.eq_any(
+                    integrations::table
+                        .filter(integrations::account_id.eq(account_id))
+                        .select(integrations::id),
+                ),
+            )
+            .filter(
+                access_tokens::last_used_at
+                    .lt(cutoff)
+                    .or(access_tokens::last_used_at
+                        .is_null()
+                        .and(access_tokens::created_at.lt(cutoff))),
+            )
+            .filter(
+                access_tokens::expires_at
+                    .is_null()
+                    .or(access_tokens::expires_at.gt(now)),
+            )
+            .filter(
+                access_tokens::grace_ends_at
+                    .is_null()
+                    .or(access_tokens::grace_ends_at.gt(now)),
+            )
+            .into_boxed();
+        if let Some(id) = only {
+            query = query.filter(access_tokens::id.eq(id));
+        }
+        query
+            .set((
+                access_tokens::revoked_at.eq(now),
+                access_tokens::revoked_reason.eq(reason::INACTIVE),
+            ))
+            .returning(AccessToken::as_returning())
+            .get_results(conn)
     }
 
     /// Records a use, writing at most once a minute per token.

@@ -38,4 +38,33 @@ impl Account {
             .first(conn)
             .optional()
     }
+
+    /// Holds the account row until the transaction ends, so changes of its
+    /// settings never interleave.
+    pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Account> {
+        accounts::table
+            .find(id)
+            .select(Account::as_select())
+            .for_update()
+            .first(conn)
+    }
+
+    /// Accounts whose tokens expire after disuse: what the sweep visits.
+    pub fn with_inactivity_expiry(conn: &mut PgConnection) -> QueryResult<Vec<Account>> {
+        accounts::table
+            .filter(accounts::inactivity_expiry_days.is_not_null())
+            .select(Account::as_select())
+            .load(conn)
+    }
+
+    pub fn set_inactivity_expiry(
+        conn: &mut PgConnection,
+        id: Uuid,
+        days: Option<i32>,
+    ) -> QueryResult<Account> {
+        diesel::update(accounts::table.find(id))
+            .set(accounts::inactivity_expiry_days.eq(days))
+            .returning(Account::as_returning())
+            .get_result(conn)
+    }
 }

@@ -108,6 +108,15 @@ impl Integration {
             .map(drop)
     }
 
+    /// Names by id, deleted integrations included: for audit events about
+    /// tokens found by id alone.
+    pub fn names(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+        integrations::table
+            .filter(integrations::id.eq_any(ids))
+            .select((integrations::id, integrations::name))
+            .load(conn)
+    }
+
     /// When a token issued now for this integration ends.
     pub fn new_token_expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.token_lifetime_days

@@ -7,6 +7,31 @@ use uuid::Uuid;
 
 use crate::db::schema::{api_requests, usage_daily};
 
+/// What authentication made of a request (`api_requests.outcome`). Only a
+/// use moves the token's last use; a refusal is recorded and nothing more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Outcome {
+    /// The token was live, allowed from this address and within its rate
+    /// limit. A 403 for a missing scope is still a use.
+    #[default]
+    Used,
+    /// Unknown, revoked, expired or inactive.
+    InvalidToken,
+    IpNotAllowed,
+    RateLimited,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Used => "used",
+            Outcome::InvalidToken => "invalid_token",
+            Outcome::IpNotAllowed => "ip_not_allowed",
+            Outcome::RateLimited => "rate_limited",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_requests, check_for_backend(diesel::pg::Pg))]
 pub struct ApiRequest {

@@ -47,34 +47,7 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// The client's address. The socket's peer, unless that peer is a trusted
-/// proxy (`TRUSTED_PROXIES`): then the rightmost `X-Forwarded-For` entry that
-/// is not itself a trusted proxy, since only entries added by our own
-/// proxies can be believed.
-pub fn client_ip(req: &HttpRequest) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
-        return "unknown".to_string();
-    };
-    let state = req.app_data::<web::Data<crate::startup::AppState>>();
-    let trusted: &[ipnet::IpNet] = state.map_or(&[], |s| &s.settings.trusted_proxies);
-    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return peer.to_string();
-    }
-    let forwarded: Vec<std::net::IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|p| p.trim().parse().ok())
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .unwrap_or(&peer)
-        .to_string()
-}
+pub use crate::auth::client::client_ip;
 
 /// Unknown pages, inside the layout when someone is signed in.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {

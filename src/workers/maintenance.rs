@@ -1,5 +1,6 @@
-//! Periodic clean-up: expired sessions, old sign-in attempts, and API
-//! request rows past their 30 days.
+//! Periodic clean-up: tokens past their account's inactivity window,
+//! expired sessions, old sign-in attempts, and API request rows past their
+//! 30 days.
 
 use std::time::Duration;
 
@@ -8,7 +9,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::api_requests;
 use crate::db::{self, DbError, DbPool};
-use crate::models::{login_attempt, session};
+use crate::lifecycle;
+use crate::models::{Account, login_attempt, session};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
 const EVERY: Duration = Duration::from_secs(15 * 60);
@@ -27,6 +29,11 @@ pub fn start(pool: DbPool) {
 
 /// One sweep; every instance may run it, the deletes are idempotent.
 pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
+    for account in Account::with_inactivity_expiry(conn)? {
+        if let Some(days) = account.inactivity_expiry_days {
+            lifecycle::expire_inactive(conn, account.id, days, None)?;
+        }
+    }
     session::delete_expired(conn)?;
     login_attempt::delete_older_than_a_day(conn)?;
     let cutoff = Utc::now() - chrono::Duration::days(REQUEST_LOG_DAYS);

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::api::usage::UsageRecord;
 use crate::db::schema::{access_tokens, api_requests, legacy_api_keys, usage_daily};
 use crate::db::{self, DbError, DbPool};
+use crate::models::usage::Outcome;
 
 /// Records waiting beyond this are dropped (and counted in the log) rather
 /// than slowing requests down.
@@ -65,7 +66,9 @@ async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
                 .get(id)
                 .is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY)
         };
-        for r in &batch {
+        // A refusal is logged but is no use: it must never move the last
+        // use, or an inactive token would come back to life.
+        for r in batch.iter().filter(|r| r.outcome == Outcome::Used) {
             if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
                 touches.insert(token, (r.at, r.ip.clone()));
             }
@@ -109,6 +112,7 @@ fn write(
                     api_requests::duration_ms.eq(i32::try_from(r.duration_ms).unwrap_or(i32::MAX)),
                     api_requests::ip.eq(&r.ip),
                     api_requests::scope.eq(r.scope.map(|s| s.name())),
+                    api_requests::outcome.eq(r.outcome.as_str()),
                     api_requests::created_at.eq(r.at),
                 )
             })

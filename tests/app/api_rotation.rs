@@ -68,16 +68,12 @@ async fn rotating_with_a_grace_keeps_the_old_token_working_until_it_ends() {
     assert_expires_in(&token_info(&app, &old).await, 3600.0 / 86_400.0);
     assert!(expires_in_days(&token_info(&app, &new).await).is_none());
 
-    // The old token cannot rotate again; the new one can, briefly.
+    // The old token, in its grace period, cannot rotate again (409); the
+    // new one can, briefly.
     let again = Api::new(&app, &old)
         .post("/v2/token/rotate", &json!({"expireOldInSeconds": 0}))
         .await;
-    assert_eq!(
-        again.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        again.body
-    );
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     let second = rotate(&app, &new, 2).await;
     let newest = second["token"].as_str().expect("token").to_string();
     assert_eq!(api_status(&app, &new).await, StatusCode::OK);

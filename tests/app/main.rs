@@ -33,5 +33,6 @@ mod secrets;
 mod sessions;
 mod setup;
 mod token_actions;
+mod token_hardening;
 mod usage_page;
 mod viewers;

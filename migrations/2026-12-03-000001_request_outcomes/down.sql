@@ -1,0 +1,1 @@
+alter table api_requests drop column outcome;
