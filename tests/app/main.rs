@@ -1,4 +1,5 @@
 //! Integration tests: the real server on port 0, one database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
 mod api_allowlist;
 mod api_contacts;
