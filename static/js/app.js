@@ -37,20 +37,21 @@
   var accept = document.getElementById("confirm-accept");
   var pending = null;
 
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.confirmed === "yes") return;
+  document.querySelectorAll("details[data-confirm]").forEach(function (details) {
+    var summary = details.querySelector("summary");
+    var form = details.querySelector("form");
+    if (!summary || !form) return;
+    summary.addEventListener("click", function (event) {
       event.preventDefault();
       pending = form;
-      message.textContent = form.getAttribute("data-confirm");
-      accept.textContent = form.getAttribute("data-confirm-button") || "Confirm";
+      message.textContent = details.getAttribute("data-confirm");
+      accept.textContent = details.getAttribute("data-confirm-button") || "Confirm";
       dialog.showModal();
     });
   });
 
   dialog.addEventListener("close", function () {
     if (dialog.returnValue === "confirm" && pending) {
-      pending.dataset.confirmed = "yes";
       pending.submit();
     }
     pending = null;

@@ -260,11 +260,12 @@ async fn wait_for_path_matching(
     .await
 }
 
-/// The `<button>` whose text is exactly `label`, inside `scope` if given.
+/// The first `<button>` or `<summary>` (a confirmation's disclosure) whose
+/// text is exactly `label`, inside `scope` if given, in document order.
 async fn button_labelled(client: &Client, scope: Option<&Element>, label: &str) -> Element {
     let buttons = match scope {
-        Some(parent) => parent.find_all(Locator::Css("button")).await,
-        None => client.find_all(Locator::Css("button")).await,
+        Some(parent) => parent.find_all(Locator::Css("button, summary")).await,
+        None => client.find_all(Locator::Css("button, summary")).await,
     }
     .expect("list buttons");
     for button in buttons {

@@ -488,3 +488,68 @@ async fn the_sweep_and_a_window_change_expire_inactive_tokens_once_and_for_good(
         .query_count("SELECT count(*) AS n FROM audit_events WHERE action = 'account.updated'");
     assert_eq!(updates, 2);
 }
+
+/// The `<details class="confirm">` elements of a page, as HTML.
+fn confirmations(body: &str) -> Vec<String> {
+    body.split("<details class=\"confirm\"")
+        .skip(1)
+        .map(|chunk| {
+            chunk
+                .split("</details>")
+                .next()
+                .unwrap_or(chunk)
+                .to_string()
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn destructive_actions_ask_first_in_a_disclosure_that_works_without_javascript() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Careful", &["contacts.readonly"], "").await;
+    rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "1")]).await;
+    let page = app.get(&integration_path(&id, "")).await;
+    let found = confirmations(&page.body);
+    for action in ["/delete", "/cancel-rotation", "/rotate", "/tokens/"] {
+        let path = integration_path(&id, action);
+        let holder = found
+            .iter()
+            .find(|html| html.contains(&format!("action=\"{path}")))
+            .unwrap_or_else(|| panic!("no confirmation holds the form for {path}"));
+        assert!(holder.contains("<summary"), "{holder}");
+        assert!(holder.contains("name=\"csrf_token\""), "{holder}");
+        assert!(holder.contains("method=\"post\""), "{holder}");
+    }
+    assert!(
+        found
+            .iter()
+            .any(|h| h.contains("name=\"expire_old\" value=\"now\"")),
+        "Rotate Now's confirming form says now"
+    );
+    assert_eq!(
+        page.body.matches("/expire\"").count(),
+        2,
+        "one Expire Now per live token"
+    );
+    // Outside the disclosures nothing destructive can be posted in one click.
+    let mut outside = page.body.clone();
+    while let Some(start) = outside.find("<details class=\"confirm\"") {
+        let end = outside[start..]
+            .find("</details>")
+            .map_or(outside.len(), |e| start + e + "</details>".len());
+        outside.replace_range(start..end, "");
+    }
+    for action in [
+        "/delete\"",
+        "/cancel-rotation\"",
+        "/expire\"",
+        "value=\"now\"",
+    ] {
+        assert!(!outside.contains(action), "{action} outside a confirmation");
+    }
+    assert!(
+        outside.contains("value=\"later\""),
+        "rotate later needs no confirmation"
+    );
+}
