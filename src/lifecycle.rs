@@ -145,9 +145,7 @@ fn issue(
     if rotated_from.is_none() {
         actor
             .event(account.id, "token.generated", integration)
-            .details(
-                serde_json::json!({ "token": format!("pit_…{}", token.last_four), "via": how }),
-            )
+            .details(serde_json::json!({ "token": token.masked(), "via": how }))
             .insert(conn)?;
     }
     Ok(Issued { token, plain })
@@ -244,17 +242,17 @@ pub fn rotate(
             .details(serde_json::json!({
                 "mode": match mode { RotateMode::Now => "now", RotateMode::Later(_) => "later" },
                 "grace_seconds": match mode { RotateMode::Now => 0, RotateMode::Later(g) => g.num_seconds() },
-                "old_token": format!("pit_…{}", old.last_four),
+                "old_token": old.masked(),
                 "old_token_ends_at": old_ends,
                 "also_revoked": match mode {
                     RotateMode::Now => live
                         .iter()
                         .filter(|t| t.id != old.id)
-                        .map(|t| format!("pit_…{}", t.last_four))
+                        .map(|t| t.masked())
                         .collect::<Vec<_>>(),
                     RotateMode::Later(_) => Vec::new(),
                 },
-                "new_token": format!("pit_…{}", issued.token.last_four),
+                "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
         Ok(issued)
@@ -338,9 +336,9 @@ pub fn self_rotate(
                 "via": "api",
                 "mode": match mode { RotateMode::Now => "now", RotateMode::Later(_) => "later" },
                 "grace_seconds": match mode { RotateMode::Now => 0, RotateMode::Later(g) => g.num_seconds() },
-                "old_token": format!("pit_…{}", caller.last_four),
+                "old_token": caller.masked(),
                 "old_token_ends_at": old_ends,
-                "new_token": format!("pit_…{}", issued.token.last_four),
+                "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
         Ok(issued)
@@ -372,8 +370,8 @@ pub fn cancel_rotation(
         actor
             .event(account.id, "token.rotation_cancelled", &integration)
             .details(serde_json::json!({
-                "revoked_token": format!("pit_…{}", new.last_four),
-                "current_token": format!("pit_…{}", old.last_four),
+                "revoked_token": new.masked(),
+                "current_token": old.masked(),
             }))
             .insert(conn)?;
         Ok(())
@@ -397,7 +395,7 @@ pub fn expire(
         AccessToken::revoke(conn, token.id, reason::EXPIRED_BY_USER)?;
         actor
             .event(account.id, "token.expired", &integration)
-            .details(serde_json::json!({ "token": format!("pit_…{}", token.last_four) }))
+            .details(serde_json::json!({ "token": token.masked() }))
             .insert(conn)?;
         Ok(())
     })
@@ -445,7 +443,7 @@ pub fn expire_inactive(
             NewAuditEvent::new(account_id, "token.expired")
                 .integration(token.integration_id, name)
                 .details(serde_json::json!({
-                    "token": format!("pit_…{}", token.last_four),
+                    "token": token.masked(),
                     "reason": reason::INACTIVE,
                     "inactivity_days": days,
                     "last_used_at": token.last_used_at,

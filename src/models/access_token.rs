@@ -52,6 +52,11 @@ pub mod reason {
 }
 
 impl AccessToken {
+    /// How people see the token: `pit_…` and its last four characters.
+    pub fn masked(&self) -> String {
+        format!("pit_…{}", self.last_four)
+    }
+
     /// The fixed end reported as `expiresAt`: its lifetime or its grace
     /// period, whichever comes first.
     pub fn ends_at(&self) -> Option<DateTime<Utc>> {
@@ -305,23 +310,5 @@ impl AccessToken {
             ))
             .returning(AccessToken::as_returning())
             .get_results(conn)
-    }
-
-    /// Records a use, writing at most once a minute per token.
-    pub fn touch(conn: &mut PgConnection, id: Uuid, ip: &str) -> QueryResult<()> {
-        let stale = Utc::now() - Duration::minutes(1);
-        diesel::update(
-            access_tokens::table.find(id).filter(
-                access_tokens::last_used_at
-                    .is_null()
-                    .or(access_tokens::last_used_at.lt(stale)),
-            ),
-        )
-        .set((
-            access_tokens::last_used_at.eq(diesel::dsl::now),
-            access_tokens::last_used_ip.eq(ip),
-        ))
-        .execute(conn)
-        .map(drop)
     }
 }

@@ -60,10 +60,7 @@ pub async fn show(
             .filter(|t| t.is_live(now, inactivity))
             .cloned()
             .collect::<Vec<_>>();
-        let labels: HashMap<Uuid, String> = all
-            .iter()
-            .map(|t| (t.id, format!("pit_…{}", t.last_four)))
-            .collect();
+        let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
         let usage = usage::load(conn, id, &integration.scope_set(), &labels, now)?;
         Ok::<_, DbError>((integration, live, usage))
     })

@@ -125,7 +125,7 @@ impl TokenView {
         };
         TokenView {
             id: t.id,
-            display: format!("pit_…{}", t.last_four),
+            display: t.masked(),
             status,
             status_class,
             created: fmt_time(t.created_at),
