@@ -8,6 +8,8 @@ pub mod errors;
 pub mod lifecycle;
 pub mod models;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+pub mod usage;
 pub mod web;
 pub mod workers;

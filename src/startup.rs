@@ -14,7 +14,6 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use rand::RngExt as _;
 
-use crate::api::rate_limit::RateLimiter;
 use crate::auth::csrf::verify_csrf;
 use crate::auth::middleware::require_user;
 use crate::auth::session_store::PgSessionStore;
@@ -22,27 +21,15 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::errors::WebError;
 use crate::models::server_secret;
+use crate::state::AppState;
+use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
-use crate::workers::{self, usage::UsageSink};
+use crate::workers;
 use diesel::{Connection, PgConnection};
 
 pub const SESSION_COOKIE: &str = "pi_session";
 /// Signed-in sessions last this long after the last request.
 const SESSION_IDLE_HOURS: i64 = 12;
-
-/// Shared by every handler.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Arc<Settings>,
-    /// Once a user exists it never stops existing for `/setup`'s purposes, so
-    /// the check stops costing a query.
-    pub setup_done: AtomicBool,
-    /// Encrypts short-lived cookies such as the token reveal.
-    pub cookie_key: Key,
-    pub limiter: RateLimiter,
-    /// Where API requests are recorded, off the request path.
-    pub usage: UsageSink,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

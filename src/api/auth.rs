@@ -18,7 +18,6 @@ use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
-use super::rate_limit::RateKey;
 use super::usage::UsageHandle;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
@@ -27,7 +26,8 @@ use crate::domain::token::PlainToken;
 use crate::lifecycle;
 use crate::models::usage::Outcome;
 use crate::models::{AccessToken, Account, Integration};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usage::rate_limit::RateKey;
 
 /// Whoever is calling, however authenticated: the account whose data the
 /// request may touch.

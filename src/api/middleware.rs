@@ -11,10 +11,11 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use chrono::Utc;
 
-use super::rate_limit::RateKey;
-use super::usage::{UsageHandle, UsageRecord};
+use super::usage::UsageHandle;
 use crate::auth::ClientAddr;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usage::UsageRecord;
+use crate::usage::rate_limit::RateKey;
 
 pub async fn api_middleware(
     req: ServiceRequest,

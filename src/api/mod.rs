@@ -10,7 +10,6 @@ pub mod extract;
 pub mod locations;
 pub mod middleware;
 pub mod openapi;
-pub mod rate_limit;
 pub mod token;
 pub mod usage;
 pub mod users;

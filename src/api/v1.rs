@@ -12,11 +12,11 @@ use super::auth::{Caller, Presented};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
-use super::rate_limit::RateKey;
 use crate::db::{self, DbError};
 use crate::domain::token::PlainToken;
 use crate::models::Account;
 use crate::models::legacy_api_key::LegacyApiKey;
+use crate::usage::rate_limit::RateKey;
 
 /// RFC 9745: deprecated since 2026-11-28T00:00:00Z.
 const DEPRECATED_SINCE: &str = "@1795824000";

@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use actix_web::{HttpRequest, web};
 use ipnet::IpNet;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr {

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::session::TypedSession;
 use crate::errors::WebError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const FIELD: &str = "csrf_token";
 /// Panel forms are small; anything larger is not a form of ours.

@@ -14,7 +14,7 @@ use super::session::TypedSession;
 use crate::db::{self, DbError};
 use crate::errors::WebError;
 use crate::models::{Account, User};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signed-in user and their account, loaded once per request.
 #[derive(Debug, Clone)]

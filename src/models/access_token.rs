@@ -246,6 +246,23 @@ impl AccessToken {
             .map(drop)
     }
 
+    /// Writes the token's last use; the usage writer calls it at most once
+    /// a minute per token, and only for requests that were a use.
+    pub fn record_use(
+        conn: &mut PgConnection,
+        id: Uuid,
+        at: DateTime<Utc>,
+        ip: &str,
+    ) -> QueryResult<()> {
+        diesel::update(access_tokens::table.find(id))
+            .set((
+                access_tokens::last_used_at.eq(at),
+                access_tokens::last_used_ip.eq(ip),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Claims the one showing of a token's plaintext: true for the first
     /// caller only.
     pub fn claim_reveal(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {

@@ -83,6 +83,14 @@ impl LegacyApiKey {
     }
 
     /// Claims the one showing of a key's plaintext: true for the first caller.
+    /// Writes the key's last use (at most once a minute, by the usage writer).
+    pub fn record_use(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> QueryResult<()> {
+        diesel::update(legacy_api_keys::table.find(id))
+            .set(legacy_api_keys::last_used_at.eq(at))
+            .execute(conn)
+            .map(drop)
+    }
+
     pub fn claim_reveal(conn: &mut PgConnection, account_id: Uuid, id: Uuid) -> QueryResult<bool> {
         diesel::update(
             legacy_api_keys::table

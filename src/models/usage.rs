@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use uuid::Uuid;
 
 use crate::db::schema::{api_requests, usage_daily};
@@ -88,4 +89,61 @@ pub fn used_scopes(
         .select(api_requests::scope.assume_not_null())
         .distinct()
         .load(conn)
+}
+
+/// A request as the usage writer stores it.
+#[derive(Insertable)]
+#[diesel(table_name = api_requests)]
+pub struct NewApiRequest<'a> {
+    pub account_id: Uuid,
+    pub integration_id: Option<Uuid>,
+    pub token_id: Option<Uuid>,
+    pub legacy_key_id: Option<Uuid>,
+    pub method: &'a str,
+    pub route: &'a str,
+    pub status: i16,
+    pub duration_ms: i32,
+    pub ip: &'a str,
+    pub scope: Option<&'static str>,
+    pub outcome: &'static str,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn insert_requests(conn: &mut PgConnection, rows: &[NewApiRequest<'_>]) -> QueryResult<usize> {
+    diesel::insert_into(api_requests::table)
+        .values(rows)
+        .execute(conn)
+}
+
+/// Adds to the integration's count for `day`, creating the row if need be.
+pub fn add_daily(
+    conn: &mut PgConnection,
+    integration_id: Uuid,
+    day: NaiveDate,
+    requests: i64,
+    errors: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(usage_daily::table)
+        .values((
+            usage_daily::integration_id.eq(integration_id),
+            usage_daily::day.eq(day),
+            usage_daily::requests.eq(requests),
+            usage_daily::errors.eq(errors),
+        ))
+        .on_conflict((usage_daily::integration_id, usage_daily::day))
+        .do_update()
+        .set((
+            usage_daily::requests.eq(usage_daily::requests + excluded(usage_daily::requests)),
+            usage_daily::errors.eq(usage_daily::errors + excluded(usage_daily::errors)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The request log keeps 30 days; the maintenance sweep calls this.
+pub fn delete_requests_before(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(api_requests::table.filter(api_requests::created_at.lt(cutoff))).execute(conn)
 }

@@ -12,7 +12,7 @@ use crate::errors::WebError;
 use crate::lifecycle::Actor;
 use crate::models::NewAuditEvent;
 use crate::models::legacy_api_key::LegacyApiKey;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
 use crate::web::{TypedSessionExt, fmt_time, render, reveal, see_other};

@@ -13,7 +13,7 @@ use crate::db;
 use crate::errors::WebError;
 use crate::lifecycle::{ActionError, Actor};
 use crate::models::Account;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::client_ip;
 
 pub struct Editor {

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use diesel::RunQueryDsl;
 
 use crate::db::{self, DbError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz);

@@ -15,7 +15,7 @@ use crate::domain::scope::Scope;
 use crate::errors::WebError;
 use crate::lifecycle;
 use crate::models::{AccessToken, Integration};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::integrations::scopes_human;
 use crate::web::layout::{Layout, Section};
 use crate::web::tokens::TokenView;

@@ -15,7 +15,7 @@ use crate::domain::scope::{self, Scope, ScopeSet};
 use crate::errors::WebError;
 use crate::lifecycle::{self, IntegrationEdit, NewIntegrationFields};
 use crate::models::{AccessToken, Integration};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::forms::{FormErrors, HtmlForm};
 use crate::web::layout::{Layout, Section};

@@ -11,7 +11,7 @@ use crate::db::{self, DbError};
 use crate::domain::email;
 use crate::errors::WebError;
 use crate::models::{NewAuditEvent, User, login_attempt};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::errors::WebError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::see_other;
 
 const COOKIE: &str = "pi_reveal";

@@ -14,7 +14,7 @@ use crate::domain::email::Email;
 use crate::errors::WebError;
 use crate::models::user::NewUser;
 use crate::models::{Account, NewAuditEvent, Role, User};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};

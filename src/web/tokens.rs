@@ -16,7 +16,7 @@ use crate::db::{self, DbError};
 use crate::errors::WebError;
 use crate::lifecycle::{self, ActionError, Issued, RotateMode};
 use crate::models::{AccessToken, Integration};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::forms::HtmlForm;
 use crate::web::integrations::{BASE, detail_url};

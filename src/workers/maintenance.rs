@@ -7,10 +7,9 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::prelude::*;
 
-use crate::db::schema::api_requests;
 use crate::db::{self, DbError, DbPool};
 use crate::lifecycle;
-use crate::models::{Account, login_attempt, session};
+use crate::models::{Account, login_attempt, session, usage};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
 const EVERY: Duration = Duration::from_secs(15 * 60);
@@ -37,7 +36,6 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     session::delete_expired(conn)?;
     login_attempt::delete_older_than_a_day(conn)?;
     let cutoff = Utc::now() - chrono::Duration::days(REQUEST_LOG_DAYS);
-    diesel::delete(api_requests::table.filter(api_requests::created_at.lt(cutoff)))
-        .execute(conn)?;
+    usage::delete_requests_before(conn, cutoff)?;
     Ok(())
 }

@@ -6,41 +6,26 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
-use diesel::upsert::excluded;
+use diesel::{Connection, PgConnection};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::api::usage::UsageRecord;
-use crate::db::schema::{access_tokens, api_requests, legacy_api_keys, usage_daily};
 use crate::db::{self, DbError, DbPool};
-use crate::models::usage::Outcome;
+use crate::models::AccessToken;
+use crate::models::legacy_api_key::LegacyApiKey;
+use crate::models::usage::{self, NewApiRequest, Outcome};
+use crate::usage::{UsageRecord, UsageSink};
 
-/// Records waiting beyond this are dropped (and counted in the log) rather
-/// than slowing requests down.
-const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
 /// Longest a record waits before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
-/// The sending side, kept in the application state.
-#[derive(Clone)]
-pub struct UsageSink(mpsc::Sender<UsageRecord>);
-
-impl UsageSink {
-    pub fn record(&self, record: UsageRecord) {
-        if self.0.try_send(record).is_err() {
-            tracing::warn!("usage queue full or closed; an API request went unrecorded");
-        }
-    }
-}
-
-/// Starts the worker on the current runtime.
+/// Starts the writer on the current runtime; its sink goes into the state.
 pub fn start(pool: DbPool) -> UsageSink {
-    let (tx, rx) = mpsc::channel(QUEUE);
+    let (sink, rx) = UsageSink::channel();
     actix_web::rt::spawn(run(pool, rx));
-    UsageSink(tx)
+    sink
 }
 
 async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
@@ -98,28 +83,24 @@ fn write(
     legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
-        let rows: Vec<_> = batch
+        let rows: Vec<NewApiRequest<'_>> = batch
             .iter()
-            .map(|r| {
-                (
-                    api_requests::account_id.eq(r.account_id),
-                    api_requests::integration_id.eq(r.integration_id),
-                    api_requests::token_id.eq(r.token_id),
-                    api_requests::legacy_key_id.eq(r.legacy_key_id),
-                    api_requests::method.eq(&r.method),
-                    api_requests::route.eq(&r.route),
-                    api_requests::status.eq(i16::try_from(r.status).unwrap_or(i16::MAX)),
-                    api_requests::duration_ms.eq(i32::try_from(r.duration_ms).unwrap_or(i32::MAX)),
-                    api_requests::ip.eq(&r.ip),
-                    api_requests::scope.eq(r.scope.map(|s| s.name())),
-                    api_requests::outcome.eq(r.outcome.as_str()),
-                    api_requests::created_at.eq(r.at),
-                )
+            .map(|r| NewApiRequest {
+                account_id: r.account_id,
+                integration_id: r.integration_id,
+                token_id: r.token_id,
+                legacy_key_id: r.legacy_key_id,
+                method: &r.method,
+                route: &r.route,
+                status: i16::try_from(r.status).unwrap_or(i16::MAX),
+                duration_ms: i32::try_from(r.duration_ms).unwrap_or(i32::MAX),
+                ip: &r.ip,
+                scope: r.scope.map(|s| s.name()),
+                outcome: r.outcome.as_str(),
+                created_at: r.at,
             })
             .collect();
-        diesel::insert_into(api_requests::table)
-            .values(rows)
-            .execute(conn)?;
+        usage::insert_requests(conn, &rows)?;
 
         let mut daily: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
         for r in batch {
@@ -130,35 +111,13 @@ fn write(
             }
         }
         for ((integration, day), (requests, errors)) in daily {
-            diesel::insert_into(usage_daily::table)
-                .values((
-                    usage_daily::integration_id.eq(integration),
-                    usage_daily::day.eq(day),
-                    usage_daily::requests.eq(requests),
-                    usage_daily::errors.eq(errors),
-                ))
-                .on_conflict((usage_daily::integration_id, usage_daily::day))
-                .do_update()
-                .set((
-                    usage_daily::requests
-                        .eq(usage_daily::requests + excluded(usage_daily::requests)),
-                    usage_daily::errors.eq(usage_daily::errors + excluded(usage_daily::errors)),
-                ))
-                .execute(conn)?;
+            usage::add_daily(conn, integration, day, requests, errors)?;
         }
-
         for (token, (at, ip)) in touches {
-            diesel::update(access_tokens::table.find(token))
-                .set((
-                    access_tokens::last_used_at.eq(at),
-                    access_tokens::last_used_ip.eq(ip),
-                ))
-                .execute(conn)?;
+            AccessToken::record_use(conn, *token, *at, ip)?;
         }
         for (key, at) in legacy_touches {
-            diesel::update(legacy_api_keys::table.find(key))
-                .set(legacy_api_keys::last_used_at.eq(at))
-                .execute(conn)?;
+            LegacyApiKey::record_use(conn, *key, *at)?;
         }
         Ok(())
     })
