@@ -185,7 +185,7 @@ fn run(
         setup_done: AtomicBool::new(false),
         cookie_key: key.clone(),
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
-        usage: workers::usage::start(pool.clone()),
+        usage: workers::usage_writer::start(pool.clone()),
     });
     workers::maintenance::start(pool.clone());
     let store = PgSessionStore::new(pool);

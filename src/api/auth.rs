@@ -18,13 +18,13 @@ use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
-use super::usage::UsageHandle;
+use super::request_context::UsageHandle;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::PlainToken;
 use crate::lifecycle;
-use crate::models::usage::Outcome;
+use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
 use crate::usage::rate_limit::RateKey;

@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use chrono::Utc;
 
-use super::usage::UsageHandle;
+use super::request_context::UsageHandle;
 use crate::auth::ClientAddr;
 use crate::state::AppState;
 use crate::usage::UsageRecord;

@@ -10,8 +10,8 @@ pub mod extract;
 pub mod locations;
 pub mod middleware;
 pub mod openapi;
+pub mod request_context;
 pub mod token;
-pub mod usage;
 pub mod users;
 pub mod v1;
 

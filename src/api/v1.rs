@@ -75,7 +75,7 @@ impl FromRequest for LegacyAuth {
                 ctx.legacy_key_id = Some(key.id);
                 ctx.rate = Some(rate);
                 if !rate.allowed {
-                    ctx.outcome = crate::models::usage::Outcome::RateLimited;
+                    ctx.outcome = crate::models::api_request::Outcome::RateLimited;
                 }
             }
             if !rate.allowed {

@@ -3,6 +3,7 @@
 
 pub mod access_token;
 pub mod account;
+pub mod api_request;
 pub mod audit_event;
 pub mod contact;
 pub mod integration;
@@ -10,7 +11,6 @@ pub mod legacy_api_key;
 pub mod login_attempt;
 pub mod server_secret;
 pub mod session;
-pub mod usage;
 pub mod user;
 
 pub use access_token::AccessToken;

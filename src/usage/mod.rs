@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::domain::scope::Scope;
-use crate::models::usage::Outcome;
+use crate::models::api_request::Outcome;
 
 /// One row of `api_requests`, sent to the usage writer.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::DbError;
 use crate::domain::scope::{Scope, ScopeSet};
-use crate::models::usage;
+use crate::models::api_request;
 use crate::web::fmt_time;
 
 pub const CHART_DAYS: i64 = 14;
@@ -67,9 +67,10 @@ pub fn load(
     now: DateTime<Utc>,
 ) -> Result<UsageView, DbError> {
     let first_day = now.date_naive() - Duration::days(CHART_DAYS - 1);
-    let daily = usage::daily(conn, integration_id, first_day)?;
-    let recent = usage::recent_requests(conn, integration_id, RECENT)?;
-    let used = usage::used_scopes(conn, integration_id, now - Duration::days(USED_SCOPE_DAYS))?;
+    let daily = api_request::daily(conn, integration_id, first_day)?;
+    let recent = api_request::recent_requests(conn, integration_id, RECENT)?;
+    let used =
+        api_request::used_scopes(conn, integration_id, now - Duration::days(USED_SCOPE_DAYS))?;
 
     let counts: HashMap<NaiveDate, (i64, i64)> =
         daily.into_iter().map(|(d, r, e)| (d, (r, e))).collect();

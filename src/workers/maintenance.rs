@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use crate::db::{self, DbError, DbPool};
 use crate::lifecycle;
-use crate::models::{Account, login_attempt, session, usage};
+use crate::models::{Account, api_request, login_attempt, session};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
 const EVERY: Duration = Duration::from_secs(15 * 60);
@@ -36,6 +36,6 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     session::delete_expired(conn)?;
     login_attempt::delete_older_than_a_day(conn)?;
     let cutoff = Utc::now() - chrono::Duration::days(REQUEST_LOG_DAYS);
-    usage::delete_requests_before(conn, cutoff)?;
+    api_request::delete_requests_before(conn, cutoff)?;
     Ok(())
 }

@@ -1,4 +1,4 @@
 //! Background tasks that keep work off the request path.
 
 pub mod maintenance;
-pub mod usage;
+pub mod usage_writer;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use uuid::Uuid;
 
 use crate::domain::scope::Scope;
-use crate::models::usage::Outcome;
+use crate::models::api_request::Outcome;
 use crate::usage::rate_limit::RateInfo;
 
 /// Filled in while the request is handled; read by the middleware after.

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::db::{self, DbError, DbPool};
 use crate::models::AccessToken;
+use crate::models::api_request::{self, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
-use crate::models::usage::{self, NewApiRequest, Outcome};
 use crate::usage::{UsageRecord, UsageSink};
 
 const BATCH: usize = 500;
@@ -100,7 +100,7 @@ fn write(
                 created_at: r.at,
             })
             .collect();
-        usage::insert_requests(conn, &rows)?;
+        api_request::insert_requests(conn, &rows)?;
 
         let mut daily: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
         for r in batch {
@@ -111,7 +111,7 @@ fn write(
             }
         }
         for ((integration, day), (requests, errors)) in daily {
-            usage::add_daily(conn, integration, day, requests, errors)?;
+            api_request::add_daily(conn, integration, day, requests, errors)?;
         }
         for (token, (at, ip)) in touches {
             AccessToken::record_use(conn, *token, *at, ip)?;
