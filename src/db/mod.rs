@@ -107,3 +107,9 @@ pub fn one_line(e: &dyn std::fmt::Display) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The cheapest query there is: the readiness probe's.
+pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(drop)
+}

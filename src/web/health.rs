@@ -1,7 +1,6 @@
 //! Probes for load balancers and orchestrators.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::RunQueryDsl;
 
 use crate::db::{self, DbError};
 use crate::state::AppState;
@@ -19,13 +18,9 @@ async fn healthz() -> HttpResponse {
 /// Ready: the database answers.
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = db::run(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map_err(DbError::from)
-    })
-    .await
-    .is_ok();
+    let ok = db::run(&state.pool, |conn| db::ping(conn).map_err(DbError::from))
+        .await
+        .is_ok();
     if ok {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {
