@@ -1,8 +1,9 @@
 //! Sessions: who is signed in, a new id at login, logout ending one session.
 
+use futures_util::future::{join, join_all};
 use reqwest::StatusCode;
 
-use crate::helpers::{SESSION_COOKIE, excerpt, spawn_app};
+use crate::helpers::{SESSION_COOKIE, TestApp, excerpt, spawn_app};
 
 #[actix_web::test]
 async fn anonymous_visitors_are_sent_to_login() {
@@ -146,4 +147,64 @@ async fn logout_ends_that_session_only() {
     // The phone, and the browser that ran setup, stay signed in.
     assert!(phone.is_signed_in().await, "logout ended another session");
     assert!(app.is_signed_in().await, "logout ended another session");
+}
+
+/// `GET /settings` with only this cookie, as a copy of it elsewhere would.
+async fn replay(app: &TestApp, cookie: &str) -> (StatusCode, Option<String>) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = client
+        .get(app.url("/settings"))
+        .header("Cookie", format!("{SESSION_COOKIE}={cookie}"))
+        .send()
+        .await
+        .expect("send");
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (resp.status(), location)
+}
+
+#[actix_web::test]
+async fn sign_out_is_final_even_with_requests_in_flight() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let sessions_before = app.count("sessions");
+
+    for round in 1..=6 {
+        let browser = app.new_client();
+        browser
+            .login(&owner.email, &owner.password)
+            .await
+            .assert_redirect_to("/settings");
+        let cookie = browser.current_session_cookie().expect("signed in");
+        let token = browser.csrf_token("/settings").await;
+
+        let pages = join_all((0..10).map(|i| {
+            browser.get(if i % 2 == 0 {
+                "/settings"
+            } else {
+                "/settings/private-integrations"
+            })
+        }));
+        let fields = [("csrf_token", token.as_str())];
+        let logout = browser.post_form("/logout", &fields);
+        let (_, signed_out) = join(pages, logout).await;
+        signed_out.assert_redirect_to("/login");
+
+        assert_eq!(
+            replay(&app, &cookie).await,
+            (StatusCode::SEE_OTHER, Some("/login".to_string())),
+            "round {round}: the signed-out cookie works again"
+        );
+        assert_eq!(
+            app.count("sessions"),
+            sessions_before,
+            "round {round}: the signed-out session was written back"
+        );
+    }
 }
