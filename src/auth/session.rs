@@ -57,7 +57,13 @@ impl TypedSession {
         let _ = self.0.insert(FLASH_KEY, message);
     }
 
+    /// The flash, removed as it is shown. Without one the session is left
+    /// untouched: a removal marks it changed, which would cost every page a
+    /// write.
     pub fn take_flash(&self) -> Option<String> {
+        if !self.0.contains_key(FLASH_KEY) {
+            return None;
+        }
         self.0.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
     }
 }
