@@ -68,7 +68,8 @@ impl TypedSession {
     }
 }
 
-fn new_csrf_token() -> String {
+/// 32 random bytes, URL-safe base64.
+pub fn new_csrf_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     URL_SAFE_NO_PAD.encode(bytes)
 }

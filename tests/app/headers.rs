@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Reply, SESSION_COOKIE, spawn_app};
+use crate::helpers::{FORM_COOKIE, Reply, SESSION_COOKIE, spawn_app};
 
 #[track_caller]
 fn assert_security_headers(what: &str, reply: &Reply) {
@@ -71,7 +71,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
 }
 
 #[actix_web::test]
-async fn the_session_cookie_is_http_only_and_same_site_lax() {
+async fn the_session_and_form_cookies_are_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let browser = app.new_client();
@@ -82,17 +82,15 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
         .await;
     login.assert_redirect_to("/settings");
 
-    for (what, reply) in [("GET /login", &form), ("POST /login", &login)] {
+    for (what, reply, name) in [
+        ("GET /login", &form, FORM_COOKIE),
+        ("POST /login", &login, SESSION_COOKIE),
+    ] {
         let cookie = reply
             .set_cookies
             .iter()
-            .find(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
-            .unwrap_or_else(|| {
-                panic!(
-                    "{what} sets no {SESSION_COOKIE} cookie: {:?}",
-                    reply.set_cookies
-                )
-            });
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{what} sets no {name} cookie: {:?}", reply.set_cookies));
         let attributes: Vec<String> = cookie
             .split(';')
             .skip(1)

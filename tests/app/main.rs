@@ -35,3 +35,4 @@ mod setup;
 mod token_actions;
 mod usage_page;
 mod viewers;
+mod visitors;

@@ -50,46 +50,38 @@ async fn login_issues_a_new_session_id() {
 
     let form = browser.get("/login").await;
     form.assert_status(StatusCode::OK);
-    let anonymous_id = form
+    assert_eq!(
+        form.session_cookie, None,
+        "a visitor who is not signed in gets no session"
+    );
+    let token = crate::helpers::extract_csrf_token(&form.body).expect("csrf token on /login");
+    let fields = [
+        ("email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+        ("csrf_token", token.as_str()),
+    ];
+    let first = browser.post_form("/login", &fields).await;
+    first.assert_redirect_to("/settings");
+    let first_id = first
         .session_cookie
         .clone()
-        .expect("GET /login sets an anonymous session cookie (it holds the CSRF token)");
-    let token = crate::helpers::extract_csrf_token(&form.body).expect("csrf token on /login");
+        .expect("login sets a session cookie");
 
-    let reply = browser
-        .post_form(
-            "/login",
-            &[
-                ("email", &owner.email),
-                ("password", &owner.password),
-                ("csrf_token", &token),
-            ],
-        )
-        .await;
-
-    reply.assert_redirect_to("/settings");
-    let signed_in_id = reply
+    // Signing in again, over a live session, starts a new one.
+    let second = browser.post_form("/login", &fields).await;
+    second.assert_redirect_to("/settings");
+    let second_id = second
         .session_cookie
         .clone()
         .expect("login sets a new session cookie");
-    assert_ne!(
-        anonymous_id, signed_in_id,
-        "the session id must change at login"
-    );
+    assert_ne!(first_id, second_id, "the session id must change at login");
     assert!(browser.is_signed_in().await);
 
-    // The pre-login id does not carry the signed-in session.
-    let replay = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let old = replay
-        .get(browser.url("/settings"))
-        .header("Cookie", format!("{SESSION_COOKIE}={anonymous_id}"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(old.status(), StatusCode::SEE_OTHER);
+    // The earlier id does not carry the signed-in session any more.
+    assert_eq!(
+        replay(&app, &first_id).await,
+        (StatusCode::SEE_OTHER, Some("/login".to_string()))
+    );
 }
 
 #[actix_web::test]
