@@ -157,9 +157,13 @@ impl Settings {
         }
     }
 
+    /// Whether people reach the server over https (`PUBLIC_URL` says so).
+    pub fn is_https(&self) -> bool {
+        url::Url::parse(&self.public_url()).is_ok_and(|u| u.scheme() == "https")
+    }
+
     pub fn cookie_secure(&self) -> bool {
-        self.cookie_secure
-            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+        self.cookie_secure.unwrap_or_else(|| self.is_https())
     }
 }
 

@@ -153,9 +153,10 @@ impl Application {
 }
 
 /// SPEC §6 headers, on every response. Scripts and styles come only from our
-/// own `/static`, which is what lets the CSP forbid everything inline.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// own `/static`, which is what lets the CSP forbid everything inline. Served
+/// over https, browsers are also told never to try plain http again.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -163,7 +164,15 @@ fn security_headers() -> DefaultHeaders {
         ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
+        .add(("Referrer-Policy", "same-origin"));
+    if https {
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
 }
 
 fn run(
@@ -173,6 +182,7 @@ fn run(
     settings: Settings,
 ) -> Result<Server, StartupError> {
     let cookie_secure = settings.cookie_secure();
+    let https = settings.is_https();
     let workers = settings.workers;
     let listen_addr = settings.listen_addr.clone();
     let limiter_settings = (
@@ -223,7 +233,7 @@ fn run(
                     .wrap(from_fn(require_user))
                     .wrap(sessions),
             )
-            .wrap(security_headers())
+            .wrap(security_headers(https))
             .wrap(from_fn(crate::telemetry::log_requests))
     })
     .listen(listener)

@@ -97,9 +97,17 @@ pub async fn require_user(
     match load_user(&state, user_id).await? {
         Some(current) => {
             req.extensions_mut().insert(current);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_left_body)
+            let mut res = next.call(req).await?;
+            // Account data must not outlive the session in a browser cache
+            // (Back after signing out would show it again).
+            let headers = res.headers_mut();
+            if !headers.contains_key(header::CACHE_CONTROL) {
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-store"),
+                );
+            }
+            Ok(res.map_into_left_body())
         }
         None => {
             // The user was removed since signing in.

@@ -57,12 +57,19 @@ impl TypedSession {
         let _ = self.0.insert(FLASH_KEY, message);
     }
 
+    /// The flash, removed as it is shown. Without one the session is left
+    /// untouched: a removal marks it changed, which would cost every page a
+    /// write.
     pub fn take_flash(&self) -> Option<String> {
+        if !self.0.contains_key(FLASH_KEY) {
+            return None;
+        }
         self.0.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
     }
 }
 
-fn new_csrf_token() -> String {
+/// 32 random bytes, URL-safe base64.
+pub fn new_csrf_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     URL_SAFE_NO_PAD.encode(bytes)
 }

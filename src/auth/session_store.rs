@@ -41,18 +41,30 @@ fn user_id(state: &State) -> Option<Uuid> {
         .and_then(|v| serde_json::from_str::<Uuid>(v).ok())
 }
 
+/// How a state is written: a new key is inserted, a known one only updated.
+#[derive(Clone, Copy)]
+enum Write {
+    New,
+    Existing,
+}
+
 async fn write(
     pool: &DbPool,
     key: &SessionKey,
     state: State,
     ttl: &Duration,
+    how: Write,
 ) -> Result<(), DbError> {
     let id = storage_id(key);
     let user = user_id(&state);
     let value = serde_json::to_value(state).map_err(|_| DbError::Blocking)?;
     let expires_at = expiry(ttl);
     db::run(pool, move |conn| {
-        session::upsert(conn, &id, &value, user, expires_at).map_err(DbError::from)
+        match how {
+            Write::New => session::insert(conn, &id, &value, user, expires_at),
+            Write::Existing => session::update(conn, &id, &value, user, expires_at),
+        }
+        .map_err(DbError::from)
     })
     .await
 }
@@ -73,7 +85,7 @@ impl SessionStore for PgSessionStore {
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = generate_session_key();
-        write(&self.pool, &key, state, ttl)
+        write(&self.pool, &key, state, ttl, Write::New)
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         Ok(key)
@@ -85,7 +97,9 @@ impl SessionStore for PgSessionStore {
         state: State,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        write(&self.pool, &key, state, ttl)
+        // A session ended meanwhile stays ended: the update finds no row,
+        // and the cookie it answers with leads nowhere.
+        write(&self.pool, &key, state, ttl, Write::Existing)
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         Ok(key)

@@ -122,7 +122,7 @@ diesel::table! {
         id -> Int8,
         email -> Text,
         ip -> Text,
-        succeeded -> Bool,
+        succeeded -> Nullable<Bool>,
         attempted_at -> Timestamptz,
     }
 }

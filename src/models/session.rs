@@ -20,7 +20,8 @@ pub fn load(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<serde_json
         .optional()
 }
 
-pub fn upsert(
+/// Stores a brand-new session under a freshly generated key.
+pub fn insert(
     conn: &mut PgConnection,
     id: &[u8],
     state: &serde_json::Value,
@@ -34,15 +35,32 @@ pub fn upsert(
             sessions::user_id.eq(user_id),
             sessions::expires_at.eq(expires_at),
         ))
-        .on_conflict(sessions::id)
-        .do_update()
-        .set((
-            sessions::state.eq(state),
-            sessions::user_id.eq(user_id),
-            sessions::expires_at.eq(expires_at),
-        ))
         .execute(conn)
         .map(drop)
+}
+
+/// Writes a live session's new state. Never inserts: a request that was in
+/// flight when its session ended (sign-out, a removed user, a changed
+/// password) must not bring the session back by saving what it loaded.
+pub fn update(
+    conn: &mut PgConnection,
+    id: &[u8],
+    state: &serde_json::Value,
+    user_id: Option<Uuid>,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::expires_at.gt(diesel::dsl::now)),
+    )
+    .set((
+        sessions::state.eq(state),
+        sessions::user_id.eq(user_id),
+        sessions::expires_at.eq(expires_at),
+    ))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Pushes the expiry forward, but writes only when it moved by more than a

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpMessage, HttpRequest};
 
+use crate::auth::csrf::FormToken;
 use crate::auth::{CurrentUser, TypedSession};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +47,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout for a page of this request: signed in or not, with the
-    /// session's CSRF token (created on first use).
+    /// The layout for a page of this request: signed in or not. A signed-in
+    /// page's forms carry the session's CSRF token; a visitor's carry the
+    /// sign-in and setup forms' token, and nothing is written for them.
     pub fn new(req: &HttpRequest, title: impl Into<String>, active: Section) -> Self {
         let session = TypedSession::of(req);
         let user = req.extensions().get::<CurrentUser>().map(|c| LayoutUser {
@@ -56,15 +58,17 @@ impl Layout {
             role: c.user.role().as_str(),
             can_edit: c.user.role().can_edit(),
         });
+        let (flash, csrf_token) = if user.is_some() {
+            (session.take_flash(), session.csrf_token())
+        } else {
+            let form_token = req.extensions().get::<FormToken>().map(|t| t.0.clone());
+            (None, form_token.unwrap_or_default())
+        };
         Layout {
             title: title.into(),
-            flash: if user.is_some() {
-                session.take_flash()
-            } else {
-                None
-            },
+            flash,
             user,
-            csrf_token: session.csrf_token(),
+            csrf_token,
             active,
         }
     }

@@ -10,7 +10,8 @@ use crate::auth::{CurrentUser, TypedSession, password};
 use crate::db::{self, DbError};
 use crate::domain::email;
 use crate::errors::WebError;
-use crate::models::{NewAuditEvent, User, login_attempt};
+use crate::models::login_attempt::{self, Admission};
+use crate::models::{NewAuditEvent, User};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::layout::{Layout, Section};
@@ -97,25 +98,28 @@ async fn submit(
 
     let lookup_email = email.clone();
     let lookup_ip = ip.clone();
-    let (blocked, user) = db::run(&state.pool, move |conn| {
-        let blocked = login_attempt::blocked_until(conn, &lookup_email, &lookup_ip)?;
-        let user = match blocked {
-            Some(_) => None,
-            None => User::find_by_email(conn, &lookup_email)?,
-        };
-        Ok::<_, DbError>((blocked, user))
+    let admitted = db::run(&state.pool, move |conn| {
+        match login_attempt::admit(conn, &lookup_email, &lookup_ip)? {
+            Admission::Refused(until) => Ok::<_, DbError>(Err(until)),
+            Admission::Admitted(attempt) => {
+                Ok(Ok((attempt, User::find_by_email(conn, &lookup_email)?)))
+            }
+        }
     })
     .await?;
-    if let Some(until) = blocked {
-        let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
-        tracing::warn!(ip = %ip, "sign-in refused by the throttle");
-        let problem = format!(
-            "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        );
-        let page = page(&req, raw_email, Some(problem), FormErrors::default());
-        return render(StatusCode::TOO_MANY_REQUESTS, &page);
-    }
+    let (attempt, user) = match admitted {
+        Ok(admitted) => admitted,
+        Err(until) => {
+            let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
+            tracing::warn!(ip = %ip, "sign-in refused by the throttle");
+            let problem = format!(
+                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            );
+            let page = page(&req, raw_email, Some(problem), FormErrors::default());
+            return render(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
+    };
 
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let ok = password::verify(password, stored_hash).await;
@@ -125,7 +129,7 @@ async fn submit(
     db::run(&state.pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
-            login_attempt::record(conn, &email, &record_ip, ok)?;
+            login_attempt::settle(conn, attempt, ok)?;
             if let Some(user) = &record_user {
                 let action = if ok {
                     "user.login"

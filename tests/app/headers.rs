@@ -2,7 +2,9 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Reply, SESSION_COOKIE, spawn_app};
+use crate::helpers::{FORM_COOKIE, Reply, SESSION_COOKIE, TestApp, spawn_app, spawn_app_with};
+use crate::integration_support::create_with_token;
+use private_integrations::config::SecretBytes;
 
 #[track_caller]
 fn assert_security_headers(what: &str, reply: &Reply) {
@@ -71,7 +73,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
 }
 
 #[actix_web::test]
-async fn the_session_cookie_is_http_only_and_same_site_lax() {
+async fn the_session_and_form_cookies_are_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let browser = app.new_client();
@@ -82,17 +84,15 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
         .await;
     login.assert_redirect_to("/settings");
 
-    for (what, reply) in [("GET /login", &form), ("POST /login", &login)] {
+    for (what, reply, name) in [
+        ("GET /login", &form, FORM_COOKIE),
+        ("POST /login", &login, SESSION_COOKIE),
+    ] {
         let cookie = reply
             .set_cookies
             .iter()
-            .find(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
-            .unwrap_or_else(|| {
-                panic!(
-                    "{what} sets no {SESSION_COOKIE} cookie: {:?}",
-                    reply.set_cookies
-                )
-            });
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{what} sets no {name} cookie: {:?}", reply.set_cookies));
         let attributes: Vec<String> = cookie
             .split(';')
             .skip(1)
@@ -106,5 +106,95 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
             attributes.iter().any(|a| a == "samesite=lax"),
             "{what}: not SameSite=Lax: {cookie}"
         );
+    }
+}
+
+#[actix_web::test]
+async fn signed_in_pages_are_never_cached() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Cached", &["contacts.readonly"], "").await;
+
+    for path in [
+        "/settings".to_string(),
+        "/settings/private-integrations".to_string(),
+        "/settings/private-integrations/new".to_string(),
+        format!("/settings/private-integrations/{id}"),
+        format!("/settings/private-integrations/{id}/edit"),
+        "/settings/api-keys".to_string(),
+        "/settings/no-such-page".to_string(),
+    ] {
+        let reply = app.get(&path).await;
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("no-store"),
+            "GET {path} ({})",
+            reply.status
+        );
+    }
+    let signed_out = app.logout().await;
+    signed_out.assert_redirect_to("/login");
+    assert_eq!(signed_out.header("cache-control"), Some("no-store"));
+}
+
+/// Every kind of response: pages signed in and not, the API v2 and v1,
+/// static files and probes.
+async fn every_kind_of_response(app: &TestApp) -> Vec<(String, Reply)> {
+    let (_, token) = create_with_token(app, "Headers", &["contacts.readonly"], "").await;
+    let api = app.new_client();
+    let mut replies = Vec::new();
+    for path in [
+        "/settings",
+        "/settings/no-such-page",
+        "/static/css/app.css",
+        "/healthz",
+        "/readyz",
+    ] {
+        replies.push((format!("GET {path}"), app.get(path).await));
+    }
+    replies.push(("GET /login".into(), api.get("/login").await));
+    replies.push((
+        "GET /v2/token".into(),
+        api.send(api.client.get(api.url("/v2/token")).bearer_auth(&token))
+            .await,
+    ));
+    replies.push(("GET /v2/token, no token".into(), api.get("/v2/token").await));
+    replies.push((
+        "GET /v1/contacts, no key".into(),
+        api.get("/v1/contacts").await,
+    ));
+    replies
+}
+
+#[actix_web::test]
+async fn with_an_https_public_url_every_response_sends_strict_transport_security() {
+    let app = spawn_app_with(|s| {
+        s.public_url = Some("https://panel.example".into());
+        s.session_key = Some(SecretBytes::new(vec![7; 64]));
+        // The test client talks plain http to the server behind the proxy.
+        s.cookie_secure = Some(false);
+    })
+    .await;
+    app.setup_owner().await;
+
+    for (what, reply) in every_kind_of_response(&app).await {
+        let hsts = reply
+            .header("strict-transport-security")
+            .unwrap_or_default();
+        assert!(
+            hsts.contains("max-age=31536000"),
+            "{what} ({}): {hsts:?}",
+            reply.status
+        );
+    }
+}
+
+#[actix_web::test]
+async fn over_plain_http_no_response_sends_strict_transport_security() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+
+    for (what, reply) in every_kind_of_response(&app).await {
+        assert_eq!(reply.header("strict-transport-security"), None, "{what}");
     }
 }

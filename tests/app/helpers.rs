@@ -19,6 +19,8 @@ use tokio::io::AsyncWriteExt;
 
 /// Name of the session cookie (fixed by the contract).
 pub const SESSION_COOKIE: &str = "pi_session";
+/// The double-submit CSRF cookie of the sign-in and setup forms.
+pub const FORM_COOKIE: &str = "pi_csrf";
 
 /// Credentials every test owner is created with.
 pub const OWNER_ACCOUNT: &str = "Acme Widgets";

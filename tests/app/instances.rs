@@ -4,7 +4,10 @@
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 
-use crate::helpers::{Browser, SESSION_COOKIE, TestApp, spawn_app, spawn_app_with, test_settings};
+use crate::helpers::{
+    Browser, FORM_COOKIE, OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, SESSION_COOKIE, TestApp,
+    extract_csrf_token, spawn_app, spawn_app_with, test_settings,
+};
 use private_integrations::config::{SecretBytes, Settings};
 use private_integrations::startup::Application;
 
@@ -73,21 +76,45 @@ async fn a_configured_session_key_signs_the_cookie_and_another_key_refuses_it() 
 
 #[actix_web::test]
 async fn the_session_cookie_is_secure_when_configured_and_not_by_default_on_http() {
-    let secure = spawn_app_with(|s| s.cookie_secure = Some(true)).await;
-    let reply = secure.get("/setup").await;
-    let cookie = reply
-        .set_cookies
-        .iter()
-        .find(|c| c.starts_with(SESSION_COOKIE))
-        .expect("a session cookie");
-    assert!(cookie.contains("; Secure"), "{cookie}");
-
-    let plain = spawn_app().await;
-    let reply = plain.get("/setup").await;
-    let cookie = reply
-        .set_cookies
-        .iter()
-        .find(|c| c.starts_with(SESSION_COOKIE))
-        .expect("a session cookie");
-    assert!(!cookie.contains("Secure"), "{cookie}");
+    for (secure, app) in [
+        (true, spawn_app_with(|s| s.cookie_secure = Some(true)).await),
+        (false, spawn_app().await),
+    ] {
+        let form = app.get("/setup").await;
+        let form_cookie = form
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with(FORM_COOKIE))
+            .expect("the setup form's cookie");
+        assert_eq!(form_cookie.contains("; Secure"), secure, "{form_cookie}");
+        // A Secure cookie is not sent back over http: post its token by hand.
+        let token = extract_csrf_token(&form.body).expect("csrf token on /setup");
+        let value = form_cookie
+            .split(';')
+            .next()
+            .expect("name=value")
+            .to_string();
+        let done = app
+            .send(
+                app.form_request(
+                    "/setup",
+                    &[
+                        ("account_name", OWNER_ACCOUNT),
+                        ("email", OWNER_EMAIL),
+                        ("password", OWNER_PASSWORD),
+                        ("password_confirmation", OWNER_PASSWORD),
+                        ("csrf_token", &token),
+                    ],
+                )
+                .header("Cookie", value),
+            )
+            .await;
+        done.assert_redirect_to("/settings");
+        let cookie = done
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with(SESSION_COOKIE))
+            .expect("a session cookie");
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+    }
 }

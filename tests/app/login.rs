@@ -1,8 +1,9 @@
 //! Signing in: credentials, messages and the throttle on failures.
 
+use futures_util::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{excerpt, spawn_app};
+use crate::helpers::{Reply, excerpt, spawn_app};
 
 const INCORRECT: &str = "Incorrect email or password";
 const THROTTLED: &str = "Too many failed sign-in attempts";
@@ -147,4 +148,104 @@ async fn twenty_failures_from_one_address_lock_every_email() {
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.body.contains(THROTTLED), "{}", excerpt(&locked.body));
     assert!(!browser.is_signed_in().await);
+}
+
+fn statuses(replies: &[Reply]) -> Vec<u16> {
+    replies.iter().map(|r| r.status.as_u16()).collect()
+}
+
+fn answered(replies: &[Reply], status: StatusCode) -> usize {
+    replies.iter().filter(|r| r.status == status).count()
+}
+
+#[actix_web::test]
+async fn sixteen_concurrent_wrong_passwords_get_five_checks_and_fifteen_refusals() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let attacker = app.new_client();
+    let token = attacker.csrf_token("/login").await;
+    let fields = [
+        ("email", owner.email.as_str()),
+        ("password", "wrong password number"),
+        ("csrf_token", token.as_str()),
+    ];
+
+    let replies = join_all((0..16).map(|_| attacker.post_form("/login", &fields))).await;
+
+    let checked = answered(&replies, StatusCode::UNAUTHORIZED);
+    let refused = answered(&replies, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(checked + refused, 16, "{:?}", statuses(&replies));
+    assert_eq!(checked, 5, "passwords checked: {:?}", statuses(&replies));
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM login_attempts WHERE succeeded IS NOT DISTINCT FROM false"
+        ),
+        5,
+        "each checked attempt is recorded and settled"
+    );
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM audit_events WHERE action = 'user.login_failed'"
+        ),
+        5
+    );
+    let owner_browser = app.new_client();
+    owner_browser
+        .login(&owner.email, &owner.password)
+        .await
+        .assert_status(StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[actix_web::test]
+async fn the_right_password_among_concurrent_wrong_ones_cannot_get_past_the_limit() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let attacker = app.new_client();
+    let attackers_token = attacker.csrf_token("/login").await;
+    let wrong = [
+        ("email", owner.email.as_str()),
+        ("password", "wrong password number"),
+        ("csrf_token", attackers_token.as_str()),
+    ];
+    let owner_browser = app.new_client();
+    let owners_token = owner_browser.csrf_token("/login").await;
+    let right = [
+        ("email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+        ("csrf_token", owners_token.as_str()),
+    ];
+
+    // The right password goes out as the twelfth of sixteen.
+    let replies = join_all((0..16).map(|i| {
+        if i == 11 {
+            owner_browser.post_form("/login", &right)
+        } else {
+            attacker.post_form("/login", &wrong)
+        }
+    }))
+    .await;
+
+    let signed_in = replies[11].status == StatusCode::SEE_OTHER;
+    assert!(
+        signed_in || replies[11].status == StatusCode::TOO_MANY_REQUESTS,
+        "the right password: {:?}",
+        statuses(&replies)
+    );
+    let checked_wrong = answered(&replies, StatusCode::UNAUTHORIZED);
+    if signed_in {
+        // Admitted within the limit: fewer than five failures came before it,
+        // and its success reset the count for at most five after it.
+        assert!(
+            app.db.query_count(
+                "SELECT count(*) AS n FROM login_attempts f, login_attempts s \
+                 WHERE s.succeeded AND f.succeeded IS NOT TRUE AND f.attempted_at < s.attempted_at"
+            ) < 5,
+            "signed in after the limit was reached: {:?}",
+            statuses(&replies)
+        );
+        assert!(checked_wrong <= 9, "{:?}", statuses(&replies));
+    } else {
+        assert_eq!(checked_wrong, 5, "{:?}", statuses(&replies));
+        assert!(!owner_browser.is_signed_in().await);
+    }
 }

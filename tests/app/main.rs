@@ -37,3 +37,4 @@ mod token_actions;
 mod token_hardening;
 mod usage_page;
 mod viewers;
+mod visitors;

@@ -1,8 +1,9 @@
 //! Sessions: who is signed in, a new id at login, logout ending one session.
 
+use futures_util::future::{join, join_all};
 use reqwest::StatusCode;
 
-use crate::helpers::{SESSION_COOKIE, excerpt, spawn_app};
+use crate::helpers::{SESSION_COOKIE, TestApp, excerpt, spawn_app};
 
 #[actix_web::test]
 async fn anonymous_visitors_are_sent_to_login() {
@@ -49,46 +50,38 @@ async fn login_issues_a_new_session_id() {
 
     let form = browser.get("/login").await;
     form.assert_status(StatusCode::OK);
-    let anonymous_id = form
+    assert_eq!(
+        form.session_cookie, None,
+        "a visitor who is not signed in gets no session"
+    );
+    let token = crate::helpers::extract_csrf_token(&form.body).expect("csrf token on /login");
+    let fields = [
+        ("email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+        ("csrf_token", token.as_str()),
+    ];
+    let first = browser.post_form("/login", &fields).await;
+    first.assert_redirect_to("/settings");
+    let first_id = first
         .session_cookie
         .clone()
-        .expect("GET /login sets an anonymous session cookie (it holds the CSRF token)");
-    let token = crate::helpers::extract_csrf_token(&form.body).expect("csrf token on /login");
+        .expect("login sets a session cookie");
 
-    let reply = browser
-        .post_form(
-            "/login",
-            &[
-                ("email", &owner.email),
-                ("password", &owner.password),
-                ("csrf_token", &token),
-            ],
-        )
-        .await;
-
-    reply.assert_redirect_to("/settings");
-    let signed_in_id = reply
+    // Signing in again, over a live session, starts a new one.
+    let second = browser.post_form("/login", &fields).await;
+    second.assert_redirect_to("/settings");
+    let second_id = second
         .session_cookie
         .clone()
         .expect("login sets a new session cookie");
-    assert_ne!(
-        anonymous_id, signed_in_id,
-        "the session id must change at login"
-    );
+    assert_ne!(first_id, second_id, "the session id must change at login");
     assert!(browser.is_signed_in().await);
 
-    // The pre-login id does not carry the signed-in session.
-    let replay = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let old = replay
-        .get(browser.url("/settings"))
-        .header("Cookie", format!("{SESSION_COOKIE}={anonymous_id}"))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(old.status(), StatusCode::SEE_OTHER);
+    // The earlier id does not carry the signed-in session any more.
+    assert_eq!(
+        replay(&app, &first_id).await,
+        (StatusCode::SEE_OTHER, Some("/login".to_string()))
+    );
 }
 
 #[actix_web::test]
@@ -146,4 +139,64 @@ async fn logout_ends_that_session_only() {
     // The phone, and the browser that ran setup, stay signed in.
     assert!(phone.is_signed_in().await, "logout ended another session");
     assert!(app.is_signed_in().await, "logout ended another session");
+}
+
+/// `GET /settings` with only this cookie, as a copy of it elsewhere would.
+async fn replay(app: &TestApp, cookie: &str) -> (StatusCode, Option<String>) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = client
+        .get(app.url("/settings"))
+        .header("Cookie", format!("{SESSION_COOKIE}={cookie}"))
+        .send()
+        .await
+        .expect("send");
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (resp.status(), location)
+}
+
+#[actix_web::test]
+async fn sign_out_is_final_even_with_requests_in_flight() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let sessions_before = app.count("sessions");
+
+    for round in 1..=6 {
+        let browser = app.new_client();
+        browser
+            .login(&owner.email, &owner.password)
+            .await
+            .assert_redirect_to("/settings");
+        let cookie = browser.current_session_cookie().expect("signed in");
+        let token = browser.csrf_token("/settings").await;
+
+        let pages = join_all((0..10).map(|i| {
+            browser.get(if i % 2 == 0 {
+                "/settings"
+            } else {
+                "/settings/private-integrations"
+            })
+        }));
+        let fields = [("csrf_token", token.as_str())];
+        let logout = browser.post_form("/logout", &fields);
+        let (_, signed_out) = join(pages, logout).await;
+        signed_out.assert_redirect_to("/login");
+
+        assert_eq!(
+            replay(&app, &cookie).await,
+            (StatusCode::SEE_OTHER, Some("/login".to_string())),
+            "round {round}: the signed-out cookie works again"
+        );
+        assert_eq!(
+            app.count("sessions"),
+            sessions_before,
+            "round {round}: the signed-out session was written back"
+        );
+    }
 }
