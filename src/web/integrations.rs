@@ -12,8 +12,10 @@ use validator::Validate;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::{self, Scope, ScopeSet};
+use crate::domain::text;
 use crate::errors::WebError;
-use crate::lifecycle::{self, IntegrationEdit, NewIntegrationFields};
+use crate::lifecycle::{self, ActionError, IntegrationEdit, NewIntegrationFields};
+use crate::models::integration::is_duplicate_name;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::editor::Editor;
@@ -231,6 +233,26 @@ impl FormPage {
     }
 }
 
+/// PostgreSQL cannot store U+0000 in text: refused by the field, never a 500.
+const NUL_MESSAGE: &str = "This field cannot contain a NUL character (U+0000).";
+
+/// The error by the name field when the account already uses the name.
+fn name_taken(name: &str) -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add(
+        "name",
+        format!("Another integration is already named “{name}” (names are compared ignoring case). Choose a different name."),
+    );
+    errors
+}
+
+/// Whether the database refused the name as taken. The unique index
+/// decides, not an earlier lookup, so two saves of one name at once cannot
+/// both pass.
+fn duplicate_name(e: &ActionError) -> bool {
+    matches!(e, ActionError::Db(DbError::Query(e)) if is_duplicate_name(e))
+}
+
 /// Parsed form fields, or the errors to show by each field.
 fn parse_form(
     form: &mut IntegrationForm,
@@ -242,6 +264,18 @@ fn parse_form(
         Ok(()) => FormErrors::default(),
         Err(e) => FormErrors::from(e),
     };
+    if let Some(c) = text::forbidden_in_label(&form.name) {
+        errors.add(
+            "name",
+            format!(
+                "Names cannot contain control, invisible or text-direction characters (found U+{:04X}).",
+                u32::from(c)
+            ),
+        );
+    }
+    if form.description.contains('\0') {
+        errors.add("description", NUL_MESSAGE);
+    }
     let scopes = ScopeSet::parse(&form.scopes).map_err(|e| errors.add("scopes", e.to_string()));
     let lifetime = if with_lifetime {
         match LIFETIMES
@@ -289,17 +323,24 @@ async fn create(
         }
     };
     let fields = NewIntegrationFields {
-        name: form.name,
-        description: form.description,
+        name: form.name.clone(),
+        description: form.description.clone(),
         scopes,
         lifetime_days,
     };
-    let (integration, issued) = editor
+    let created = editor
         .run(&state, move |conn, account, actor| {
             lifecycle::create(conn, account, actor, fields)
         })
-        .await
-        .map_err(tokens::action_error)?;
+        .await;
+    let (integration, issued) = match created {
+        Ok(created) => created,
+        Err(e) if duplicate_name(&e) => {
+            let page = FormPage::build(&req, None, &form, name_taken(&form.name));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(e) => return Err(tokens::action_error(e)),
+    };
     tokens::reveal_redirect(&state, &editor.current, integration.id, &issued)
 }
 
@@ -343,16 +384,20 @@ async fn update(
     .await?;
     // Both checks run, so every problem shows at once.
     let fields = parse_form(&mut form, false);
+    // An entry holding a NUL never parses as an address.
     let nets = crate::domain::cidr::parse_list(&form.ip_allowlist);
     let edit = match (fields, nets) {
         (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
-            name: form.name,
-            description: form.description,
+            name: form.name.clone(),
+            description: form.description.clone(),
             scopes,
             ip_allowlist: nets.iter().map(ToString::to_string).collect(),
         },
         (fields, nets) => {
             let mut errors = fields.err().unwrap_or_default();
+            if form.ip_allowlist.contains('\0') {
+                errors.add("ip_allowlist", NUL_MESSAGE);
+            }
             if let Err(entry) = nets {
                 errors.add(
                     "ip_allowlist",
@@ -363,12 +408,19 @@ async fn update(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    editor
+    let updated = editor
         .run(&state, move |conn, account, actor| {
             lifecycle::update(conn, account, actor, id, &edit)
         })
-        .await
-        .map_err(tokens::action_error)?;
+        .await;
+    match updated {
+        Ok(_) => {}
+        Err(e) if duplicate_name(&e) => {
+            let page = FormPage::build(&req, Some(id), &form, name_taken(&form.name));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(e) => return Err(tokens::action_error(e)),
+    }
     req.flash("Changes saved. Scope changes apply to existing tokens at once.");
     Ok(see_other(&detail_url(id)))
 }

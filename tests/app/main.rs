@@ -23,6 +23,7 @@ mod headers;
 mod health;
 mod helpers;
 mod instances;
+mod integration_names;
 mod integration_support;
 mod integrations;
 mod isolation;
