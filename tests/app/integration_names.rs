@@ -247,12 +247,12 @@ async fn the_migration_renames_names_already_duplicated_before_it_applies() {
         "INSERT INTO accounts (id, name) VALUES \
          ('00000000-0000-0000-0000-00000000000a', 'A'), ('00000000-0000-0000-0000-00000000000b', 'B'); \
          INSERT INTO integrations (account_id, name, scopes, created_at, deleted_at) VALUES \
-         ('00000000-0000-0000-0000-00000000000a', 'Sync', '{}', now() - interval '3 days', NULL), \
-         ('00000000-0000-0000-0000-00000000000a', 'SYNC', '{}', now() - interval '2 days', NULL), \
-         ('00000000-0000-0000-0000-00000000000a', 'sync', '{}', now() - interval '1 day', NULL), \
-         ('00000000-0000-0000-0000-00000000000a', 'Sync (2)', '{}', now(), NULL), \
-         ('00000000-0000-0000-0000-00000000000a', 'Sync', '{}', now() - interval '1 hour', now()), \
-         ('00000000-0000-0000-0000-00000000000b', 'Sync', '{}', now(), NULL)",
+         ('00000000-0000-0000-0000-00000000000a', 'Sync', '{contacts.readonly}', now() - interval '3 days', NULL), \
+         ('00000000-0000-0000-0000-00000000000a', 'SYNC', '{contacts.readonly}', now() - interval '2 days', NULL), \
+         ('00000000-0000-0000-0000-00000000000a', 'sync', '{contacts.readonly}', now() - interval '1 day', NULL), \
+         ('00000000-0000-0000-0000-00000000000a', 'Sync (2)', '{contacts.readonly}', now(), NULL), \
+         ('00000000-0000-0000-0000-00000000000a', 'Sync', '{contacts.readonly}', now() - interval '1 hour', now()), \
+         ('00000000-0000-0000-0000-00000000000b', 'Sync', '{contacts.readonly}', now(), NULL)",
     )
     .expect("seed duplicates");
     conn.run_pending_migrations(MIGRATIONS)
