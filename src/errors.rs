@@ -138,3 +138,18 @@ impl ResponseError for WebError {
         }
     }
 }
+
+/// An action's failure under this policy. A conflict the handler did not
+/// turn into a message for people is a bug, hence a 500.
+impl From<crate::actions::ActionError> for WebError {
+    fn from(e: crate::actions::ActionError) -> Self {
+        use crate::actions::ActionError;
+        match e {
+            ActionError::NotFound => WebError::NotFound,
+            ActionError::Conflict(msg) => {
+                WebError::Internal(anyhow::anyhow!("unhandled conflict: {msg}"))
+            }
+            ActionError::Db(e) => e.into(),
+        }
+    }
+}

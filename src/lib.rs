@@ -1,3 +1,4 @@
+pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod cli;
@@ -5,7 +6,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod errors;
-pub mod lifecycle;
 pub mod models;
 pub mod startup;
 pub mod state;

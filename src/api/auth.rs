@@ -19,11 +19,11 @@ use futures_util::future::LocalBoxFuture;
 
 use super::error::ApiError;
 use super::request_context::UsageHandle;
+use crate::actions;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::PlainToken;
-use crate::lifecycle;
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
@@ -247,7 +247,7 @@ impl FromRequest for ApiAuth {
 }
 
 /// A token refused for disuse is marked so at once (one action with the
-/// sweep's, see [`lifecycle::expire_inactive`]), so it stays expired
+/// sweep's, see [`actions::expire_inactive`]), so it stays expired
 /// whatever happens to the account's window later.
 async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Account) {
     let now = Utc::now();
@@ -262,8 +262,7 @@ async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Accoun
     }
     let (account_id, token_id) = (account.id, token.id);
     let result = db::run(pool, move |conn| {
-        lifecycle::expire_inactive(conn, account_id, days, Some(token_id))
-            .map_err(db::DbError::from)
+        actions::expire_inactive(conn, account_id, days, Some(token_id)).map_err(db::DbError::from)
     })
     .await;
     if let Err(e) = result {

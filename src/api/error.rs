@@ -131,3 +131,16 @@ impl ResponseError for ApiError {
         })
     }
 }
+
+/// An action's failure as the API answers it: gone is 404, a state that
+/// does not allow the action is 409.
+impl From<crate::actions::ActionError> for ApiError {
+    fn from(e: crate::actions::ActionError) -> Self {
+        use crate::actions::ActionError;
+        match e {
+            ActionError::NotFound => ApiError::NotFound("Not found".into()),
+            ActionError::Conflict(msg) => ApiError::Conflict(msg.to_string()),
+            ActionError::Db(e) => e.into(),
+        }
+    }
+}

@@ -10,8 +10,8 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::extract::parse_json;
 use super::rfc3339;
+use crate::actions::{self, Actor, RotateMode, SelfRotateError};
 use crate::db;
-use crate::lifecycle::{self, Actor, RotateMode, SelfRotateError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for path in ["/token", "/token/"] {
@@ -104,7 +104,7 @@ pub async fn rotate(
     let account = auth.account.clone();
     let (integration_id, token_id) = (auth.integration.id, auth.token.id);
     let issued = db::run(&auth.pool, move |conn| {
-        lifecycle::self_rotate(conn, &account, &actor, integration_id, token_id, mode)
+        actions::self_rotate(conn, &account, &actor, integration_id, token_id, mode)
     })
     .await
     .map_err(|e| match e {

@@ -50,6 +50,16 @@ pub struct NewIntegration<'a> {
     pub created_by: Option<Uuid>,
 }
 
+/// What the edit form changes.
+#[derive(Debug)]
+pub struct IntegrationEdit {
+    pub name: String,
+    pub description: String,
+    pub scopes: ScopeSet,
+    /// Normalised CIDR blocks; empty = anywhere.
+    pub ip_allowlist: Vec<String>,
+}
+
 impl Integration {
     pub fn scope_set(&self) -> ScopeSet {
         ScopeSet::from_stored(&self.scopes)
@@ -101,7 +111,7 @@ impl Integration {
     pub fn update_details(
         conn: &mut PgConnection,
         id: Uuid,
-        edit: &crate::lifecycle::IntegrationEdit,
+        edit: &IntegrationEdit,
     ) -> QueryResult<Integration> {
         diesel::update(integrations::table.find(id))
             .set((

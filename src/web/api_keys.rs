@@ -6,10 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::actions::Actor;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::errors::WebError;
-use crate::lifecycle::Actor;
 use crate::models::NewAuditEvent;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::state::AppState;

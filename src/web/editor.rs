@@ -8,10 +8,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use diesel::PgConnection;
 
+use crate::actions::{ActionError, Actor};
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::errors::WebError;
-use crate::lifecycle::{ActionError, Actor};
 use crate::models::Account;
 use crate::state::AppState;
 use crate::web::client_ip;

@@ -9,11 +9,11 @@ use askama::Template;
 use chrono::Utc;
 use uuid::Uuid;
 
+use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::errors::WebError;
-use crate::lifecycle;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::integrations::scopes_human;
@@ -65,8 +65,8 @@ pub async fn show(
         Ok::<_, DbError>((integration, live, usage))
     })
     .await?;
-    let current_id = lifecycle::current_token(&live).map(|t| t.id);
-    let rotating = lifecycle::current_token(&live)
+    let current_id = actions::current_token(&live).map(|t| t.id);
+    let rotating = actions::current_token(&live)
         .and_then(|c| c.rotated_from)
         .is_some_and(|old| live.iter().any(|t| t.id == old && t.in_grace()));
     let scope_set = integration.scope_set();

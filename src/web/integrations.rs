@@ -9,12 +9,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::actions::{self, ActionError, NewIntegrationFields};
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::{self, Scope, ScopeSet};
 use crate::domain::text;
 use crate::errors::WebError;
-use crate::lifecycle::{self, ActionError, IntegrationEdit, NewIntegrationFields};
+use crate::models::integration::IntegrationEdit;
 use crate::models::integration::is_duplicate_name;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
@@ -105,7 +106,7 @@ async fn index(
                 .filter(|t| t.is_live(now, inactivity))
                 .cloned()
                 .collect();
-            let shown = lifecycle::current_token(&live).or(live.first());
+            let shown = actions::current_token(&live).or(live.first());
             let (status, status_class) = match shown {
                 Some(t) => tokens::live_status(t, now),
                 None if mine.is_empty() => ("No token".to_string(), "badge"),
@@ -330,7 +331,7 @@ async fn create(
     };
     let created = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::create(conn, account, actor, fields)
+            actions::create(conn, account, actor, fields)
         })
         .await;
     let (integration, issued) = match created {
@@ -339,7 +340,7 @@ async fn create(
             let page = FormPage::build(&req, None, &form, name_taken(&form.name));
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        Err(e) => return Err(tokens::action_error(e)),
+        Err(e) => return Err(e.into()),
     };
     tokens::reveal_redirect(&state, &editor.current, integration.id, &issued)
 }
@@ -410,7 +411,7 @@ async fn update(
     };
     let updated = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::update(conn, account, actor, id, &edit)
+            actions::update(conn, account, actor, id, &edit)
         })
         .await;
     match updated {
@@ -419,7 +420,7 @@ async fn update(
             let page = FormPage::build(&req, Some(id), &form, name_taken(&form.name));
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        Err(e) => return Err(tokens::action_error(e)),
+        Err(e) => return Err(e.into()),
     }
     req.flash("Changes saved. Scope changes apply to existing tokens at once.");
     Ok(see_other(&detail_url(id)))
@@ -434,10 +435,10 @@ async fn delete(
     let id = path.into_inner();
     let integration = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::delete(conn, account, actor, id)
+            actions::delete(conn, account, actor, id)
         })
         .await
-        .map_err(tokens::action_error)?;
+        .map_err(WebError::from)?;
     req.flash(&format!(
         "“{}” was deleted and its tokens revoked.",
         integration.name

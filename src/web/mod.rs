@@ -59,6 +59,12 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     page.response(StatusCode::NOT_FOUND)
 }
 
+/// How long ahead, in whole days, rounded up: "Expires in N days".
+pub fn days_until(end: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let secs = (end - now).num_seconds().max(0);
+    (secs + 86_399) / 86_400
+}
+
 /// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%-d %b %Y, %H:%M UTC").to_string()

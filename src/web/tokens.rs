@@ -11,10 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::actions::{self, ActionError, Issued, RotateMode};
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::errors::WebError;
-use crate::lifecycle::{self, ActionError, Issued, RotateMode};
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::editor::Editor;
@@ -37,17 +37,6 @@ fn reveal_path(id: Uuid) -> String {
     format!("{BASE}/{id}/token")
 }
 
-/// Maps an action's failure onto the error policy.
-pub fn action_error(e: ActionError) -> WebError {
-    match e {
-        ActionError::NotFound => WebError::NotFound,
-        ActionError::Conflict(msg) => {
-            WebError::Internal(anyhow::anyhow!("unhandled conflict: {msg}"))
-        }
-        ActionError::Db(e) => e.into(),
-    }
-}
-
 /// A token action's outcome: a conflict becomes a flash and a 303 back to the
 /// detail page; an issued token goes to its reveal page; otherwise `done`
 /// is flashed on the detail page.
@@ -63,7 +52,7 @@ fn settle<T>(
             req.flash(msg);
             Ok(see_other(&detail_url(id)))
         }
-        Err(e) => Err(action_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -94,7 +83,7 @@ pub fn live_status(t: &AccessToken, now: DateTime<Utc>) -> (String, &'static str
     match t.ends_at() {
         None => ("Active".to_string(), "badge badge-success"),
         Some(end) => {
-            let days = lifecycle::days_until(end, now);
+            let days = crate::web::days_until(end, now);
             let words = if days == 1 {
                 "Expires in 1 day".to_string()
             } else {
@@ -245,7 +234,7 @@ async fn rotate(
     };
     let result = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::rotate(conn, account, actor, id, mode)
+            actions::rotate(conn, account, actor, id, mode)
         })
         .await;
     settle(&req, id, result, |issued| {
@@ -262,7 +251,7 @@ async fn generate(
     let id = path.into_inner();
     let result = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::generate(conn, account, actor, id)
+            actions::generate(conn, account, actor, id)
         })
         .await;
     settle(&req, id, result, |issued| {
@@ -279,7 +268,7 @@ async fn cancel_rotation(
     let id = path.into_inner();
     let result = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::cancel_rotation(conn, account, actor, id)
+            actions::cancel_rotation(conn, account, actor, id)
         })
         .await;
     settle(&req, id, result, |()| {
@@ -300,7 +289,7 @@ async fn expire(
     let (id, token_id) = path.into_inner();
     let result = editor
         .run(&state, move |conn, account, actor| {
-            lifecycle::expire(conn, account, actor, id, token_id)
+            actions::expire(conn, account, actor, id, token_id)
         })
         .await;
     settle(&req, id, result, |()| {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::prelude::*;
 
+use crate::actions;
 use crate::db::{self, DbError, DbPool};
-use crate::lifecycle;
 use crate::models::{Account, api_request, login_attempt, session};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
@@ -30,7 +30,7 @@ pub fn start(pool: DbPool) {
 pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     for account in Account::with_inactivity_expiry(conn)? {
         if let Some(days) = account.inactivity_expiry_days {
-            lifecycle::expire_inactive(conn, account.id, days, None)?;
+            actions::expire_inactive(conn, account.id, days, None)?;
         }
     }
     session::delete_expired(conn)?;

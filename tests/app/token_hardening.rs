@@ -446,7 +446,7 @@ async fn a_forged_forwarded_for_behind_a_trusted_proxy_does_not_pass_an_allowlis
 
 #[actix_web::test]
 async fn the_sweep_and_a_window_change_expire_inactive_tokens_once_and_for_good() {
-    use private_integrations::lifecycle::{self, Actor};
+    use private_integrations::actions::{self, Actor};
     use private_integrations::workers::maintenance;
 
     let app = spawn_app().await;
@@ -476,8 +476,8 @@ async fn the_sweep_and_a_window_change_expire_inactive_tokens_once_and_for_good(
         ip: "127.0.0.1".into(),
     };
     let mut conn = app.db.connection();
-    lifecycle::set_inactivity_window(&mut conn, account, &actor, Some(30)).expect("30 days");
-    lifecycle::set_inactivity_window(&mut conn, account, &actor, None).expect("off");
+    actions::set_inactivity_window(&mut conn, account, &actor, Some(30)).expect("30 days");
+    actions::set_inactivity_window(&mut conn, account, &actor, None).expect("off");
     assert_eq!(inactive_events(&app, &b), 1);
     assert_eq!(inactive_events(&app, &a), 1, "not audited twice");
     assert_eq!(api_status(&app, &old_b).await, StatusCode::UNAUTHORIZED);

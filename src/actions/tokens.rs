@@ -1,79 +1,20 @@
-//! What people (and, for self-rotation, tokens) do to integrations: each
-//! action is one transaction that locks the integration row, makes the
-//! change and writes its audit event, so concurrent actions never interleave
-//! and no change goes unrecorded.
+//! Issuing, rotating and ending an integration's tokens, from the panel
+//! and, for self-rotation, from the API.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::{ActionError, Actor, transaction};
 use crate::db::DbError;
-use crate::domain::scope::ScopeSet;
 use crate::domain::token::PlainToken;
 use crate::models::access_token::reason;
-use crate::models::integration::NewIntegration;
-use crate::models::{AccessToken, Account, Integration, NewAuditEvent};
-
-/// Who acts, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<Uuid>,
-    pub email: Option<String>,
-    pub ip: String,
-}
-
-impl Actor {
-    /// An audit event of the account done by this actor.
-    pub fn audit(&self, account_id: Uuid, action: &'static str) -> NewAuditEvent {
-        let mut e = NewAuditEvent::new(account_id, action).ip(&self.ip);
-        e.actor_user_id = self.user_id;
-        e.actor_email = self.email.clone();
-        e
-    }
-
-    fn event(
-        &self,
-        account_id: Uuid,
-        action: &'static str,
-        integration: &Integration,
-    ) -> NewAuditEvent {
-        self.audit(account_id, action)
-            .integration(integration.id, &integration.name)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ActionError {
-    /// The integration or token is not the account's, or is gone.
-    #[error("not found")]
-    NotFound,
-    /// The action does not apply in the current state; the message is for people.
-    #[error("{0}")]
-    Conflict(&'static str),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<diesel::result::Error> for ActionError {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::NotFound => ActionError::NotFound,
-            other => ActionError::Db(DbError::Query(other)),
-        }
-    }
-}
+use crate::models::{AccessToken, Account, Integration};
 
 /// A token just issued: its row and its plaintext, to be shown once.
 pub struct Issued {
     pub token: AccessToken,
     pub plain: PlainToken,
-}
-
-pub struct NewIntegrationFields {
-    pub name: String,
-    pub description: String,
-    pub scopes: ScopeSet,
-    pub lifetime_days: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,44 +30,7 @@ pub fn current_token(tokens: &[AccessToken]) -> Option<&AccessToken> {
     tokens.iter().find(|t| !t.in_grace())
 }
 
-fn transaction<T>(
-    conn: &mut PgConnection,
-    f: impl FnOnce(&mut PgConnection) -> Result<T, ActionError>,
-) -> Result<T, ActionError> {
-    conn.transaction(f)
-}
-
-pub fn create(
-    conn: &mut PgConnection,
-    account: &Account,
-    actor: &Actor,
-    fields: NewIntegrationFields,
-) -> Result<(Integration, Issued), ActionError> {
-    transaction(conn, |conn| {
-        let integration = Integration::create(
-            conn,
-            NewIntegration {
-                account_id: account.id,
-                name: &fields.name,
-                description: &fields.description,
-                scopes: fields.scopes.names(),
-                token_lifetime_days: fields.lifetime_days,
-                created_by: actor.user_id,
-            },
-        )?;
-        actor
-            .event(account.id, "integration.created", &integration)
-            .details(serde_json::json!({
-                "scopes": fields.scopes.names(),
-                "lifetime_days": fields.lifetime_days,
-            }))
-            .insert(conn)?;
-        let issued = issue(conn, account, actor, &integration, None, "created")?;
-        Ok((integration, issued))
-    })
-}
-
-fn issue(
+pub(crate) fn issue(
     conn: &mut PgConnection,
     account: &Account,
     actor: &Actor,
@@ -149,42 +53,6 @@ fn issue(
             .insert(conn)?;
     }
     Ok(Issued { token, plain })
-}
-
-/// What the edit form changes.
-pub struct IntegrationEdit {
-    pub name: String,
-    pub description: String,
-    pub scopes: ScopeSet,
-    /// Normalised CIDR blocks; empty = anywhere.
-    pub ip_allowlist: Vec<String>,
-}
-
-pub fn update(
-    conn: &mut PgConnection,
-    account: &Account,
-    actor: &Actor,
-    id: Uuid,
-    edit: &IntegrationEdit,
-) -> Result<Integration, ActionError> {
-    transaction(conn, |conn| {
-        let before = Integration::lock_for_account(conn, account.id, id)?;
-        let (added, removed) = before.scope_set().added_and_removed(&edit.scopes);
-        let after = Integration::update_details(conn, id, edit)?;
-        let names = |v: Vec<crate::domain::scope::Scope>| {
-            v.into_iter().map(|s| s.name()).collect::<Vec<_>>()
-        };
-        actor
-            .event(account.id, "integration.updated", &after)
-            .details(serde_json::json!({
-                "name": { "from": before.name, "to": after.name },
-                "scopes_added": names(added),
-                "scopes_removed": names(removed),
-                "ip_allowlist": { "from": before.ip_allowlist, "to": after.ip_allowlist },
-            }))
-            .insert(conn)?;
-        Ok(after)
-    })
 }
 
 /// A new token for an integration that has none in use.
@@ -399,96 +267,4 @@ pub fn expire(
             .insert(conn)?;
         Ok(())
     })
-}
-
-/// Revokes every token and removes the integration from lists.
-pub fn delete(
-    conn: &mut PgConnection,
-    account: &Account,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<Integration, ActionError> {
-    transaction(conn, |conn| {
-        let integration = Integration::lock_for_account(conn, account.id, id)?;
-        let revoked = AccessToken::revoke_all(conn, id, reason::DELETED)?;
-        Integration::soft_delete(conn, id)?;
-        actor
-            .event(account.id, "integration.deleted", &integration)
-            .details(serde_json::json!({ "tokens_revoked": revoked }))
-            .insert(conn)?;
-        Ok(integration)
-    })
-}
-
-/// Inactivity expiry, one action wherever disuse is found: on a request,
-/// by the periodic sweep, or when the account's window changes. Each token
-/// it ends gets one `token.expired` event, and only the call that actually
-/// changed the row writes it. Returns how many tokens it ended.
-pub fn expire_inactive(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    days: i32,
-    only: Option<Uuid>,
-) -> QueryResult<usize> {
-    conn.transaction(|conn| {
-        let ended = AccessToken::mark_inactive(conn, account_id, days, only)?;
-        if ended.is_empty() {
-            return Ok(0);
-        }
-        let ids: Vec<Uuid> = ended.iter().map(|t| t.integration_id).collect();
-        let names: std::collections::HashMap<Uuid, String> =
-            Integration::names(conn, &ids)?.into_iter().collect();
-        for token in &ended {
-            let name = names.get(&token.integration_id).map_or("", String::as_str);
-            NewAuditEvent::new(account_id, "token.expired")
-                .integration(token.integration_id, name)
-                .details(serde_json::json!({
-                    "token": token.masked(),
-                    "reason": reason::INACTIVE,
-                    "inactivity_days": days,
-                    "last_used_at": token.last_used_at,
-                }))
-                .insert(conn)?;
-        }
-        Ok(ended.len())
-    })
-}
-
-/// Changes the account's inactivity window (`None` = off). Tokens past the
-/// old window are marked first, then those past the new one, in the same
-/// transaction: a token once expired stays expired even if the window
-/// grows or is switched off.
-pub fn set_inactivity_window(
-    conn: &mut PgConnection,
-    account_id: Uuid,
-    actor: &Actor,
-    days: Option<i32>,
-) -> Result<Account, ActionError> {
-    transaction(conn, |conn| {
-        let before = Account::lock(conn, account_id)?;
-        if let Some(old) = before.inactivity_expiry_days {
-            expire_inactive(conn, account_id, old, None)?;
-        }
-        let after = Account::set_inactivity_expiry(conn, account_id, days)?;
-        if let Some(new) = days {
-            expire_inactive(conn, account_id, new, None)?;
-        }
-        actor
-            .audit(account_id, "account.updated")
-            .target("account", account_id, &after.name)
-            .details(serde_json::json!({
-                "inactivity_expiry_days": {
-                    "from": before.inactivity_expiry_days,
-                    "to": after.inactivity_expiry_days,
-                },
-            }))
-            .insert(conn)?;
-        Ok(after)
-    })
-}
-
-/// How long ago or ahead, in whole days, rounded up: "Expires in N days".
-pub fn days_until(end: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    let secs = (end - now).num_seconds().max(0);
-    (secs + 86_399) / 86_400
 }
