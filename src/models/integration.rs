@@ -25,6 +25,20 @@ pub struct Integration {
     pub ip_allowlist: Vec<String>,
 }
 
+/// The unique index on `(account_id, lower(name))` among integrations not
+/// deleted: two people saving one name at once cannot both succeed.
+pub const UNIQUE_NAME_INDEX: &str = "integrations_account_name_key";
+
+/// Whether `e` is the account already having a live integration of that name
+/// (ignoring case), refused by [`UNIQUE_NAME_INDEX`].
+pub fn is_duplicate_name(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(UNIQUE_NAME_INDEX)
+    )
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = integrations)]
 pub struct NewIntegration<'a> {

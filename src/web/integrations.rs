@@ -13,7 +13,8 @@ use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::{self, Scope, ScopeSet};
 use crate::errors::WebError;
-use crate::lifecycle::{self, IntegrationEdit, NewIntegrationFields};
+use crate::lifecycle::{self, ActionError, IntegrationEdit, NewIntegrationFields};
+use crate::models::integration::is_duplicate_name;
 use crate::models::{AccessToken, Integration};
 use crate::startup::AppState;
 use crate::web::editor::Editor;
@@ -231,6 +232,23 @@ impl FormPage {
     }
 }
 
+/// The error by the name field when the account already uses the name.
+fn name_taken(name: &str) -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add(
+        "name",
+        format!("Another integration is already named “{name}” (names are compared ignoring case). Choose a different name."),
+    );
+    errors
+}
+
+/// Whether the database refused the name as taken. The unique index
+/// decides, not an earlier lookup, so two saves of one name at once cannot
+/// both pass.
+fn duplicate_name(e: &ActionError) -> bool {
+    matches!(e, ActionError::Db(DbError::Query(e)) if is_duplicate_name(e))
+}
+
 /// Parsed form fields, or the errors to show by each field.
 fn parse_form(
     form: &mut IntegrationForm,
@@ -289,17 +307,24 @@ async fn create(
         }
     };
     let fields = NewIntegrationFields {
-        name: form.name,
-        description: form.description,
+        name: form.name.clone(),
+        description: form.description.clone(),
         scopes,
         lifetime_days,
     };
-    let (integration, issued) = editor
+    let created = editor
         .run(&state, move |conn, account, actor| {
             lifecycle::create(conn, account, actor, fields)
         })
-        .await
-        .map_err(tokens::action_error)?;
+        .await;
+    let (integration, issued) = match created {
+        Ok(created) => created,
+        Err(e) if duplicate_name(&e) => {
+            let page = FormPage::build(&req, None, &form, name_taken(&form.name));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(e) => return Err(tokens::action_error(e)),
+    };
     tokens::reveal_redirect(&state, &editor.current, integration.id, &issued)
 }
 
@@ -346,8 +371,8 @@ async fn update(
     let nets = crate::domain::cidr::parse_list(&form.ip_allowlist);
     let edit = match (fields, nets) {
         (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
-            name: form.name,
-            description: form.description,
+            name: form.name.clone(),
+            description: form.description.clone(),
             scopes,
             ip_allowlist: nets.iter().map(ToString::to_string).collect(),
         },
@@ -363,12 +388,19 @@ async fn update(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    editor
+    let updated = editor
         .run(&state, move |conn, account, actor| {
             lifecycle::update(conn, account, actor, id, &edit)
         })
-        .await
-        .map_err(tokens::action_error)?;
+        .await;
+    match updated {
+        Ok(_) => {}
+        Err(e) if duplicate_name(&e) => {
+            let page = FormPage::build(&req, Some(id), &form, name_taken(&form.name));
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(e) => return Err(tokens::action_error(e)),
+    }
     req.flash("Changes saved. Scope changes apply to existing tokens at once.");
     Ok(see_other(&detail_url(id)))
 }

@@ -22,6 +22,7 @@ mod headers;
 mod health;
 mod helpers;
 mod instances;
+mod integration_names;
 mod integration_support;
 mod integrations;
 mod isolation;

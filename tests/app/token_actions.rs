@@ -35,7 +35,9 @@ async fn rotate_later_keeps_the_old_token_for_the_chosen_grace_period() {
         (Some("7"), 7.0),
         (None, 7.0),
     ] {
-        let (id, old) = create_with_token(&app, "Planned", SCOPES, "").await;
+        // Names are unique per account.
+        let name = format!("Planned {grace:?}");
+        let (id, old) = create_with_token(&app, &name, SCOPES, "").await;
         let mut fields = vec![("expire_old", "later")];
         if let Some(grace) = grace {
             fields.push(("grace_days", grace));
@@ -72,7 +74,8 @@ async fn cancelling_a_rotation_revokes_the_new_token_and_restores_the_old() {
     app.setup_owner().await;
 
     for (lifetime, end) in [("", None), ("30", Some(30.0))] {
-        let (id, old) = create_with_token(&app, "Cancelled", SCOPES, lifetime).await;
+        let name = format!("Cancelled {lifetime}");
+        let (id, old) = create_with_token(&app, &name, SCOPES, lifetime).await;
         let new = rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "3")]).await;
         assert_expires_in(&token_info(&app, &old).await, 3.0);
 

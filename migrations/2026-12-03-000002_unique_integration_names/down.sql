@@ -1,0 +1,1 @@
+drop index integrations_account_name_key;
