@@ -3,4 +3,5 @@
 pub mod cidr;
 pub mod email;
 pub mod scope;
+pub mod text;
 pub mod token;

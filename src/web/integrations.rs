@@ -12,6 +12,7 @@ use validator::Validate;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::{self, Scope, ScopeSet};
+use crate::domain::text;
 use crate::errors::WebError;
 use crate::lifecycle::{self, ActionError, IntegrationEdit, NewIntegrationFields};
 use crate::models::integration::is_duplicate_name;
@@ -232,6 +233,9 @@ impl FormPage {
     }
 }
 
+/// PostgreSQL cannot store U+0000 in text: refused by the field, never a 500.
+const NUL_MESSAGE: &str = "This field cannot contain a NUL character (U+0000).";
+
 /// The error by the name field when the account already uses the name.
 fn name_taken(name: &str) -> FormErrors {
     let mut errors = FormErrors::default();
@@ -260,6 +264,18 @@ fn parse_form(
         Ok(()) => FormErrors::default(),
         Err(e) => FormErrors::from(e),
     };
+    if let Some(c) = text::forbidden_in_label(&form.name) {
+        errors.add(
+            "name",
+            format!(
+                "Names cannot contain control, invisible or text-direction characters (found U+{:04X}).",
+                u32::from(c)
+            ),
+        );
+    }
+    if form.description.contains('\0') {
+        errors.add("description", NUL_MESSAGE);
+    }
     let scopes = ScopeSet::parse(&form.scopes).map_err(|e| errors.add("scopes", e.to_string()));
     let lifetime = if with_lifetime {
         match LIFETIMES
@@ -368,6 +384,7 @@ async fn update(
     .await?;
     // Both checks run, so every problem shows at once.
     let fields = parse_form(&mut form, false);
+    // An entry holding a NUL never parses as an address.
     let nets = crate::domain::cidr::parse_list(&form.ip_allowlist);
     let edit = match (fields, nets) {
         (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
@@ -378,6 +395,9 @@ async fn update(
         },
         (fields, nets) => {
             let mut errors = fields.err().unwrap_or_default();
+            if form.ip_allowlist.contains('\0') {
+                errors.add("ip_allowlist", NUL_MESSAGE);
+            }
             if let Err(entry) = nets {
                 errors.add(
                     "ip_allowlist",

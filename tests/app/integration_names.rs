@@ -147,6 +147,87 @@ async fn a_deleted_integrations_name_may_be_used_again() {
 }
 
 #[actix_web::test]
+async fn control_invisible_and_direction_characters_are_refused_in_names() {
+    let (app, ids) = owner_with(&["Payroll"]).await;
+    let id = &ids[0];
+    for name in [
+        "Pay\u{0}roll 2",
+        "Pay\troll 2",
+        "Pay\u{1B}[31mroll",
+        "Pay\u{85}roll 2",
+        "Pay\u{200B}roll",
+        "Pay\u{200F}roll",
+        "lloryaP\u{202E}",
+        "Pay\u{2066}roll\u{2069}",
+        "\u{FEFF}Payroll",
+        "Pay\u{AD}roll",
+    ] {
+        let what = format!("{name:?}");
+        let reply = post_create(&app, name, "", &["contacts.readonly"], "").await;
+        assert_refused_by(&format!("create {what}"), &reply, "name", "U+", name);
+        let reply = edit_integration(&app, id, name, &["contacts.readonly"], "").await;
+        assert_refused_by(&format!("edit {what}"), &reply, "name", "U+", name);
+    }
+    assert_eq!(live_names(&app), ["Payroll"]);
+    assert_eq!(app.count("integrations"), 1);
+}
+
+#[actix_web::test]
+async fn a_nul_in_any_field_of_the_integration_forms_is_a_422_by_that_field() {
+    let (app, ids) = owner_with(&["Payroll"]).await;
+    let id = &ids[0];
+    let events = app.count("audit_events");
+
+    let reply = post_create(&app, "Leads", "from\u{0}the web", &["users.readonly"], "").await;
+    assert_refused_by(
+        "create, description",
+        &reply,
+        "description",
+        "NUL",
+        "from\u{0}the web",
+    );
+
+    let edit = integration_path(id, "/edit");
+    let cases = [
+        ("name", "Pay\u{0}roll", "a description", "203.0.113.0/24"),
+        ("description", "Payroll", "one\u{0}two", "203.0.113.0/24"),
+        (
+            "ip_allowlist",
+            "Payroll",
+            "a description",
+            "203.0.113.0/24\n\u{0}",
+        ),
+    ];
+    for (field, name, description, allowlist) in cases {
+        let reply = app
+            .submit(
+                &edit,
+                &edit,
+                &[
+                    ("name", name),
+                    ("description", description),
+                    ("ip_allowlist", allowlist),
+                    ("scopes", "users.readonly"),
+                ],
+            )
+            .await;
+        let kept = match field {
+            "name" => name,
+            "description" => description,
+            _ => allowlist,
+        };
+        let words = if field == "name" { "U+0000" } else { "NUL" };
+        assert_refused_by(&format!("edit, {field}"), &reply, field, words, kept);
+    }
+    assert_eq!(live_names(&app), ["Payroll"]);
+    assert_eq!(
+        texts(&app, "SELECT description AS s FROM integrations"),
+        [""]
+    );
+    assert_eq!(app.count("audit_events"), events, "nothing was recorded");
+}
+
+#[actix_web::test]
 async fn the_migration_renames_names_already_duplicated_before_it_applies() {
     let db = TestDb::empty();
     let mut conn = db.connection();
