@@ -288,7 +288,7 @@ pub(crate) async fn create_for(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = caller.account.id;
-    let contact = db::run(&caller.pool, move |conn| {
+    let contact = db::run_in_transaction(&caller.pool, move |conn| {
         Contact::create(conn, account_id, &changes).map_err(DbError::from)
     })
     .await?;
@@ -316,7 +316,7 @@ pub async fn update_contact(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = auth.account.id;
-    let contact = db::run(&auth.pool, move |conn| {
+    let contact = db::run_in_transaction(&auth.pool, move |conn| {
         Contact::apply(conn, account_id, id, &changes).map_err(DbError::from)
     })
     .await
@@ -340,7 +340,7 @@ pub async fn delete_contact(
     auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    db::run(&auth.pool, move |conn| {
+    db::run_in_transaction(&auth.pool, move |conn| {
         Contact::delete_for_account(conn, account_id, id).map_err(DbError::from)
     })
     .await

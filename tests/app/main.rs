@@ -21,6 +21,7 @@ mod error_pages;
 mod headers;
 mod health;
 mod helpers;
+mod hostile_input;
 mod instances;
 mod integration_names;
 mod integration_support;
