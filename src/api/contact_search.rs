@@ -326,7 +326,7 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
 
 /// Search contacts with filters, sorting and pagination.
 #[utoipa::path(post, path = "/v2/contacts/search", tag = "Contacts", request_body = SearchBody,
-    responses((status = 200, body = SearchResult), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 200, body = SearchResult), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = ["contacts.readonly"])))]
 pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsReadonly)?;

@@ -40,6 +40,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<String>),
+    /// A body over [`super::extract::MAX_BODY`].
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// Past the integration's rate limit; retry after this many seconds.
     #[error("rate limited")]
     RateLimited(u64),
@@ -65,6 +68,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -84,6 +88,10 @@ impl ResponseError for ApiError {
             }
             ApiError::Forbidden(m) | ApiError::NotFound(m) | ApiError::BadRequest(m) => json!(m),
             ApiError::Unprocessable(messages) => json!(messages),
+            ApiError::PayloadTooLarge => json!(format!(
+                "The request body is larger than {} bytes",
+                super::extract::MAX_BODY
+            )),
             ApiError::RateLimited(_) => {
                 json!("Too many requests: the integration's rate limit was reached")
             }
@@ -123,4 +131,14 @@ impl ResponseError for ApiError {
             error: reason.to_string(),
         })
     }
+}
+
+/// HighLevel's error body for a status the API's own errors do not cover
+/// (e.g. 405), with `message` for people.
+pub fn status_response(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(ErrorBody {
+        status_code: status.as_u16(),
+        message: json!(message),
+        error: status.canonical_reason().unwrap_or("Error").to_string(),
+    })
 }

@@ -10,15 +10,15 @@ use validator::{Validate, ValidationErrors};
 
 use super::error::ApiError;
 
-/// Largest JSON body we read; contacts are small.
+/// Largest body the API reads, v1 and v2 alike; contacts are small.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Parses a JSON body. Broken JSON is a 400; a NUL
+/// Parses a JSON body. Too large is a 413; broken JSON is a 400; a NUL
 /// character in any string, or JSON of the wrong shape (unknown field, wrong
 /// type, missing field), is a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY {
-        return Err(ApiError::BadRequest("Request body too large".into()));
+        return Err(ApiError::PayloadTooLarge);
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("A JSON body is required".into()));
@@ -186,6 +186,15 @@ mod tests {
         let m = messages_of(parse_json::<Body>(br#"{"a\u0000": 1}"#));
         assert!(m[0].contains("field name"), "{m:?}");
         assert!(!m[0].contains('\0'), "{m:?}");
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_too_large() {
+        let body = format!(r#"{{"firstName": "{}"}}"#, "x".repeat(MAX_BODY));
+        assert!(matches!(
+            parse_json::<Body>(body.as_bytes()),
+            Err(ApiError::PayloadTooLarge)
+        ));
     }
 
     #[test]

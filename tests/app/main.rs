@@ -2,6 +2,7 @@
 
 mod api_allowlist;
 mod api_contacts;
+mod api_http;
 mod api_keys_page;
 mod api_limits;
 mod api_openapi;
