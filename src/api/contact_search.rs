@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::auth::{ApiAuth, Caller};
 use super::contacts::ContactOut;
 use super::error::ApiError;
-use super::extract::{parse_json, query_number};
+use super::extract::{in_supported_years, parse_json, query_number, reject_nul};
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactFilter, Cursor};
@@ -63,6 +63,14 @@ pub async fn list_contacts(
     list_for(&auth, query.into_inner(), "/v2", true).await
 }
 
+/// Epoch milliseconds as a time the database can compare with, if the
+/// time falls in years 0001 to 9999.
+fn epoch_millis(ms: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .filter(|t| in_supported_years(*t))
+}
+
 /// Lists `caller`'s contacts; API v1 keys may leave out `locationId`.
 pub(crate) async fn list_for(
     caller: &Caller,
@@ -70,6 +78,13 @@ pub(crate) async fn list_for(
     base: &str,
     location_required: bool,
 ) -> Result<HttpResponse, ApiError> {
+    reject_nul(&[
+        ("locationId", q.location_id.as_deref()),
+        ("query", q.query.as_deref()),
+        ("limit", q.limit.as_deref()),
+        ("startAfterId", q.start_after_id.as_deref()),
+        ("startAfter", q.start_after.as_deref()),
+    ])?;
     match q.location_id.as_deref() {
         Some(location) => caller.check_location(location)?,
         None if location_required => {
@@ -90,9 +105,12 @@ pub(crate) async fn list_for(
         Some(s) => Some(
             s.parse::<i64>()
                 .ok()
-                .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+                .and_then(epoch_millis)
                 .ok_or_else(|| {
-                    ApiError::Unprocessable(vec!["startAfter must be epoch milliseconds".into()])
+                    ApiError::Unprocessable(vec![
+                        "startAfter must be epoch milliseconds of a time in years 0001 to 9999"
+                            .into(),
+                    ])
                 })?,
         ),
     };
@@ -170,6 +188,7 @@ pub struct SearchBody {
     /// 1 to 500, default 20.
     page_limit: Option<i64>,
     /// 1-based page number, when `searchAfter` is not given.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
     /// The `searchAfter` of the last contact of the previous page.
     #[schema(value_type = Option<Vec<Object>>)]
@@ -202,6 +221,10 @@ pub struct SearchResult {
     total: i64,
 }
 
+/// Deep offsets are slow and never needed: `searchAfter` goes further. With
+/// at most 500 a page, the offset stays far inside the range of an `i64`.
+const MAX_PAGE: i64 = 1_000_000;
+
 fn unprocessable(msg: impl Into<String>) -> ApiError {
     ApiError::Unprocessable(vec![msg.into()])
 }
@@ -210,21 +233,20 @@ fn unprocessable(msg: impl Into<String>) -> ApiError {
 fn parse_instant(v: &serde_json::Value, what: &str) -> Result<DateTime<Utc>, ApiError> {
     let bad = || {
         unprocessable(format!(
-            "{what} must be an ISO 8601 date or epoch milliseconds"
+            "{what} must be an ISO 8601 date or epoch milliseconds, in years 0001 to 9999"
         ))
     };
     match v {
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-            .ok_or_else(bad),
+        serde_json::Value::Number(n) => n.as_i64().and_then(epoch_millis).ok_or_else(bad),
         serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
             .map(|d| d.with_timezone(&Utc))
             .or_else(|_| {
                 chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
             })
-            .map_err(|_| bad()),
+            .ok()
+            .filter(|t| in_supported_years(*t))
+            .ok_or_else(bad),
         _ => Err(bad()),
     }
 }
@@ -292,10 +314,7 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
         || unprocessable("searchAfter must be the searchAfter of a contact from the previous page");
     match values {
         [ms, id] => Ok(Cursor {
-            date_added: ms
-                .as_i64()
-                .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-                .ok_or_else(bad)?,
+            date_added: ms.as_i64().and_then(epoch_millis).ok_or_else(bad)?,
             id: id
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())
@@ -307,7 +326,7 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
 
 /// Search contacts with filters, sorting and pagination.
 #[utoipa::path(post, path = "/v2/contacts/search", tag = "Contacts", request_body = SearchBody,
-    responses((status = 200, body = SearchResult), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 200, body = SearchResult), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = ["contacts.readonly"])))]
 pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsReadonly)?;
@@ -321,8 +340,10 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
         return Err(unprocessable("pageLimit must be from 1 to 500"));
     }
     let page = body.page.unwrap_or(1);
-    if page < 1 {
-        return Err(unprocessable("page must be 1 or more"));
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(unprocessable(format!(
+            "page must be from 1 to {MAX_PAGE} (use searchAfter to go further)"
+        )));
     }
     let descending = match body.sort.as_deref() {
         None | Some([]) => false,
@@ -339,6 +360,7 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
         .as_deref()
         .map(search_cursor)
         .transpose()?;
+    // Both factors are bounded above, so this cannot overflow.
     let offset = if cursor.is_some() {
         0
     } else {

@@ -16,18 +16,27 @@ use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactChanges};
 
+/// One resource per path, its methods as routes: a path takes the request
+/// whatever the method, so `/contacts/search` is never looked up as a
+/// contact id, and a method it does not serve is a 405 with `Allow`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for base in ["/contacts", "/contacts/"] {
-        cfg.route(base, web::get().to(contact_search::list_contacts))
-            .route(base, web::post().to(create_contact));
+        cfg.service(
+            web::resource(base)
+                .route(web::get().to(contact_search::list_contacts))
+                .route(web::post().to(create_contact)),
+        );
     }
     for path in ["/contacts/search", "/contacts/search/"] {
-        cfg.route(path, web::post().to(contact_search::search_contacts));
+        cfg.service(web::resource(path).route(web::post().to(contact_search::search_contacts)));
     }
     for path in ["/contacts/{contactId}", "/contacts/{contactId}/"] {
-        cfg.route(path, web::get().to(get_contact))
-            .route(path, web::put().to(update_contact))
-            .route(path, web::delete().to(delete_contact));
+        cfg.service(
+            web::resource(path)
+                .route(web::get().to(get_contact))
+                .route(web::put().to(update_contact))
+                .route(web::delete().to(delete_contact)),
+        );
     }
 }
 
@@ -262,7 +271,7 @@ pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpR
 
 /// Create a contact.
 #[utoipa::path(post, path = "/v2/contacts/", tag = "Contacts", request_body = ContactInput,
-    responses((status = 201, body = ContactEnvelope), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 201, body = ContactEnvelope), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = ["contacts.write"])))]
 pub async fn create_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsWrite)?;
@@ -288,7 +297,7 @@ pub(crate) async fn create_for(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = caller.account.id;
-    let contact = db::run(&caller.pool, move |conn| {
+    let contact = db::run_in_transaction(&caller.pool, move |conn| {
         Contact::create(conn, account_id, &changes).map_err(DbError::from)
     })
     .await?;
@@ -300,7 +309,7 @@ pub(crate) async fn create_for(
 /// Update a contact: only the fields given change.
 #[utoipa::path(put, path = "/v2/contacts/{contactId}", tag = "Contacts", request_body = ContactInput,
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = UpdatedEnvelope), (status = 404, body = super::error::ErrorBody)),
+    responses((status = 200, body = UpdatedEnvelope), (status = 404, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)),
     security(("bearer" = ["contacts.write"])))]
 pub async fn update_contact(
     auth: ApiAuth,
@@ -316,7 +325,7 @@ pub async fn update_contact(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = auth.account.id;
-    let contact = db::run(&auth.pool, move |conn| {
+    let contact = db::run_in_transaction(&auth.pool, move |conn| {
         Contact::apply(conn, account_id, id, &changes).map_err(DbError::from)
     })
     .await
@@ -340,7 +349,7 @@ pub async fn delete_contact(
     auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    db::run(&auth.pool, move |conn| {
+    db::run_in_transaction(&auth.pool, move |conn| {
         Contact::delete_for_account(conn, account_id, id).map_err(DbError::from)
     })
     .await

@@ -43,6 +43,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<String>),
+    /// A body over [`super::extract::MAX_BODY`].
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// Past the integration's rate limit; retry after this many seconds.
     #[error("rate limited")]
     RateLimited(u64),
@@ -69,6 +72,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,6 +95,10 @@ impl ResponseError for ApiError {
             | ApiError::BadRequest(m)
             | ApiError::Conflict(m) => json!(m),
             ApiError::Unprocessable(messages) => json!(messages),
+            ApiError::PayloadTooLarge => json!(format!(
+                "The request body is larger than {} bytes",
+                super::extract::MAX_BODY
+            )),
             ApiError::RateLimited(_) => {
                 json!("Too many requests: the integration's rate limit was reached")
             }
@@ -143,4 +151,14 @@ impl From<crate::actions::ActionError> for ApiError {
             ActionError::Db(e) => e.into(),
         }
     }
+}
+
+/// HighLevel's error body for a status the API's own errors do not cover
+/// (e.g. 405), with `message` for people.
+pub fn status_response(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(ErrorBody {
+        status_code: status.as_u16(),
+        message: json!(message),
+        error: status.canonical_reason().unwrap_or("Error").to_string(),
+    })
 }

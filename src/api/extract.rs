@@ -1,26 +1,37 @@
-//! Request parsing for API v2: JSON bodies whose errors name the field, and
-//! validation messages in HighLevel's 422 shape (a list of strings).
+//! Request parsing for the API: JSON bodies whose errors name the field,
+//! validation messages in HighLevel's 422 shape (a list of strings), and the
+//! checks every text, number and date from a request passes before it goes
+//! near the database (no NUL, no offset past any sane range, years 0001–9999).
 
+use chrono::{DateTime, Datelike, Utc};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use validator::{Validate, ValidationErrors};
 
 use super::error::ApiError;
 
-/// Largest JSON body we read; contacts are small.
+/// Largest body the API reads, v1 and v2 alike; contacts are small.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// Parses a JSON body. Broken JSON is a 400; JSON of the wrong shape
-/// (unknown field, wrong type, missing field) is a 422 naming the field.
+/// Parses a JSON body. Too large is a 413; broken JSON is a 400; a NUL
+/// character in any string, or JSON of the wrong shape (unknown field, wrong
+/// type, missing field), is a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY {
-        return Err(ApiError::BadRequest("Request body too large".into()));
+        return Err(ApiError::PayloadTooLarge);
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("A JSON body is required".into()));
     }
     // Syntax first: broken JSON is a 400 whatever its start looks like.
-    let value: serde_json::Value = serde_json::from_slice(body)
+    let value: Value = serde_json::from_slice(body)
         .map_err(|_| ApiError::BadRequest("Malformed JSON body".into()))?;
+    let mut nul = Vec::new();
+    find_nul(&value, "", &mut nul);
+    if !nul.is_empty() {
+        nul.sort();
+        return Err(ApiError::Unprocessable(nul));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
@@ -30,6 +41,63 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("{path}: {msg}")
         }])
     })
+}
+
+/// PostgreSQL cannot store U+0000 in text, so it never gets that far: one
+/// message per string (or field name) holding it, named by its path as
+/// `serde_path_to_error` names fields (`tags[2]`, `filters[0].value.gte`).
+fn find_nul(value: &Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.contains('\0') => found.push(nul_message(path)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_nul(item, &format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let key_path = if path.is_empty() {
+                    key.replace('\0', "\\u0000")
+                } else {
+                    format!("{path}.{}", key.replace('\0', "\\u0000"))
+                };
+                if key.contains('\0') {
+                    found.push(format!(
+                        "{key_path}: a field name must not contain a NUL character"
+                    ));
+                } else {
+                    find_nul(item, &key_path, found);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn nul_message(field: &str) -> String {
+    let field = if field.is_empty() { "The body" } else { field };
+    format!("{field} must not contain a NUL character (U+0000)")
+}
+
+/// Query parameters are text too: a NUL in one is a 422 naming it. Called
+/// in handlers once the caller is authenticated, so a 401 or 403 still wins.
+pub fn reject_nul(params: &[(&str, Option<&str>)]) -> Result<(), ApiError> {
+    let found: Vec<String> = params
+        .iter()
+        .filter(|(_, value)| value.is_some_and(|v| v.contains('\0')))
+        .map(|(name, _)| nul_message(name))
+        .collect();
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Unprocessable(found))
+    }
+}
+
+/// Dates the API accepts: years 0001 to 9999, as ISO 8601 can write them
+/// and PostgreSQL can store them.
+pub fn in_supported_years(t: DateTime<Utc>) -> bool {
+    (1..=9999).contains(&t.year())
 }
 
 /// Runs `validator` and turns its messages into a 422.
@@ -99,6 +167,34 @@ mod tests {
         assert!(m[0].starts_with("firstName: invalid type"), "{m:?}");
         let m = messages_of(parse_json::<Body>(br#"{"nickname": "x"}"#));
         assert!(m[0].contains("nickname"), "{m:?}");
+    }
+
+    #[test]
+    fn a_nul_anywhere_is_a_422_naming_its_path() {
+        let m = messages_of(parse_json::<Body>(br#"{"firstName": "a\u0000b"}"#));
+        assert_eq!(m, ["firstName must not contain a NUL character (U+0000)"]);
+        let m = messages_of(parse_json::<Body>(
+            br#"{"tags": ["ok", "\u0000"], "f": [{"value": {"gte": "\u0000"}}]}"#,
+        ));
+        assert_eq!(
+            m,
+            [
+                "f[0].value.gte must not contain a NUL character (U+0000)",
+                "tags[1] must not contain a NUL character (U+0000)",
+            ]
+        );
+        let m = messages_of(parse_json::<Body>(br#"{"a\u0000": 1}"#));
+        assert!(m[0].contains("field name"), "{m:?}");
+        assert!(!m[0].contains('\0'), "{m:?}");
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_too_large() {
+        let body = format!(r#"{{"firstName": "{}"}}"#, "x".repeat(MAX_BODY));
+        assert!(matches!(
+            parse_json::<Body>(body.as_bytes()),
+            Err(ApiError::PayloadTooLarge)
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod contact_search;
 pub mod contacts;
 pub mod error;
 pub mod extract;
+pub mod fallback;
 pub mod locations;
 pub mod middleware;
 pub mod openapi;
@@ -26,12 +27,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::QueryConfig::default().error_handler(|_, _| {
                 error::ApiError::BadRequest("Malformed query string".into()).into()
             }))
+            .app_data(fallback::payload_config())
+            .wrap(from_fn(fallback::json_errors))
             .wrap(from_fn(middleware::api_middleware))
             .configure(token::configure)
             .configure(contacts::configure)
             .configure(locations::configure)
             .configure(users::configure)
             .configure(openapi::configure)
+            // Last: only what no route above took.
+            .configure(fallback::catch_all)
             .default_service(web::to(error::not_found)),
     );
 }

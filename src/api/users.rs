@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiAuth;
 use super::error::ApiError;
-use super::extract::query_number;
+use super::extract::{query_number, reject_nul};
 use crate::db::schema::users;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
@@ -88,6 +88,7 @@ pub async fn list_users(
     query: web::Query<ListUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::UsersReadonly)?;
+    reject_nul(&[("locationId", query.location_id.as_deref())])?;
     let Some(location) = query.location_id.as_deref() else {
         return Err(ApiError::Unprocessable(vec![
             "locationId is required".into(),
@@ -134,6 +135,13 @@ pub async fn search_users(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::UsersReadonly)?;
     let q = query.into_inner();
+    reject_nul(&[
+        ("companyId", q.company_id.as_deref()),
+        ("locationId", q.location_id.as_deref()),
+        ("query", q.query.as_deref()),
+        ("skip", q.skip.as_deref()),
+        ("limit", q.limit.as_deref()),
+    ])?;
     if q.company_id.is_none() && q.location_id.is_none() {
         return Err(ApiError::Unprocessable(vec![
             "companyId is required".into(),

@@ -24,6 +24,8 @@ const DEPRECATED_SINCE: &str = "@1795824000";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
+            .app_data(super::fallback::payload_config())
+            .wrap(from_fn(super::fallback::json_errors))
             .wrap(from_fn(super::middleware::api_middleware))
             .wrap(
                 DefaultHeaders::new()
@@ -37,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/contacts/", web::get().to(list))
             .route("/contacts", web::post().to(create))
             .route("/contacts/", web::post().to(create))
+            .configure(super::fallback::catch_all)
             .default_service(web::to(super::error::not_found)),
     );
 }

@@ -47,6 +47,16 @@ where
     .map_err(|_| E::from(DbError::Blocking))?
 }
 
+/// As [`run`], inside one transaction: when `f` fails, whatever it wrote is
+/// rolled back, so a request that fails changes nothing.
+pub async fn run_in_transaction<F, T>(pool: &DbPool, f: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| conn.transaction(f)).await
+}
+
 /// Builds the pool; connections are opened lazily except for one that proves
 /// the server answers.
 pub fn build_pool(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {

@@ -127,20 +127,35 @@ pub fn derived_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
 }
 
 impl Contact {
+    /// Inserts the row, then writes the fields as an update does: one
+    /// transaction (a savepoint inside the caller's), so a failure in the
+    /// second step never leaves a blank contact behind.
     pub fn create(
         conn: &mut PgConnection,
         account_id: Uuid,
         changes: &ContactChanges,
     ) -> QueryResult<Contact> {
-        let id: Uuid = diesel::insert_into(contacts::table)
-            .values(contacts::account_id.eq(account_id))
-            .returning(contacts::id)
-            .get_result(conn)?;
-        Self::apply(conn, account_id, id, changes)
+        conn.transaction(|conn| {
+            let id: Uuid = diesel::insert_into(contacts::table)
+                .values(contacts::account_id.eq(account_id))
+                .returning(contacts::id)
+                .get_result(conn)?;
+            Self::write_fields(conn, account_id, id, changes)
+        })
     }
 
-    /// Writes the given fields and refreshes the derived name.
+    /// Writes the given fields and refreshes the derived name, in one
+    /// transaction (a savepoint inside the caller's).
     pub fn apply(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+        changes: &ContactChanges,
+    ) -> QueryResult<Contact> {
+        conn.transaction(|conn| Self::write_fields(conn, account_id, id, changes))
+    }
+
+    fn write_fields(
         conn: &mut PgConnection,
         account_id: Uuid,
         id: Uuid,

@@ -3,6 +3,7 @@
 
 mod api_allowlist;
 mod api_contacts;
+mod api_http;
 mod api_keys_page;
 mod api_limits;
 mod api_openapi;
@@ -22,6 +23,7 @@ mod error_pages;
 mod headers;
 mod health;
 mod helpers;
+mod hostile_input;
 mod instances;
 mod integration_names;
 mod integration_support;
