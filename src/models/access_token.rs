@@ -120,17 +120,7 @@ impl AccessToken {
         let now = Utc::now();
         access_tokens::table
             .filter(access_tokens::integration_id.eq(integration_id))
-            .filter(access_tokens::revoked_at.is_null())
-            .filter(
-                access_tokens::expires_at
-                    .is_null()
-                    .or(access_tokens::expires_at.gt(now)),
-            )
-            .filter(
-                access_tokens::grace_ends_at
-                    .is_null()
-                    .or(access_tokens::grace_ends_at.gt(now)),
-            )
+            .filter(unrevoked_and_unended(now))
             .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
             .select(AccessToken::as_select())
             .load(conn)
@@ -291,7 +281,7 @@ impl AccessToken {
         let now = Utc::now();
         let cutoff = now - Duration::days(i64::from(days));
         let mut query = diesel::update(access_tokens::table)
-            .filter(access_tokens::revoked_at.is_null())
+            .filter(unrevoked_and_unended(now))
             .filter(
                 access_tokens::integration_id.eq_any(
                     integrations::table
@@ -306,16 +296,6 @@ impl AccessToken {
                         .is_null()
                         .and(access_tokens::created_at.lt(cutoff))),
             )
-            .filter(
-                access_tokens::expires_at
-                    .is_null()
-                    .or(access_tokens::expires_at.gt(now)),
-            )
-            .filter(
-                access_tokens::grace_ends_at
-                    .is_null()
-                    .or(access_tokens::grace_ends_at.gt(now)),
-            )
             .into_boxed();
         if let Some(id) = only {
             query = query.filter(access_tokens::id.eq(id));
@@ -328,4 +308,22 @@ impl AccessToken {
             .returning(AccessToken::as_returning())
             .get_results(conn)
     }
+}
+
+/// Not revoked and not past a fixed end (lifetime or grace period) at `now`;
+/// the inactivity rule needs the account and is applied apart.
+#[diesel::dsl::auto_type]
+fn unrevoked_and_unended(now: DateTime<Utc>) -> _ {
+    access_tokens::revoked_at
+        .is_null()
+        .and(
+            access_tokens::expires_at
+                .is_null()
+                .or(access_tokens::expires_at.gt(now)),
+        )
+        .and(
+            access_tokens::grace_ends_at
+                .is_null()
+                .or(access_tokens::grace_ends_at.gt(now)),
+        )
 }
