@@ -4,6 +4,7 @@ use futures_util::future::{join, join_all};
 use reqwest::StatusCode;
 
 use crate::helpers::{SESSION_COOKIE, TestApp, excerpt, spawn_app};
+use crate::integration_support::execute;
 
 #[actix_web::test]
 async fn anonymous_visitors_are_sent_to_login() {
@@ -199,4 +200,50 @@ async fn sign_out_is_final_even_with_requests_in_flight() {
             "round {round}: the signed-out session was written back"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_session_ends_seven_days_after_sign_in_however_busy() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    assert!(app.is_signed_in().await);
+
+    // Used a minute ago, so not idle: only its age can end it.
+    execute(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '7 days 1 minute', \
+         expires_at = now() + interval '11 hours'",
+    );
+
+    app.get("/settings").await.assert_redirect_to("/login");
+    private_integrations::workers::maintenance::sweep(&mut app.db.connection()).expect("sweep");
+    assert_eq!(app.count("sessions"), 0, "the sweep removes ended sessions");
+}
+
+#[actix_web::test]
+async fn renewing_a_session_never_takes_it_past_seven_days() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    execute(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '7 days' + interval '2 hours', \
+         expires_at = now() + interval '1 minute'",
+    );
+
+    app.get("/settings").await.assert_status(StatusCode::OK);
+
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM sessions WHERE expires_at > created_at + interval '7 days'"
+        ),
+        0,
+        "a renewal extended the session past its lifetime"
+    );
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM sessions WHERE expires_at > now() + interval '1 hour'"
+        ),
+        1,
+        "the session was renewed up to its lifetime"
+    );
 }
