@@ -26,6 +26,28 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Adds `other`'s messages for fields that have none yet.
+    pub fn merge(&mut self, other: FormErrors) {
+        for (field, message) in other.0 {
+            self.0.entry(field).or_insert(message);
+        }
+    }
+}
+
+/// Refuses U+0000 in a field, before the value reaches a query: PostgreSQL
+/// text cannot hold it (the query would fail with a 500), and nobody types it.
+/// Call it before the field's other checks: the first message for a field wins.
+pub fn refuse_nul(errors: &mut FormErrors, field: &str, value: &str) {
+    if value.contains('\0') {
+        errors.add(field, "Remove the NUL character (U+0000) from this field.");
+    }
+}
+
+/// A value as a form shows it again: a NUL becomes the replacement character,
+/// as a browser would show it anyway.
+pub fn shown_again(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
 }
 
 impl From<ValidationErrors> for FormErrors {

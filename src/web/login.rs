@@ -13,7 +13,7 @@ use crate::errors::WebError;
 use crate::models::login_attempt::{self, Admission};
 use crate::models::{NewAuditEvent, User};
 use crate::startup::AppState;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -84,6 +84,7 @@ async fn submit(
     } = form.into_inner();
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
+    refuse_nul(&mut errors, "email", &raw_email);
     if email.is_empty() {
         errors.add("email", "Enter your email address.");
     }
@@ -91,7 +92,7 @@ async fn submit(
         errors.add("password", "Enter your password.");
     }
     if !errors.is_empty() {
-        let page = page(&req, raw_email, None, errors);
+        let page = page(&req, shown_again(&raw_email), None, errors);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let ip = client_ip(&req);

@@ -15,7 +15,7 @@ use crate::errors::WebError;
 use crate::models::user::NewUser;
 use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::startup::AppState;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -92,10 +92,18 @@ async fn submit(
     let mut form = form.into_inner();
     form.account_name = form.account_name.trim().to_string();
 
-    let mut errors = match form.validate() {
-        Ok(()) => FormErrors::default(),
-        Err(e) => FormErrors::from(e),
-    };
+    let mut errors = FormErrors::default();
+    refuse_nul(&mut errors, "account_name", &form.account_name);
+    refuse_nul(&mut errors, "email", &form.email);
+    refuse_nul(&mut errors, "password", &form.password);
+    refuse_nul(
+        &mut errors,
+        "password_confirmation",
+        &form.password_confirmation,
+    );
+    if let Err(e) = form.validate() {
+        errors.merge(FormErrors::from(e));
+    }
     let email = Email::parse(&form.email);
     if email.is_none() {
         errors.add("email", "Enter a valid email address.");
@@ -103,8 +111,8 @@ async fn submit(
     let (Some(email), true) = (email, errors.is_empty()) else {
         let page = SetupPage {
             layout: Layout::new(&req, "Set up your account", Section::None),
-            account_name: form.account_name,
-            email: form.email,
+            account_name: shown_again(&form.account_name),
+            email: shown_again(&form.email),
             errors,
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);

@@ -150,6 +150,41 @@ async fn twenty_failures_from_one_address_lock_every_email() {
     assert!(!browser.is_signed_in().await);
 }
 
+#[actix_web::test]
+async fn a_nul_in_the_email_is_a_422_beside_the_field_with_the_input_kept() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let browser = app.new_client();
+    let attempts = app.count("login_attempts");
+
+    let reply = browser
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", &format!("{}\0", owner.email)),
+                ("password", &owner.password),
+            ],
+        )
+        .await;
+
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains(r#"<p class="field-error" id="email-error">Remove the NUL"#),
+        "{}",
+        excerpt(&reply.body)
+    );
+    assert!(
+        reply.body.contains(&format!(r#"value="{}"#, owner.email)),
+        "the email is not kept: {}",
+        excerpt(&reply.body)
+    );
+    assert_eq!(app.count("login_attempts"), attempts);
+    assert!(!browser.is_signed_in().await);
+}
+
 fn statuses(replies: &[Reply]) -> Vec<u16> {
     replies.iter().map(|r| r.status.as_u16()).collect()
 }
