@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 
 use validator::ValidationErrors;
 
+use crate::errors::WebError;
+
 #[derive(Debug, Default)]
 pub struct FormErrors(BTreeMap<String, String>);
 
@@ -66,22 +68,25 @@ impl From<ValidationErrors> for FormErrors {
     }
 }
 
-/// A urlencoded form body that may repeat a key (`scopes=a&scopes=b`), which
-/// `web::Form` cannot read. Form structs default every field, so a body that
-/// parses at all reaches the handler, which answers bad values with a 422.
+/// Every panel form: a urlencoded body in which only the fields that are
+/// lists in the form's struct (`scopes=a&scopes=b`) may repeat. A repeated
+/// single-valued field is refused by `serde_html_form` and answered with the
+/// 400 page: taking one of the values would act on something the person may
+/// not have meant. Form structs default every field, so a body that parses
+/// reaches the handler, which answers bad values with a 422.
 pub struct HtmlForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
-    type Error = actix_web::Error;
+    type Error = WebError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let body = body.await?;
+            let body = body.await.map_err(|e| WebError::BadForm(e.to_string()))?;
             serde_html_form::from_bytes::<T>(&body)
                 .map(HtmlForm)
-                .map_err(|_| actix_web::error::ErrorBadRequest("malformed form"))
+                .map_err(|e| WebError::BadForm(e.to_string()))
         })
     }
 }

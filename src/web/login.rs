@@ -13,7 +13,7 @@ use crate::errors::WebError;
 use crate::models::login_attempt::{self, Admission};
 use crate::models::{NewAuditEvent, User};
 use crate::startup::AppState;
-use crate::web::forms::{FormErrors, refuse_nul, shown_again};
+use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -76,12 +76,12 @@ async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
-    form: web::Form<LoginForm>,
+    form: HtmlForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     let LoginForm {
         email: raw_email,
         password,
-    } = form.into_inner();
+    } = form.0;
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
     refuse_nul(&mut errors, "email", &raw_email);

@@ -15,7 +15,7 @@ use crate::errors::WebError;
 use crate::models::user::NewUser;
 use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::startup::AppState;
-use crate::web::forms::{FormErrors, refuse_nul, shown_again};
+use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -86,10 +86,10 @@ async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
-    form: web::Form<SetupForm>,
+    form: HtmlForm<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
     ensure_first_run(&state).await?;
-    let mut form = form.into_inner();
+    let mut form = form.0;
     form.account_name = form.account_name.trim().to_string();
 
     let mut errors = FormErrors::default();

@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod csrf;
 mod error_pages;
+mod form_limits;
 mod headers;
 mod health;
 mod helpers;
