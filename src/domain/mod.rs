@@ -2,5 +2,6 @@
 
 pub mod cidr;
 pub mod email;
+pub mod password;
 pub mod scope;
 pub mod token;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, TypedSession, password};
 use crate::db::{self, DbError};
 use crate::domain::email;
+use crate::domain::password::Password;
 use crate::errors::WebError;
 use crate::models::login_attempt::{self, Admission};
 use crate::models::{NewAuditEvent, User};
@@ -35,7 +36,7 @@ async fn home() -> HttpResponse {
 #[serde(default)]
 pub struct LoginForm {
     email: String,
-    password: String,
+    password: Password,
 }
 
 #[derive(Template)]
@@ -103,12 +104,12 @@ async fn submit(
         match login_attempt::admit(conn, &lookup_email, &lookup_ip)? {
             Admission::Refused(until) => Ok::<_, DbError>(Err(until)),
             Admission::Admitted(attempt) => {
-                Ok(Ok((attempt, User::find_by_email(conn, &lookup_email)?)))
+                Ok(Ok((attempt, User::find_for_sign_in(conn, &lookup_email)?)))
             }
         }
     })
     .await?;
-    let (attempt, user) = match admitted {
+    let (attempt, found) = match admitted {
         Ok(admitted) => admitted,
         Err(until) => {
             let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
@@ -122,7 +123,7 @@ async fn submit(
         }
     };
 
-    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    let (user, stored_hash) = found.unzip();
     let ok = password::verify(password, stored_hash).await;
 
     let record_user = user.clone();
@@ -184,4 +185,18 @@ async fn logout(
     .await?;
     session.log_out();
     Ok(see_other("/login"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_form_in_a_log_line_shows_no_password() {
+        let form: LoginForm =
+            serde_html_form::from_str("email=ada%40example.com&password=hunter2+hunter2").unwrap();
+        let logged = format!("{form:?}");
+        assert!(logged.contains("ada@example.com"), "{logged}");
+        assert!(!logged.contains("hunter2"), "{logged}");
+    }
 }
