@@ -179,6 +179,12 @@ fn origin_allowed(req: &ServiceRequest) -> bool {
     let Ok(origin_url) = url::Url::parse(origin) else {
         return false;
     };
+    is_own_origin(req, &origin_url)
+}
+
+/// Whether `url` is on this site: our public URL's origin, or the `Host` the
+/// request came to.
+pub fn is_own_origin(req: &ServiceRequest, origin_url: &url::Url) -> bool {
     let Some(origin_host) = origin_url.host_str() else {
         return false;
     };

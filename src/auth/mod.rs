@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod middleware;
+pub mod next;
 pub mod password;
 pub mod session;
 pub mod session_store;

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession, password};
+use crate::auth::{CurrentUser, TypedSession, next, password};
 use crate::db::{self, DbError};
 use crate::domain::email;
 use crate::domain::password::Password;
@@ -37,6 +37,8 @@ async fn home() -> HttpResponse {
 pub struct LoginForm {
     email: String,
     password: Password,
+    /// The page to return to; ignored unless it is a path on this site.
+    next: String,
 }
 
 #[derive(Template)]
@@ -44,6 +46,8 @@ pub struct LoginForm {
 struct LoginPage {
     layout: Layout,
     email: String,
+    /// Carried through the form, already checked to be a path on this site.
+    next: String,
     /// A message about the whole attempt (wrong credentials, throttled).
     problem: Option<String>,
     errors: FormErrors,
@@ -52,24 +56,27 @@ struct LoginPage {
 fn page(
     req: &HttpRequest,
     email: String,
+    next: Option<String>,
     problem: Option<String>,
     errors: FormErrors,
 ) -> LoginPage {
     LoginPage {
         layout: Layout::new(req, "Sign in", Section::None),
         email,
+        next: next.unwrap_or_default(),
         problem,
         errors,
     }
 }
 
 async fn show(req: HttpRequest, session: TypedSession) -> Result<HttpResponse, WebError> {
+    let return_to = next::from_query(req.query_string());
     if session.user_id().is_some() {
-        return Ok(see_other("/settings"));
+        return Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)));
     }
     render(
         StatusCode::OK,
-        &page(&req, String::new(), None, FormErrors::default()),
+        &page(&req, String::new(), return_to, None, FormErrors::default()),
     )
 }
 
@@ -82,7 +89,9 @@ async fn submit(
     let LoginForm {
         email: raw_email,
         password,
+        next: raw_next,
     } = form.0;
+    let return_to = next::same_site_path(&raw_next);
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
     refuse_nul(&mut errors, "email", &raw_email);
@@ -93,7 +102,7 @@ async fn submit(
         errors.add("password", "Enter your password.");
     }
     if !errors.is_empty() {
-        let page = page(&req, shown_again(&raw_email), None, errors);
+        let page = page(&req, shown_again(&raw_email), return_to, None, errors);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let ip = client_ip(&req);
@@ -118,7 +127,13 @@ async fn submit(
                 "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
                 if minutes == 1 { "" } else { "s" }
             );
-            let page = page(&req, raw_email, Some(problem), FormErrors::default());
+            let page = page(
+                &req,
+                raw_email,
+                return_to,
+                Some(problem),
+                FormErrors::default(),
+            );
             return render(StatusCode::TOO_MANY_REQUESTS, &page);
         }
     };
@@ -157,11 +172,11 @@ async fn submit(
             session
                 .log_in(user.id)
                 .map_err(|e| WebError::Internal(e.into()))?;
-            Ok(see_other("/settings"))
+            Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)))
         }
         _ => {
             let problem = Some("Incorrect email or password.".to_string());
-            let page = page(&req, raw_email, problem, FormErrors::default());
+            let page = page(&req, raw_email, return_to, problem, FormErrors::default());
             render(StatusCode::UNAUTHORIZED, &page)
         }
     }

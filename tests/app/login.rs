@@ -60,7 +60,10 @@ async fn a_wrong_password_is_refused_with_401_and_no_session() {
         reply.body.contains(r#"name="csrf_token""#),
         "the form is not shown again"
     );
-    browser.get("/settings").await.assert_redirect_to("/login");
+    browser
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
 }
 
 #[actix_web::test]
@@ -74,7 +77,10 @@ async fn an_unknown_email_is_refused_the_same_way() {
     reply.assert_status(StatusCode::UNAUTHORIZED);
     assert!(reply.body.contains(INCORRECT), "{}", excerpt(&reply.body));
     assert!(reply.body.contains("nobody@acme.test"));
-    browser.get("/settings").await.assert_redirect_to("/login");
+    browser
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
 }
 
 #[actix_web::test]

@@ -29,6 +29,7 @@ mod isolation;
 mod layout;
 mod login;
 mod maintenance;
+mod return_to;
 mod sdk_compat;
 mod secrets;
 mod sessions;

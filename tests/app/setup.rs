@@ -106,7 +106,10 @@ async fn setup_creates_the_owner_once_and_then_is_gone() {
     assert_eq!(app.count("users"), 1);
 
     // And the pages that redirected to /setup now redirect to /login.
-    stranger.get("/settings").await.assert_redirect_to("/login");
+    stranger
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
     stranger.get("/login").await.assert_status(StatusCode::OK);
 }
 
