@@ -9,6 +9,7 @@ use crate::auth::password;
 use crate::config::Settings;
 use crate::db::DbError;
 use crate::domain::email::Email;
+use crate::domain::password::Password;
 use crate::models::user::NewUser;
 use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::startup::{Application, prepare_database};
@@ -66,7 +67,8 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
                 .lock()
                 .read_line(&mut line)
                 .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-            let password = line.trim_end_matches(['\r', '\n']).to_string();
+            let password = Password::new(line.trim_end_matches(['\r', '\n']).to_string());
+            drop(line);
             actix_web::rt::task::spawn_blocking(move || {
                 create_admin(&settings, &account, &email, &password)
             })
@@ -80,14 +82,14 @@ fn create_admin(
     settings: &Settings,
     account_name: &str,
     email: &str,
-    password: &str,
+    password: &Password,
 ) -> Result<(), String> {
     let account_name = account_name.trim();
     if account_name.is_empty() || account_name.chars().count() > 100 {
         return Err("--account must be 1 to 100 characters".into());
     }
     let email = Email::parse(email).ok_or("--email is not a valid email address")?;
-    let length = password.chars().count();
+    let length = password.chars();
     if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
         return Err(format!(
             "the password must be {} to {} characters",
@@ -95,7 +97,7 @@ fn create_admin(
             password::MAX_LENGTH
         ));
     }
-    let hash = password::hash_blocking(password).map_err(|e| e.to_string())?;
+    let hash = password::hash_blocking(password.expose()).map_err(|e| e.to_string())?;
     let mut conn = prepare_database(settings).map_err(|e| e.to_string())?;
     let outcome = conn.transaction(|conn| {
         if User::find_by_email(conn, email.as_str())?.is_some() {

@@ -5,6 +5,9 @@
 //! - A missing object, or another account's, is a plain 404: the page does not
 //!   reveal that it exists.
 //! - A refused CSRF check is a 403 page that changes nothing.
+//! - A form we cannot read (a single-valued field repeated, a malformed body)
+//!   is a 400 page, and one larger than any of our forms a 413 page: neither
+//!   is guessed at, and neither changes anything.
 //! - Anything unexpected is a 500 page; handlers never panic.
 //!
 //! API errors (JSON, RFC 6750) have their own type in the API module.
@@ -24,6 +27,10 @@ pub enum WebError {
     Forbidden(&'static str),
     #[error("CSRF check failed")]
     CsrfRejected,
+    #[error("malformed form: {0}")]
+    BadForm(String),
+    #[error("form too large")]
+    FormTooLarge,
     #[error("sign-in required")]
     SignInRequired,
     #[error(transparent)]
@@ -74,9 +81,17 @@ impl ErrorPage {
                 "This request was refused",
                 "The form was out of date or sent from another site. Go back, reload the page and try again.",
             ),
+            400 => (
+                "This form could not be read",
+                "The form arrived with a field repeated or garbled. Go back, reload the page and try again.",
+            ),
             404 => (
                 "Page not found",
                 "There is nothing here, or you do not have access to it.",
+            ),
+            413 => (
+                "This form is too large",
+                "The form sent more than any form here can hold. Go back and shorten what you entered.",
             ),
             _ => (
                 "Something went wrong",
@@ -116,6 +131,8 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden(_) | WebError::CsrfRejected => StatusCode::FORBIDDEN,
+            WebError::BadForm(_) => StatusCode::BAD_REQUEST,
+            WebError::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::SignInRequired => StatusCode::SEE_OTHER,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

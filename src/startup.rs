@@ -34,6 +34,8 @@ const SESSION_IDLE_HOURS: i64 = 12;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("{0}")]
+    Config(&'static str),
+    #[error("{0}")]
     Database(String),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: String, reason: String },
@@ -82,6 +84,14 @@ fn session_key(settings: &Settings, conn: &mut PgConnection) -> Result<Key, Star
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // A generated key is kept in the database beside the data it
+        // protects: anyone who reads a backup could sign cookies. Fine for
+        // development, not for a deployment people reach over https.
+        if settings.is_https() && settings.session_key.is_none() {
+            return Err(StartupError::Config(
+                "SESSION_KEY must be set when PUBLIC_URL is https (generate one with: openssl rand -base64 64)",
+            ));
+        }
         // Bound first: a port in use is reported before any database work.
         let listener =
             TcpListener::bind(&settings.listen_addr).map_err(|e| StartupError::Listen {

@@ -14,6 +14,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
+use futures_util::StreamExt as _;
 use subtle::ConstantTimeEq;
 
 use super::session::{TypedSession, new_csrf_token};
@@ -33,8 +34,8 @@ pub struct FormToken(pub String);
 fn takes_form_cookie(path: &str) -> bool {
     path == "/login" || path == "/setup"
 }
-/// Panel forms are small; anything larger is not a form of ours.
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Panel forms are small; anything larger is not a form of ours (413).
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub async fn verify_csrf(
     mut req: ServiceRequest,
@@ -76,13 +77,17 @@ pub async fn verify_csrf(
         return Ok(refuse(req));
     }
 
-    let body = match req.extract::<web::Bytes>().await {
-        Ok(b) if b.len() <= MAX_FORM_BYTES => b,
-        _ => return Ok(refuse(req)),
+    let Some(body) = read_body(&mut req).await? else {
+        return Ok(answer(req, WebError::FormTooLarge));
     };
-    let sent = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == FIELD)
+    let mut sent_tokens = url::form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned());
+    let sent = sent_tokens.next();
+    if sent_tokens.next().is_some() {
+        // Which of two tokens would be the one meant? Neither is guessed at.
+        return Ok(answer(req, WebError::BadForm("csrf_token repeated".into())));
+    }
     let session_token = TypedSession::of(req.request()).existing_csrf_token();
     let valid = sent.as_deref().is_some_and(|sent| {
         matches(sent, session_token.as_deref()) || matches(sent, cookie_token.as_deref())
@@ -132,8 +137,34 @@ fn form_cookie_of(state: &AppState, token: String) -> Cookie<'static> {
 }
 
 fn refuse<B>(req: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
-    let response = WebError::CsrfRejected.error_response();
+    answer(req, WebError::CsrfRejected)
+}
+
+fn answer<B>(req: ServiceRequest, error: WebError) -> ServiceResponse<EitherBody<B>> {
+    let response = error.error_response();
     req.into_response(response).map_into_right_body()
+}
+
+/// The whole body, or `None` once it is larger than any panel form.
+async fn read_body(req: &mut ServiceRequest) -> Result<Option<web::Bytes>, Error> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES) {
+        return Ok(None);
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 /// No `Origin` (older browsers, scripts) is allowed: the token decides. When
@@ -148,6 +179,12 @@ fn origin_allowed(req: &ServiceRequest) -> bool {
     let Ok(origin_url) = url::Url::parse(origin) else {
         return false;
     };
+    is_own_origin(req, &origin_url)
+}
+
+/// Whether `url` is on this site: our public URL's origin, or the `Host` the
+/// request came to.
+pub fn is_own_origin(req: &ServiceRequest, origin_url: &url::Url) -> bool {
     let Some(origin_host) = origin_url.host_str() else {
         return false;
     };

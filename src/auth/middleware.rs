@@ -11,6 +11,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, http
 use uuid::Uuid;
 
 use super::session::TypedSession;
+use super::{csrf, next};
 use crate::db::{self, DbError};
 use crate::errors::WebError;
 use crate::models::{Account, User};
@@ -92,7 +93,8 @@ pub async fn require_user(
 
     let session = TypedSession::of(req.request());
     let Some(user_id) = session.user_id() else {
-        return Ok(req.into_response(see_other("/login")).map_into_right_body());
+        let to = sign_in_again(&req);
+        return Ok(req.into_response(see_other(&to)).map_into_right_body());
     };
     match load_user(&state, user_id).await? {
         Some(current) => {
@@ -112,9 +114,17 @@ pub async fn require_user(
         None => {
             // The user was removed since signing in.
             session.log_out();
-            Ok(req.into_response(see_other("/login")).map_into_right_body())
+            let to = sign_in_again(&req);
+            Ok(req.into_response(see_other(&to)).map_into_right_body())
         }
     }
+}
+
+/// The sign-in page, with where to return afterwards. The request itself
+/// is not served: a form posted after its session ended changes nothing.
+fn sign_in_again(req: &ServiceRequest) -> String {
+    let next = next::for_anonymous(req, |url| csrf::is_own_origin(req, url));
+    next::sign_in_url(Some(&next))
 }
 
 /// One query per signed-in request: the user joined with their account.

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod csrf;
 pub mod middleware;
+pub mod next;
 pub mod password;
 pub mod session;
 pub mod session_store;

@@ -8,6 +8,8 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
+use crate::domain::password::Password;
+
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 1024;
 
@@ -42,14 +44,14 @@ pub fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
     ok && stored.is_some()
 }
 
-pub async fn hash(password: String) -> Result<String, HashError> {
-    web::block(move || hash_blocking(&password))
+pub async fn hash(password: Password) -> Result<String, HashError> {
+    web::block(move || hash_blocking(password.expose()))
         .await
         .map_err(|_| HashError)?
 }
 
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    web::block(move || verify_blocking(&password, stored.as_deref()))
+pub async fn verify(password: Password, stored: Option<String>) -> bool {
+    web::block(move || verify_blocking(password.expose(), stored.as_deref()))
         .await
         .unwrap_or(false)
 }

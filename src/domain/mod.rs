@@ -2,6 +2,7 @@
 
 pub mod cidr;
 pub mod email;
+pub mod password;
 pub mod scope;
 pub mod text;
 pub mod token;

@@ -3,18 +3,40 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use diesel::data_types::PgInterval;
+use diesel::dsl::IntervalDsl;
 use diesel::prelude::*;
+use diesel::sql_types::Timestamptz;
 use uuid::Uuid;
 
 use crate::db::schema::sessions;
 
 pub type State = HashMap<String, String>;
 
+/// However active it is, a session ends this long after it began: a stolen
+/// cookie kept busy must not live for ever.
+pub const MAX_AGE_DAYS: i32 = 7;
+
+/// Sessions that began before this have ended.
+fn oldest_start() -> DateTime<Utc> {
+    Utc::now() - Duration::days(i64::from(MAX_AGE_DAYS))
+}
+
+diesel::define_sql_function!(fn least(a: Timestamptz, b: Timestamptz) -> Timestamptz);
+
+type Capped = least<DateTime<Utc>, diesel::dsl::Add<sessions::created_at, PgInterval>>;
+
+/// `expires_at`, but never past the end of the session's lifetime.
+fn capped(expires_at: DateTime<Utc>) -> Capped {
+    least(expires_at, sessions::created_at + MAX_AGE_DAYS.days())
+}
+
 pub fn load(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<serde_json::Value>> {
     sessions::table
         .find(id)
         .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .filter(sessions::created_at.gt(oldest_start()))
         .select(sessions::state)
         .first(conn)
         .optional()
@@ -57,21 +79,22 @@ pub fn update(
     .set((
         sessions::state.eq(state),
         sessions::user_id.eq(user_id),
-        sessions::expires_at.eq(expires_at),
+        sessions::expires_at.eq(capped(expires_at)),
     ))
     .execute(conn)
     .map(drop)
 }
 
-/// Pushes the expiry forward, but writes only when it moved by more than a
-/// minute: extending on every request must not mean a write on every request.
+/// Pushes the expiry forward, no further than the session's lifetime, and
+/// writes only when it moved by more than a minute: extending on every
+/// request must not mean a write on every request.
 pub fn extend(conn: &mut PgConnection, id: &[u8], expires_at: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(
         sessions::table
             .find(id)
-            .filter(sessions::expires_at.lt(expires_at - chrono::Duration::minutes(1))),
+            .filter(sessions::expires_at.lt(capped(expires_at - Duration::minutes(1)))),
     )
-    .set(sessions::expires_at.eq(expires_at))
+    .set(sessions::expires_at.eq(capped(expires_at)))
     .execute(conn)
     .map(drop)
 }
@@ -88,5 +111,12 @@ pub fn delete_for_user(conn: &mut PgConnection, user_id: Uuid) -> QueryResult<us
 }
 
 pub fn delete_expired(conn: &mut PgConnection) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(diesel::dsl::now)
+                .or(sessions::created_at.le(oldest_start())),
+        ),
+    )
+    .execute(conn)
 }

@@ -35,30 +35,20 @@ impl Role {
     }
 }
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
+/// A user as every signed-in request sees them. The password hash is not
+/// part of it: it is loaded only where a password is checked
+/// ([`User::find_for_sign_in`]).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: Uuid,
     pub account_id: Uuid,
     /// Lower-cased at write time.
     pub email: String,
-    /// Argon2id PHC string; never leaves the server.
-    pub password_hash: String,
     /// `owner`, `admin` or `viewer` (see [`Role`]).
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
-}
-
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("account_id", &self.account_id)
-            .field("email", &self.email)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Insertable)]
@@ -91,6 +81,19 @@ impl User {
         users::table
             .filter(users::email.eq(email))
             .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The user with this (normalised) email and their Argon2id hash, for
+    /// checking a password; nothing else needs the hash.
+    pub fn find_for_sign_in(
+        conn: &mut PgConnection,
+        email: &str,
+    ) -> QueryResult<Option<(User, String)>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select((User::as_select(), users::password_hash))
             .first(conn)
             .optional()
     }

@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 
 use validator::ValidationErrors;
 
+use crate::errors::WebError;
+
 #[derive(Debug, Default)]
 pub struct FormErrors(BTreeMap<String, String>);
 
@@ -26,6 +28,28 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Adds `other`'s messages for fields that have none yet.
+    pub fn merge(&mut self, other: FormErrors) {
+        for (field, message) in other.0 {
+            self.0.entry(field).or_insert(message);
+        }
+    }
+}
+
+/// Refuses U+0000 in a field, before the value reaches a query: PostgreSQL
+/// text cannot hold it (the query would fail with a 500), and nobody types it.
+/// Call it before the field's other checks: the first message for a field wins.
+pub fn refuse_nul(errors: &mut FormErrors, field: &str, value: &str) {
+    if value.contains('\0') {
+        errors.add(field, "Remove the NUL character (U+0000) from this field.");
+    }
+}
+
+/// A value as a form shows it again: a NUL becomes the replacement character,
+/// as a browser would show it anyway.
+pub fn shown_again(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
 }
 
 impl From<ValidationErrors> for FormErrors {
@@ -44,22 +68,25 @@ impl From<ValidationErrors> for FormErrors {
     }
 }
 
-/// A urlencoded form body that may repeat a key (`scopes=a&scopes=b`), which
-/// `web::Form` cannot read. Form structs default every field, so a body that
-/// parses at all reaches the handler, which answers bad values with a 422.
+/// Every panel form: a urlencoded body in which only the fields that are
+/// lists in the form's struct (`scopes=a&scopes=b`) may repeat. A repeated
+/// single-valued field is refused by `serde_html_form` and answered with the
+/// 400 page: taking one of the values would act on something the person may
+/// not have meant. Form structs default every field, so a body that parses
+/// reaches the handler, which answers bad values with a 422.
 pub struct HtmlForm<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
-    type Error = actix_web::Error;
+    type Error = WebError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let body = body.await?;
+            let body = body.await.map_err(|e| WebError::BadForm(e.to_string()))?;
             serde_html_form::from_bytes::<T>(&body)
                 .map(HtmlForm)
-                .map_err(|_| actix_web::error::ErrorBadRequest("malformed form"))
+                .map_err(|e| WebError::BadForm(e.to_string()))
         })
     }
 }

@@ -6,14 +6,15 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession, password};
+use crate::auth::{CurrentUser, TypedSession, next, password};
 use crate::db::{self, DbError};
 use crate::domain::email;
+use crate::domain::password::Password;
 use crate::errors::WebError;
 use crate::models::login_attempt::{self, Admission};
 use crate::models::{NewAuditEvent, User};
 use crate::state::AppState;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -35,7 +36,9 @@ async fn home() -> HttpResponse {
 #[serde(default)]
 pub struct LoginForm {
     email: String,
-    password: String,
+    password: Password,
+    /// The page to return to; ignored unless it is a path on this site.
+    next: String,
 }
 
 #[derive(Template)]
@@ -43,6 +46,8 @@ pub struct LoginForm {
 struct LoginPage {
     layout: Layout,
     email: String,
+    /// Carried through the form, already checked to be a path on this site.
+    next: String,
     /// A message about the whole attempt (wrong credentials, throttled).
     problem: Option<String>,
     errors: FormErrors,
@@ -51,24 +56,27 @@ struct LoginPage {
 fn page(
     req: &HttpRequest,
     email: String,
+    next: Option<String>,
     problem: Option<String>,
     errors: FormErrors,
 ) -> LoginPage {
     LoginPage {
         layout: Layout::new(req, "Sign in", Section::None),
         email,
+        next: next.unwrap_or_default(),
         problem,
         errors,
     }
 }
 
 async fn show(req: HttpRequest, session: TypedSession) -> Result<HttpResponse, WebError> {
+    let return_to = next::from_query(req.query_string());
     if session.user_id().is_some() {
-        return Ok(see_other("/settings"));
+        return Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)));
     }
     render(
         StatusCode::OK,
-        &page(&req, String::new(), None, FormErrors::default()),
+        &page(&req, String::new(), return_to, None, FormErrors::default()),
     )
 }
 
@@ -76,14 +84,17 @@ async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
-    form: web::Form<LoginForm>,
+    form: HtmlForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     let LoginForm {
         email: raw_email,
         password,
-    } = form.into_inner();
+        next: raw_next,
+    } = form.0;
+    let return_to = next::same_site_path(&raw_next);
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
+    refuse_nul(&mut errors, "email", &raw_email);
     if email.is_empty() {
         errors.add("email", "Enter your email address.");
     }
@@ -91,7 +102,7 @@ async fn submit(
         errors.add("password", "Enter your password.");
     }
     if !errors.is_empty() {
-        let page = page(&req, raw_email, None, errors);
+        let page = page(&req, shown_again(&raw_email), return_to, None, errors);
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let ip = client_ip(&req);
@@ -102,12 +113,12 @@ async fn submit(
         match login_attempt::admit(conn, &lookup_email, &lookup_ip)? {
             Admission::Refused(until) => Ok::<_, DbError>(Err(until)),
             Admission::Admitted(attempt) => {
-                Ok(Ok((attempt, User::find_by_email(conn, &lookup_email)?)))
+                Ok(Ok((attempt, User::find_for_sign_in(conn, &lookup_email)?)))
             }
         }
     })
     .await?;
-    let (attempt, user) = match admitted {
+    let (attempt, found) = match admitted {
         Ok(admitted) => admitted,
         Err(until) => {
             let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
@@ -116,12 +127,18 @@ async fn submit(
                 "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
                 if minutes == 1 { "" } else { "s" }
             );
-            let page = page(&req, raw_email, Some(problem), FormErrors::default());
+            let page = page(
+                &req,
+                raw_email,
+                return_to,
+                Some(problem),
+                FormErrors::default(),
+            );
             return render(StatusCode::TOO_MANY_REQUESTS, &page);
         }
     };
 
-    let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+    let (user, stored_hash) = found.unzip();
     let ok = password::verify(password, stored_hash).await;
 
     let record_user = user.clone();
@@ -155,11 +172,11 @@ async fn submit(
             session
                 .log_in(user.id)
                 .map_err(|e| WebError::Internal(e.into()))?;
-            Ok(see_other("/settings"))
+            Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)))
         }
         _ => {
             let problem = Some("Incorrect email or password.".to_string());
-            let page = page(&req, raw_email, problem, FormErrors::default());
+            let page = page(&req, raw_email, return_to, problem, FormErrors::default());
             render(StatusCode::UNAUTHORIZED, &page)
         }
     }
@@ -183,4 +200,18 @@ async fn logout(
     .await?;
     session.log_out();
     Ok(see_other("/login"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_form_in_a_log_line_shows_no_password() {
+        let form: LoginForm =
+            serde_html_form::from_str("email=ada%40example.com&password=hunter2+hunter2").unwrap();
+        let logged = format!("{form:?}");
+        assert!(logged.contains("ada@example.com"), "{logged}");
+        assert!(!logged.contains("hunter2"), "{logged}");
+    }
 }

@@ -11,11 +11,12 @@ use validator::Validate;
 use crate::auth::{TypedSession, password};
 use crate::db::{self, DbError};
 use crate::domain::email::Email;
+use crate::domain::password::Password;
 use crate::errors::WebError;
 use crate::models::user::NewUser;
 use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::state::AppState;
-use crate::web::forms::FormErrors;
+use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::{client_ip, render, see_other};
 
@@ -37,14 +38,10 @@ pub struct SetupForm {
     ))]
     account_name: String,
     email: String,
-    #[validate(length(
-        min = 12,
-        max = 1024,
-        message = "Use at least 12 characters (and at most 1024)."
-    ))]
-    password: String,
-    #[validate(must_match(other = "password", message = "The two passwords do not match."))]
-    password_confirmation: String,
+    /// Checked by hand: validator's derive would copy the value into its
+    /// error report.
+    password: Password,
+    password_confirmation: Password,
 }
 
 #[derive(Template)]
@@ -86,16 +83,30 @@ async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
-    form: web::Form<SetupForm>,
+    form: HtmlForm<SetupForm>,
 ) -> Result<HttpResponse, WebError> {
     ensure_first_run(&state).await?;
-    let mut form = form.into_inner();
+    let mut form = form.0;
     form.account_name = form.account_name.trim().to_string();
 
-    let mut errors = match form.validate() {
-        Ok(()) => FormErrors::default(),
-        Err(e) => FormErrors::from(e),
-    };
+    let mut errors = FormErrors::default();
+    refuse_nul(&mut errors, "account_name", &form.account_name);
+    refuse_nul(&mut errors, "email", &form.email);
+    refuse_nul(&mut errors, "password", form.password.expose());
+    refuse_nul(
+        &mut errors,
+        "password_confirmation",
+        form.password_confirmation.expose(),
+    );
+    if let Err(e) = form.validate() {
+        errors.merge(FormErrors::from(e));
+    }
+    if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&form.password.chars()) {
+        errors.add("password", "Use at least 12 characters (and at most 1024).");
+    }
+    if form.password != form.password_confirmation {
+        errors.add("password_confirmation", "The two passwords do not match.");
+    }
     let email = Email::parse(&form.email);
     if email.is_none() {
         errors.add("email", "Enter a valid email address.");
@@ -103,8 +114,8 @@ async fn submit(
     let (Some(email), true) = (email, errors.is_empty()) else {
         let page = SetupPage {
             layout: Layout::new(&req, "Set up your account", Section::None),
-            account_name: form.account_name,
-            email: form.email,
+            account_name: shown_again(&form.account_name),
+            email: shown_again(&form.email),
             errors,
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
@@ -155,3 +166,20 @@ async fn submit(
 }
 
 use diesel::RunQueryDsl as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setup_form_in_a_log_line_shows_no_password() {
+        let form: SetupForm = serde_html_form::from_str(
+            "account_name=Acme&email=ada%40example.com&password=hunter2+hunter2\
+             &password_confirmation=hunter2+hunter3",
+        )
+        .unwrap();
+        let logged = format!("{form:?}");
+        assert!(logged.contains("Acme"), "{logged}");
+        assert!(!logged.contains("hunter"), "{logged}");
+    }
+}

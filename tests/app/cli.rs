@@ -4,8 +4,10 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     TestDb, assert_failed_with_one_line, assert_succeeded, excerpt, exit_of, run_cli, spawn_app,
-    spawn_app_on, stderr_of,
+    spawn_app_on, stderr_of, test_settings,
 };
+use private_integrations::config::SecretBytes;
+use private_integrations::startup::Application;
 
 #[actix_web::test]
 async fn create_admin_makes_a_new_account_whose_admin_can_sign_in() {
@@ -204,4 +206,48 @@ async fn serve_is_the_default_subcommand() {
     .await;
 
     assert_failed_with_one_line(&output);
+}
+
+#[actix_web::test]
+async fn serve_with_an_https_public_url_and_no_session_key_refuses_to_start() {
+    let db = TestDb::migrated();
+
+    let output = run_cli(
+        &["serve"],
+        &[
+            ("DATABASE_URL", &db.url),
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+            ("PUBLIC_URL", "https://panel.example"),
+        ],
+        None,
+    )
+    .await;
+
+    assert_failed_with_one_line(&output);
+    assert!(
+        stderr_of(&output).contains("SESSION_KEY"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[actix_web::test]
+async fn an_https_public_url_needs_a_session_key_and_starts_with_one() {
+    let db = TestDb::migrated();
+    let mut settings = test_settings(&db.url);
+    settings.public_url = Some("https://panel.example".into());
+
+    let refused = Application::build(settings.clone()).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("SESSION_KEY")),
+        "started without SESSION_KEY"
+    );
+
+    settings.session_key = Some(SecretBytes::new(vec![7; 64]));
+    let app = Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("with SESSION_KEY set: {e}"));
+    assert_eq!(app.public_url(), "https://panel.example");
 }

@@ -46,7 +46,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
     assert_security_headers("GET /login", &login);
 
     let redirect = anonymous.get("/settings").await;
-    redirect.assert_redirect_to("/login");
+    redirect.assert_redirect_to("/login?next=%2Fsettings");
     assert_security_headers("anonymous GET /settings", &redirect);
 
     let failed = anonymous

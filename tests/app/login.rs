@@ -60,7 +60,10 @@ async fn a_wrong_password_is_refused_with_401_and_no_session() {
         reply.body.contains(r#"name="csrf_token""#),
         "the form is not shown again"
     );
-    browser.get("/settings").await.assert_redirect_to("/login");
+    browser
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
 }
 
 #[actix_web::test]
@@ -74,7 +77,10 @@ async fn an_unknown_email_is_refused_the_same_way() {
     reply.assert_status(StatusCode::UNAUTHORIZED);
     assert!(reply.body.contains(INCORRECT), "{}", excerpt(&reply.body));
     assert!(reply.body.contains("nobody@acme.test"));
-    browser.get("/settings").await.assert_redirect_to("/login");
+    browser
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
 }
 
 #[actix_web::test]
@@ -147,6 +153,41 @@ async fn twenty_failures_from_one_address_lock_every_email() {
     let locked = browser.login(&owner.email, &owner.password).await;
     locked.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.body.contains(THROTTLED), "{}", excerpt(&locked.body));
+    assert!(!browser.is_signed_in().await);
+}
+
+#[actix_web::test]
+async fn a_nul_in_the_email_is_a_422_beside_the_field_with_the_input_kept() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let browser = app.new_client();
+    let attempts = app.count("login_attempts");
+
+    let reply = browser
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", &format!("{}\0", owner.email)),
+                ("password", &owner.password),
+            ],
+        )
+        .await;
+
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains(r#"<p class="field-error" id="email-error">Remove the NUL"#),
+        "{}",
+        excerpt(&reply.body)
+    );
+    assert!(
+        reply.body.contains(&format!(r#"value="{}"#, owner.email)),
+        "the email is not kept: {}",
+        excerpt(&reply.body)
+    );
+    assert_eq!(app.count("login_attempts"), attempts);
     assert!(!browser.is_signed_in().await);
 }
 

@@ -3,7 +3,8 @@
 use futures_util::future::{join, join_all};
 use reqwest::StatusCode;
 
-use crate::helpers::{SESSION_COOKIE, TestApp, excerpt, spawn_app};
+use crate::helpers::{SESSION_COOKIE, TestApp, spawn_app};
+use crate::integration_support::execute;
 
 #[actix_web::test]
 async fn anonymous_visitors_are_sent_to_login() {
@@ -21,11 +22,8 @@ async fn anonymous_visitors_are_sent_to_login() {
         "/settings/api-keys",
     ] {
         let reply = anonymous.get(path).await;
-        assert_eq!(
-            (reply.status, reply.location().as_deref()),
-            (StatusCode::SEE_OTHER, Some("/login")),
-            "anonymous GET {path}"
-        );
+        let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        reply.assert_redirect_to(&format!("/login?next={next}"));
     }
 }
 
@@ -80,7 +78,7 @@ async fn login_issues_a_new_session_id() {
     // The earlier id does not carry the signed-in session any more.
     assert_eq!(
         replay(&app, &first_id).await,
-        (StatusCode::SEE_OTHER, Some("/login".to_string()))
+        (StatusCode::SEE_OTHER, Some(SIGN_IN.to_string()))
     );
 }
 
@@ -112,34 +110,19 @@ async fn logout_ends_that_session_only() {
 
     // Replaying the old cookie value does not bring the session back: it was
     // deleted on the server, not just in the browser.
-    let replay = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let resp = replay
-        .get(laptop.url("/settings"))
-        .header("Cookie", format!("{SESSION_COOKIE}={laptop_cookie}"))
-        .send()
-        .await
-        .expect("send");
-    let status = resp.status();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(|l| l.strip_prefix(&app.address).unwrap_or(l).to_string());
-    let body = resp.text().await.unwrap_or_default();
     assert_eq!(
-        (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/login")),
-        "replayed cookie after logout: {}",
-        excerpt(&body)
+        replay(&app, &laptop_cookie).await,
+        (StatusCode::SEE_OTHER, Some(SIGN_IN.to_string())),
+        "replayed cookie after logout"
     );
 
     // The phone, and the browser that ran setup, stay signed in.
     assert!(phone.is_signed_in().await, "logout ended another session");
     assert!(app.is_signed_in().await, "logout ended another session");
 }
+
+/// Where an anonymous `GET /settings` is sent.
+const SIGN_IN: &str = "/login?next=%2Fsettings";
 
 /// `GET /settings` with only this cookie, as a copy of it elsewhere would.
 async fn replay(app: &TestApp, cookie: &str) -> (StatusCode, Option<String>) {
@@ -190,7 +173,7 @@ async fn sign_out_is_final_even_with_requests_in_flight() {
 
         assert_eq!(
             replay(&app, &cookie).await,
-            (StatusCode::SEE_OTHER, Some("/login".to_string())),
+            (StatusCode::SEE_OTHER, Some(SIGN_IN.to_string())),
             "round {round}: the signed-out cookie works again"
         );
         assert_eq!(
@@ -199,4 +182,50 @@ async fn sign_out_is_final_even_with_requests_in_flight() {
             "round {round}: the signed-out session was written back"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_session_ends_seven_days_after_sign_in_however_busy() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    assert!(app.is_signed_in().await);
+
+    // Used a minute ago, so not idle: only its age can end it.
+    execute(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '7 days 1 minute', \
+         expires_at = now() + interval '11 hours'",
+    );
+
+    app.get("/settings").await.assert_redirect_to(SIGN_IN);
+    private_integrations::workers::maintenance::sweep(&mut app.db.connection()).expect("sweep");
+    assert_eq!(app.count("sessions"), 0, "the sweep removes ended sessions");
+}
+
+#[actix_web::test]
+async fn renewing_a_session_never_takes_it_past_seven_days() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    execute(
+        &app,
+        "UPDATE sessions SET created_at = now() - interval '7 days' + interval '2 hours', \
+         expires_at = now() + interval '1 minute'",
+    );
+
+    app.get("/settings").await.assert_status(StatusCode::OK);
+
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM sessions WHERE expires_at > created_at + interval '7 days'"
+        ),
+        0,
+        "a renewal extended the session past its lifetime"
+    );
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM sessions WHERE expires_at > now() + interval '1 hour'"
+        ),
+        1,
+        "the session was renewed up to its lifetime"
+    );
 }

@@ -106,7 +106,10 @@ async fn setup_creates_the_owner_once_and_then_is_gone() {
     assert_eq!(app.count("users"), 1);
 
     // And the pages that redirected to /setup now redirect to /login.
-    stranger.get("/settings").await.assert_redirect_to("/login");
+    stranger
+        .get("/settings")
+        .await
+        .assert_redirect_to("/login?next=%2Fsettings");
     stranger.get("/login").await.assert_status(StatusCode::OK);
 }
 
@@ -196,4 +199,65 @@ async fn setup_with_invalid_input_shows_the_form_again_and_creates_nothing() {
     // Still first run: nobody is signed in and setup is still offered.
     app.get("/settings").await.assert_redirect_to("/setup");
     app.get("/setup").await.assert_status(StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_nul_in_any_setup_field_is_a_422_beside_that_field() {
+    let app = spawn_app().await;
+    let password_with_nul = format!("{OWNER_PASSWORD}\0");
+    let cases = [
+        (
+            "account_name",
+            "Acme\0Widgets",
+            "Acme\u{FFFD}Widgets",
+            OWNER_EMAIL,
+            OWNER_PASSWORD,
+        ),
+        (
+            "email",
+            OWNER_ACCOUNT,
+            "owner\u{FFFD}@acme.test",
+            "owner\0@acme.test",
+            OWNER_PASSWORD,
+        ),
+        (
+            "password",
+            OWNER_ACCOUNT,
+            "",
+            OWNER_EMAIL,
+            password_with_nul.as_str(),
+        ),
+    ];
+
+    for (field, account_name, shown, email, password) in cases {
+        let reply = app
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("account_name", account_name),
+                    ("email", email),
+                    ("password", password),
+                    ("password_confirmation", password),
+                ],
+            )
+            .await;
+
+        reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let error = format!(r#"<p class="field-error" id="{field}-error">Remove the NUL"#);
+        assert!(
+            reply.body.contains(&error),
+            "{field}: {}",
+            excerpt(&reply.body)
+        );
+        if !shown.is_empty() {
+            assert!(
+                reply.body.contains(&format!(r#"value="{shown}""#)),
+                "{field}: the input is not kept: {}",
+                excerpt(&reply.body)
+            );
+        }
+    }
+    assert_eq!(app.count("accounts"), 0);
+    assert_eq!(app.count("users"), 0);
 }
