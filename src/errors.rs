@@ -10,14 +10,11 @@
 //!   is guessed at, and neither changes anything.
 //! - Anything unexpected is a 500 page; handlers never panic.
 //!
-//! API errors (JSON, RFC 6750) have their own type in the API module.
-
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
+//! API errors (JSON, RFC 6750) have their own type in the API module. The
+//! pages themselves are drawn by `web::error_page`, so that this policy,
+//! shared by every layer, depends on none of the panel's templates.
 
 use crate::db::DbError;
-use crate::web::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -62,97 +59,6 @@ impl From<diesel::result::Error> for WebError {
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(e.into())
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub layout: Layout,
-    pub status: u16,
-    pub heading: &'static str,
-    pub message: &'static str,
-}
-
-impl ErrorPage {
-    pub fn new(status: StatusCode) -> Self {
-        let (heading, message) = match status.as_u16() {
-            403 => (
-                "This request was refused",
-                "The form was out of date or sent from another site. Go back, reload the page and try again.",
-            ),
-            400 => (
-                "This form could not be read",
-                "The form arrived with a field repeated or garbled. Go back, reload the page and try again.",
-            ),
-            404 => (
-                "Page not found",
-                "There is nothing here, or you do not have access to it.",
-            ),
-            413 => (
-                "This form is too large",
-                "The form sent more than any form here can hold. Go back and shorten what you entered.",
-            ),
-            _ => (
-                "Something went wrong",
-                "The server could not complete the request. Nothing secret was lost; please try again in a moment.",
-            ),
-        };
-        ErrorPage {
-            layout: Layout::bare(heading),
-            status: status.as_u16(),
-            heading,
-            message,
-        }
-    }
-
-    pub fn with_layout(mut self, layout: Layout) -> Self {
-        self.layout = Layout {
-            title: self.layout.title,
-            ..layout
-        };
-        self
-    }
-
-    pub fn response(&self, status: StatusCode) -> HttpResponse {
-        match self.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(_) => HttpResponse::build(status)
-                .content_type("text/plain; charset=utf-8")
-                .body(self.heading),
-        }
-    }
-}
-
-impl ResponseError for WebError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden(_) | WebError::CsrfRejected => StatusCode::FORBIDDEN,
-            WebError::BadForm(_) => StatusCode::BAD_REQUEST,
-            WebError::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            WebError::SignInRequired => StatusCode::SEE_OTHER,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            WebError::SignInRequired => HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/login"))
-                .finish(),
-            WebError::Internal(e) => {
-                tracing::error!(error = ?e, "request failed");
-                ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR)
-                    .response(StatusCode::INTERNAL_SERVER_ERROR)
-            }
-            other => {
-                let status = other.status_code();
-                ErrorPage::new(status).response(status)
-            }
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod editor;
+pub mod error_page;
 pub mod forms;
 pub mod health;
 pub mod integration_detail;
@@ -21,7 +22,8 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use crate::auth::TypedSession;
-use crate::errors::{ErrorPage, WebError};
+use crate::errors::WebError;
+use error_page::ErrorPage;
 use layout::{Layout, Section};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -16,6 +16,7 @@ mod api_token;
 mod api_usage;
 mod api_v1;
 mod api_validation;
+mod architecture;
 mod browser;
 mod cli;
 mod csrf;

@@ -1,0 +1,122 @@
+//! The dependency rule of the code's layers (README, Architecture): an
+//! arrow points down only. entry → startup → web | api | workers → actions →
+//! auth → models → domain, db; the state, the usage layer and the error
+//! policy are shared downward. A `use` that points up fails this test.
+
+use std::path::{Path, PathBuf};
+
+/// Which modules each part of `src/` must never name.
+const RULES: &[(&str, &[&str])] = &[
+    ("web", &["api", "startup", "workers"]),
+    ("api", &["web", "startup", "workers"]),
+    ("workers", &["web", "api", "startup"]),
+    (
+        "actions",
+        &["web", "api", "startup", "workers", "state", "errors"],
+    ),
+    ("auth", &["web", "api", "startup", "workers", "actions"]),
+    (
+        "state.rs",
+        &[
+            "web", "api", "startup", "workers", "actions", "auth", "errors",
+        ],
+    ),
+    (
+        "errors.rs",
+        &["web", "api", "startup", "workers", "auth", "state"],
+    ),
+    (
+        "usage",
+        &[
+            "web", "api", "startup", "workers", "actions", "auth", "state", "errors",
+        ],
+    ),
+    (
+        "models",
+        &[
+            "web", "api", "startup", "workers", "actions", "auth", "state", "errors", "usage",
+        ],
+    ),
+    (
+        "domain",
+        &[
+            "web", "api", "startup", "workers", "actions", "auth", "state", "errors", "usage",
+            "models", "db",
+        ],
+    ),
+    (
+        "db",
+        &[
+            "web", "api", "startup", "workers", "actions", "auth", "state", "errors", "usage",
+        ],
+    ),
+];
+
+fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .expect("read a source folder")
+            .map(|e| e.expect("a directory entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            rust_files(&entry, out);
+        }
+    } else if path.extension().is_some_and(|e| e == "rs") {
+        out.push(path.to_path_buf());
+    }
+}
+
+/// Every `crate::<module>` a file names, outside comments.
+fn named_modules(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in source.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_imports_a_layer_above_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut broken = Vec::new();
+    for (part, forbidden) in RULES {
+        let mut files = Vec::new();
+        rust_files(&src.join(part), &mut files);
+        assert!(!files.is_empty(), "src/{part} has no Rust files");
+        for file in files {
+            let source = std::fs::read_to_string(&file).expect("read a source file");
+            for name in named_modules(&source) {
+                if forbidden.contains(&name.as_str()) {
+                    broken.push(format!(
+                        "{} names crate::{name}",
+                        file.strip_prefix(&src).unwrap_or(&file).display()
+                    ));
+                }
+            }
+        }
+    }
+    broken.dedup();
+    assert!(
+        broken.is_empty(),
+        "the dependency rule is broken:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_rule_finds_what_it_looks_for() {
+    let names = named_modules(
+        "use crate::web::client_ip;\n// crate::api in a comment\nlet x = crate::models::X;",
+    );
+    assert_eq!(names, ["web", "models"]);
+}
