@@ -3,15 +3,12 @@
 use std::io::BufRead;
 
 use clap::{Parser, Subcommand};
-use diesel::Connection;
 
+use crate::actions::people;
 use crate::auth::password;
 use crate::config::Settings;
-use crate::db::DbError;
 use crate::domain::email::Email;
 use crate::domain::password::Password;
-use crate::models::user::NewUser;
-use crate::models::{Account, NewAuditEvent, Role, User};
 use crate::startup::{Application, prepare_database};
 
 #[derive(Debug, Parser)]
@@ -99,29 +96,7 @@ fn create_admin(
     }
     let hash = password::hash_blocking(password.expose()).map_err(|e| e.to_string())?;
     let mut conn = prepare_database(settings).map_err(|e| e.to_string())?;
-    let outcome = conn.transaction(|conn| {
-        if User::find_by_email(conn, email.as_str())?.is_some() {
-            return Ok(None);
-        }
-        let (account, role) = match Account::find_by_name(conn, account_name)? {
-            Some(a) => (a, Role::Admin),
-            None => (Account::create(conn, account_name)?, Role::Owner),
-        };
-        let user = User::create(
-            conn,
-            NewUser {
-                account_id: account.id,
-                email: email.as_str(),
-                password_hash: &hash,
-                role: role.as_str(),
-            },
-        )?;
-        NewAuditEvent::new(account.id, "user.added")
-            .target("user", user.id, &user.email)
-            .details(serde_json::json!({ "role": role.as_str(), "via": "command line" }))
-            .insert(conn)?;
-        Ok::<_, DbError>(Some((account, role)))
-    });
+    let outcome = people::add_from_command_line(&mut conn, account_name, &email, &hash);
     match outcome {
         Ok(Some((account, role))) => {
             println!(

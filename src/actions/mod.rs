@@ -6,8 +6,10 @@
 //! [`ActionError`] lives with each of them (`From` impls in `errors.rs` and
 //! `api/error.rs`).
 
+pub mod api_keys;
 pub mod inactivity;
 pub mod integrations;
+pub mod people;
 pub mod tokens;
 
 pub use inactivity::{expire_inactive, set_inactivity_window};

@@ -72,6 +72,14 @@ impl User {
             .get_result(conn)
     }
 
+    /// Holds every insert into `users` off until the transaction ends: the
+    /// first-run check and the first insert must not interleave.
+    pub fn lock_for_first_run(conn: &mut PgConnection) -> QueryResult<()> {
+        diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .execute(conn)
+            .map(drop)
+    }
+
     pub fn any_exists(conn: &mut PgConnection) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
     }

@@ -6,17 +6,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::actions::Actor;
+use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::errors::WebError;
-use crate::models::NewAuditEvent;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
 use crate::web::{TypedSessionExt, fmt_time, render, reveal, see_other};
-use uuid::Uuid;
 
 const PAGE: &str = "/settings/api-keys";
 const REVEAL: &str = "/settings/api-keys/key";
@@ -76,17 +74,7 @@ async fn generate(state: web::Data<AppState>, editor: Editor) -> Result<HttpResp
     let (account_id, user_id) = (editor.account().id, editor.current.user.id);
     let actor = editor.actor.clone();
     let (key, plain) = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            let (key, plain, replaced) = LegacyApiKey::issue(conn, account_id, Some(user_id))?;
-            let action = if replaced {
-                "api_key.regenerated"
-            } else {
-                "api_key.generated"
-            };
-            audit(&actor, account_id, action, &key).insert(conn)?;
-            Ok::<_, DbError>((key, plain))
-        })
+        actions::api_keys::generate_key(conn, account_id, &actor)
     })
     .await?;
     let sealed = reveal::Sealed {
@@ -105,15 +93,7 @@ async fn disable(
     let account_id = editor.account().id;
     let actor = editor.actor.clone();
     let disabled = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            let Some(key) = LegacyApiKey::live_for_account(conn, account_id)? else {
-                return Ok(false);
-            };
-            LegacyApiKey::revoke_live(conn, account_id)?;
-            audit(&actor, account_id, "api_key.disabled", &key).insert(conn)?;
-            Ok::<_, DbError>(true)
-        })
+        actions::api_keys::disable_key(conn, account_id, &actor)
     })
     .await?;
     req.flash(if disabled {
@@ -122,17 +102,6 @@ async fn disable(
         "There was no API v1 key to disable."
     });
     Ok(see_other(PAGE))
-}
-
-fn audit(
-    actor: &Actor,
-    account_id: Uuid,
-    action: &'static str,
-    key: &LegacyApiKey,
-) -> NewAuditEvent {
-    actor
-        .audit(account_id, action)
-        .target("api_key", key.id, &format!("pik_…{}", key.last_four))
 }
 
 async fn reveal_key(

@@ -6,13 +6,12 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::actions::people::{self, SignInAttempt};
 use crate::auth::{CurrentUser, TypedSession, next, password};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::domain::email;
 use crate::domain::password::Password;
 use crate::errors::WebError;
-use crate::models::login_attempt::{self, Admission};
-use crate::models::{NewAuditEvent, User};
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
@@ -107,18 +106,15 @@ async fn submit(
     }
     let ip = client_ip(&req);
 
-    let lookup_email = email.clone();
     let lookup_ip = ip.clone();
     let admitted = db::run(&state.pool, move |conn| {
-        match login_attempt::admit(conn, &lookup_email, &lookup_ip)? {
-            Admission::Refused(until) => Ok::<_, DbError>(Err(until)),
-            Admission::Admitted(attempt) => {
-                Ok(Ok((attempt, User::find_for_sign_in(conn, &lookup_email)?)))
-            }
-        }
+        people::begin_sign_in(conn, &email, &lookup_ip)
     })
     .await?;
-    let (attempt, found) = match admitted {
+    let SignInAttempt {
+        attempt,
+        user: found,
+    } = match admitted {
         Ok(admitted) => admitted,
         Err(until) => {
             let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
@@ -144,26 +140,7 @@ async fn submit(
     let record_user = user.clone();
     let record_ip = ip.clone();
     db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            login_attempt::settle(conn, attempt, ok)?;
-            if let Some(user) = &record_user {
-                let action = if ok {
-                    "user.login"
-                } else {
-                    "user.login_failed"
-                };
-                NewAuditEvent::new(user.account_id, action)
-                    .actor(user.id, &user.email)
-                    .target("user", user.id, &user.email)
-                    .ip(&record_ip)
-                    .insert(conn)?;
-                if ok {
-                    User::touch_last_login(conn, user.id)?;
-                }
-            }
-            Ok::<_, DbError>(())
-        })
+        people::finish_sign_in(conn, attempt, record_user.as_ref(), ok, &record_ip)
     })
     .await?;
 
@@ -190,12 +167,7 @@ async fn logout(
 ) -> Result<HttpResponse, WebError> {
     let ip = client_ip(&req);
     db::run(&state.pool, move |conn| {
-        NewAuditEvent::new(current.account.id, "user.logout")
-            .actor(current.user.id, &current.user.email)
-            .target("user", current.user.id, &current.user.email)
-            .ip(&ip)
-            .insert(conn)
-            .map_err(DbError::from)
+        people::sign_out(conn, &current.user, &ip)
     })
     .await?;
     session.log_out();

@@ -8,13 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
+use crate::actions::people;
 use crate::auth::{TypedSession, password};
 use crate::db::{self, DbError};
 use crate::domain::email::Email;
 use crate::domain::password::Password;
 use crate::errors::WebError;
-use crate::models::user::NewUser;
-use crate::models::{Account, NewAuditEvent, Role, User};
+use crate::models::User;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
@@ -127,31 +127,7 @@ async fn submit(
     let ip = client_ip(&req);
     let account_name = form.account_name;
     let created = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            // Two first-run forms submitted at once must not make two owners.
-            diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
-            if User::any_exists(conn)? {
-                return Ok(None);
-            }
-            let account = Account::create(conn, &account_name)?;
-            let user = User::create(
-                conn,
-                NewUser {
-                    account_id: account.id,
-                    email: email.as_str(),
-                    password_hash: &hash,
-                    role: Role::Owner.as_str(),
-                },
-            )?;
-            User::touch_last_login(conn, user.id)?;
-            NewAuditEvent::new(account.id, "account.created")
-                .actor(user.id, &user.email)
-                .target("account", account.id, &account.name)
-                .ip(&ip)
-                .insert(conn)?;
-            Ok::<_, DbError>(Some(user))
-        })
+        people::set_up(conn, &account_name, &email, &hash, &ip)
     })
     .await?;
     let Some(user) = created else {
@@ -164,8 +140,6 @@ async fn submit(
     session.set_flash("Your account is ready. Welcome!");
     Ok(see_other("/settings"))
 }
-
-use diesel::RunQueryDsl as _;
 
 #[cfg(test)]
 mod tests {
