@@ -18,6 +18,7 @@ mod api_v1;
 mod api_validation;
 mod architecture;
 mod browser;
+mod browser_support;
 mod cli;
 mod csrf;
 mod error_pages;
