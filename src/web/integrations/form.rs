@@ -46,8 +46,16 @@ pub(super) struct IntegrationForm {
     scopes: Vec<String>,
     /// Create form only: the edit form leaves the lifetime as it was.
     lifetime_days: String,
-    /// Edit form only: CIDR blocks, one per line or comma-separated.
+    /// Addresses or CIDR blocks, one per line or comma-separated.
     ip_allowlist: String,
+}
+
+/// What a valid form says, in domain values.
+struct Parsed {
+    scopes: ScopeSet,
+    lifetime_days: Option<i32>,
+    /// Normalised CIDR blocks; empty = anywhere.
+    ip_allowlist: Vec<String>,
 }
 
 struct ScopeOption {
@@ -165,11 +173,8 @@ fn duplicate_name(e: &ActionError) -> bool {
     matches!(e, ActionError::Db(DbError::Query(e)) if is_duplicate_name(e))
 }
 
-/// Parsed form fields, or the errors to show by each field.
-fn parse_form(
-    form: &mut IntegrationForm,
-    with_lifetime: bool,
-) -> Result<(ScopeSet, Option<i32>), FormErrors> {
+/// The parsed form, or every problem at once, each by its field.
+fn parse_form(form: &mut IntegrationForm, with_lifetime: bool) -> Result<Parsed, FormErrors> {
     form.name = form.name.trim().to_string();
     form.description = form.description.trim().to_string();
     let mut errors = match form.validate() {
@@ -203,8 +208,23 @@ fn parse_form(
     } else {
         Ok(None)
     };
-    match (scopes, lifetime, errors.is_empty()) {
-        (Ok(s), Ok(l), true) => Ok((s, l)),
+    // An entry holding a NUL never parses as an address; the NUL is named
+    // first as it is what the user cannot see.
+    if form.ip_allowlist.contains('\0') {
+        errors.add("ip_allowlist", NUL_MESSAGE);
+    }
+    let nets = cidr::parse_list(&form.ip_allowlist).map_err(|entry| {
+        errors.add(
+            "ip_allowlist",
+            format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
+        );
+    });
+    match (scopes, lifetime, nets, errors.is_empty()) {
+        (Ok(scopes), Ok(lifetime_days), Ok(nets), true) => Ok(Parsed {
+            scopes,
+            lifetime_days,
+            ip_allowlist: nets.iter().map(ToString::to_string).collect(),
+        }),
         _ => Err(errors),
     }
 }
@@ -227,15 +247,16 @@ pub(super) async fn create(
     form: HtmlForm<IntegrationForm>,
 ) -> Result<HttpResponse, WebError> {
     let mut form = form.0;
-    let (scopes, lifetime_days) = match parse_form(&mut form, true) {
+    let parsed = match parse_form(&mut form, true) {
         Ok(parsed) => parsed,
         Err(errors) => return FormPage::refused(&req, None, &form, errors),
     };
     let fields = NewIntegrationFields {
         name: form.name.clone(),
         description: form.description.clone(),
-        scopes,
-        lifetime_days,
+        scopes: parsed.scopes,
+        lifetime_days: parsed.lifetime_days,
+        ip_allowlist: parsed.ip_allowlist,
     };
     let created = editor
         .run(&state, move |conn, account, actor| {
@@ -290,30 +311,14 @@ pub(super) async fn update(
         Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
     })
     .await?;
-    // Both checks run, so every problem shows at once.
-    let fields = parse_form(&mut form, false);
-    // An entry holding a NUL never parses as an address.
-    let nets = cidr::parse_list(&form.ip_allowlist);
-    let edit = match (fields, nets) {
-        (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
+    let edit = match parse_form(&mut form, false) {
+        Ok(parsed) => IntegrationEdit {
             name: form.name.clone(),
             description: form.description.clone(),
-            scopes,
-            ip_allowlist: nets.iter().map(ToString::to_string).collect(),
+            scopes: parsed.scopes,
+            ip_allowlist: parsed.ip_allowlist,
         },
-        (fields, nets) => {
-            let mut errors = fields.err().unwrap_or_default();
-            if form.ip_allowlist.contains('\0') {
-                errors.add("ip_allowlist", NUL_MESSAGE);
-            }
-            if let Err(entry) = nets {
-                errors.add(
-                    "ip_allowlist",
-                    format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
-                );
-            }
-            return FormPage::refused(&req, Some(id), &form, errors);
-        }
+        Err(errors) => return FormPage::refused(&req, Some(id), &form, errors),
     };
     let updated = editor
         .run(&state, move |conn, account, actor| {
