@@ -18,9 +18,7 @@ pub(super) async fn delete(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let integration = editor
-        .run(&state, move |conn, account, actor| {
-            actions::delete(conn, account, actor, id)
-        })
+        .run_on(&state, id, actions::delete)
         .await
         .map_err(WebError::from)?;
     req.flash(&format!(

@@ -104,11 +104,7 @@ pub(super) async fn generate(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let result = editor
-        .run(&state, move |conn, account, actor| {
-            actions::generate(conn, account, actor, id)
-        })
-        .await;
+    let result = editor.run_on(&state, id, actions::generate).await;
     to_reveal(&req, &state, &editor, id, result)
 }
 
@@ -119,11 +115,7 @@ pub(super) async fn cancel_rotation(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let result = editor
-        .run(&state, move |conn, account, actor| {
-            actions::cancel_rotation(conn, account, actor, id)
-        })
-        .await;
+    let result = editor.run_on(&state, id, actions::cancel_rotation).await;
     done(
         &req,
         id,
