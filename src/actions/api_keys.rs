@@ -53,5 +53,5 @@ fn audit(
 ) -> NewAuditEvent {
     actor
         .audit(account_id, action)
-        .target("api_key", key.id, &format!("pik_…{}", key.last_four))
+        .target("api_key", key.id, &key.masked())
 }

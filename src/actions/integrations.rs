@@ -15,6 +15,8 @@ pub struct NewIntegrationFields {
     pub description: String,
     pub scopes: ScopeSet,
     pub lifetime_days: Option<i32>,
+    /// Normalised CIDR blocks; empty = anywhere.
+    pub ip_allowlist: Vec<String>,
 }
 
 pub fn create(
@@ -33,6 +35,7 @@ pub fn create(
                 scopes: fields.scopes.names(),
                 token_lifetime_days: fields.lifetime_days,
                 created_by: actor.user_id,
+                ip_allowlist: &fields.ip_allowlist,
             },
         )?;
         actor
@@ -40,6 +43,7 @@ pub fn create(
             .details(serde_json::json!({
                 "scopes": fields.scopes.names(),
                 "lifetime_days": fields.lifetime_days,
+                "ip_allowlist": fields.ip_allowlist,
             }))
             .insert(conn)?;
         let issued = issue(conn, account, actor, &integration, None, "created")?;

@@ -48,6 +48,8 @@ pub struct NewIntegration<'a> {
     pub scopes: Vec<String>,
     pub token_lifetime_days: Option<i32>,
     pub created_by: Option<Uuid>,
+    /// Normalised CIDR blocks; empty = anywhere.
+    pub ip_allowlist: &'a [String],
 }
 
 /// What the edit form changes.

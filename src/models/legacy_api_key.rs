@@ -24,6 +24,11 @@ pub struct LegacyApiKey {
 }
 
 impl LegacyApiKey {
+    /// How people see the key: `pik_…` and its last four characters.
+    pub fn masked(&self) -> String {
+        format!("pik_…{}", self.last_four)
+    }
+
     pub fn live_for_account(
         conn: &mut PgConnection,
         account_id: Uuid,

@@ -14,16 +14,14 @@ use crate::models::legacy_api_key::LegacyApiKey;
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
-use crate::web::{TypedSessionExt, fmt_time, render, reveal, see_other};
-
-const PAGE: &str = "/settings/api-keys";
-const REVEAL: &str = "/settings/api-keys/key";
+use crate::web::urls::Urls;
+use crate::web::{TypedSessionExt, fmt_time, fmt_time_or_never, render, reveal_cookie, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(PAGE, web::get().to(show))
-        .route("/settings/api-keys/generate", web::post().to(generate))
-        .route("/settings/api-keys/disable", web::post().to(disable))
-        .route(REVEAL, web::get().to(reveal_key));
+    cfg.route(Urls.api_keys(), web::get().to(show))
+        .route(Urls.generate_api_key(), web::post().to(generate))
+        .route(Urls.disable_api_key(), web::post().to(disable))
+        .route(Urls.api_key_reveal(), web::get().to(reveal_key));
 }
 
 struct KeyView {
@@ -57,9 +55,9 @@ async fn show(
     let page = KeysPage {
         layout: Layout::new(&req, "API keys (legacy)", Section::ApiKeys),
         key: key.map(|k| KeyView {
-            display: format!("pik_…{}", k.last_four),
+            display: k.masked(),
             created: fmt_time(k.created_at),
-            last_used: k.last_used_at.map_or_else(|| "Never".to_string(), fmt_time),
+            last_used: fmt_time_or_never(k.last_used_at),
         }),
         can_edit: current.user.role().can_edit(),
         revealed: None,
@@ -77,12 +75,12 @@ async fn generate(state: web::Data<AppState>, editor: Editor) -> Result<HttpResp
         actions::api_keys::generate_key(conn, account_id, &actor)
     })
     .await?;
-    let sealed = reveal::Sealed {
+    let sealed = reveal_cookie::Sealed {
         user: user_id,
         id: key.id,
         plain: plain.expose().to_string(),
     };
-    reveal::redirect(&state, REVEAL, &sealed)
+    reveal_cookie::redirect(&state, Urls.api_key_reveal(), &sealed)
 }
 
 async fn disable(
@@ -101,7 +99,7 @@ async fn disable(
     } else {
         "There was no API v1 key to disable."
     });
-    Ok(see_other(PAGE))
+    Ok(see_other(Urls.api_keys()))
 }
 
 async fn reveal_key(
@@ -110,7 +108,7 @@ async fn reveal_key(
     current: CurrentUser,
 ) -> Result<HttpResponse, WebError> {
     let account_id = current.account.id;
-    let sealed = reveal::open(&req, &state, current.user.id);
+    let sealed = reveal_cookie::open(&req, &state, current.user.id);
     let shown = match sealed {
         Some(s) => {
             let id = s.id;
@@ -137,6 +135,6 @@ async fn reveal_key(
         curl,
     };
     let mut response = render(StatusCode::OK, &page)?;
-    reveal::finish(&mut response, &state, REVEAL)?;
+    reveal_cookie::finish(&mut response, &state, Urls.api_key_reveal())?;
     Ok(response)
 }

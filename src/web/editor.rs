@@ -7,6 +7,7 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use diesel::PgConnection;
+use uuid::Uuid;
 
 use crate::actions::{ActionError, Actor};
 use crate::auth::CurrentUser;
@@ -55,5 +56,19 @@ impl Editor {
         let account = self.current.account.clone();
         let actor = self.actor.clone();
         db::run(&state.pool, move |conn| f(conn, &account, &actor)).await
+    }
+
+    /// As [`Self::run`], for an action on one object named by its id
+    /// (`actions::generate`, `actions::delete`, ...).
+    pub async fn run_on<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        id: Uuid,
+        action: fn(&mut PgConnection, &Account, &Actor, Uuid) -> Result<T, ActionError>,
+    ) -> Result<T, ActionError> {
+        self.run(state, move |conn, account, actor| {
+            action(conn, account, actor, id)
+        })
+        .await
     }
 }

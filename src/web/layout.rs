@@ -5,6 +5,7 @@ use actix_web::{HttpMessage, HttpRequest};
 
 use crate::auth::csrf::FormToken;
 use crate::auth::{CurrentUser, TypedSession};
+use crate::web::urls::Urls;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -16,13 +17,13 @@ pub enum Section {
 
 /// The sidebar of SPEC §6, limited to the sections that exist.
 const NAV: &[(&str, &str, Section)] = &[
-    ("/settings", "Overview", Section::Home),
+    (Urls.settings(), "Overview", Section::Home),
     (
-        "/settings/private-integrations",
+        Urls.integrations(),
         "Private Integrations",
         Section::Integrations,
     ),
-    ("/settings/api-keys", "API keys (legacy)", Section::ApiKeys),
+    (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
 ];
 
 pub struct NavItem {
@@ -44,6 +45,8 @@ pub struct Layout {
     pub csrf_token: String,
     pub active: Section,
     pub flash: Option<String>,
+    /// The panel's paths, for the page's links and forms.
+    pub urls: Urls,
 }
 
 impl Layout {
@@ -70,6 +73,7 @@ impl Layout {
             user,
             csrf_token,
             active,
+            urls: Urls,
         }
     }
 
@@ -81,6 +85,7 @@ impl Layout {
             csrf_token: String::new(),
             active: Section::None,
             flash: None,
+            urls: Urls,
         }
     }
 

@@ -1,19 +1,19 @@
-//! The admin panel: server-rendered pages, one file per area.
+//! The admin panel: server-rendered pages, one module per area (a folder
+//! where an area has several pages); every path they link to comes from
+//! `urls`.
 
 pub mod api_keys;
 pub mod editor;
 pub mod error_page;
 pub mod forms;
 pub mod health;
-pub mod integration_detail;
 pub mod integrations;
 pub mod layout;
 pub mod login;
-pub mod reveal;
+pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
-pub mod tokens;
-pub mod usage;
+pub mod urls;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -61,15 +61,15 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     page.response(StatusCode::NOT_FOUND)
 }
 
-/// How long ahead, in whole days, rounded up: "Expires in N days".
-pub fn days_until(end: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    let secs = (end - now).num_seconds().max(0);
-    (secs + 86_399) / 86_400
-}
-
 /// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// As [`fmt_time`], or "Never" for what has not happened (a key never used,
+/// a token with no end).
+pub fn fmt_time_or_never(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "Never".to_string(), fmt_time)
 }
 
 /// A message for the next page this browser shows.

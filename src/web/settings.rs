@@ -6,9 +6,10 @@ use askama_web::WebTemplate;
 
 use crate::auth::CurrentUser;
 use crate::web::layout::{Layout, Section};
+use crate::web::urls::Urls;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/settings").route(web::get().to(show)));
+    cfg.service(web::resource(Urls.settings()).route(web::get().to(show)));
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,18 +1,32 @@
-//! The per-integration IP allowlist (SPEC §9): set on the edit page, it
-//! refuses API requests from elsewhere with a 403 that is logged, over IPv4
-//! and IPv6; an invalid entry is a 422 on the form.
+//! The per-integration IP allowlist (SPEC §9): set on the create or edit
+//! page, it refuses API requests from elsewhere with a 403 that is logged,
+//! over IPv4 and IPv6; an invalid entry is a 422 on the form.
 
 use reqwest::StatusCode;
 
 use crate::api_support::{Api, assert_error, edit_integration, eventually, ok_json};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use crate::integration_support::{create_with_token, integration_path, texts};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_with};
+use crate::integration_support::{
+    BASE, create_with_token, follow_reveal, id_from_reveal_location, integration_path, texts,
+};
 
 /// Saves `allowlist` on the edit page (303 back to the detail page).
 async fn set_allowlist(app: &TestApp, id: &str, allowlist: &str) {
     edit_integration(app, id, "Fenced", &["contacts.readonly"], allowlist)
         .await
         .assert_redirect_to(&integration_path(id, ""));
+}
+
+/// Posts the create form with `allowlist` in its IP allowlist field.
+async fn post_create_with_allowlist(app: &TestApp, name: &str, allowlist: &str) -> Reply {
+    let fields = [
+        ("name", name),
+        ("description", ""),
+        ("scopes", "contacts.readonly"),
+        ("lifetime_days", ""),
+        ("ip_allowlist", allowlist),
+    ];
+    app.submit(&format!("{BASE}/new"), BASE, &fields).await
 }
 
 /// Asserts the token is allowed (200) or refused (403) by the allowlist.
@@ -135,4 +149,73 @@ async fn an_ipv6_allowlist_allows_and_refuses_requests_from_ipv6_loopback() {
     }
     assert_logged(&app, &id, 403, "::1", 2).await;
     assert_eq!(stored_allowlist(&app, &id), "::/0");
+}
+
+#[actix_web::test]
+async fn an_allowlist_entered_on_the_create_form_fences_the_first_token_at_once() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let form = app.get(&format!("{BASE}/new")).await;
+    assert!(
+        form.body.contains("name=\"ip_allowlist\""),
+        "the create form has the field"
+    );
+
+    for (name, allowlist, allowed, stored) in [
+        ("Elsewhere", "10.9.8.7/24", false, "10.9.8.0/24"),
+        (
+            "Loopback",
+            "10.9.8.0/24\n127.0.0.1/32",
+            true,
+            "10.9.8.0/24,127.0.0.1/32",
+        ),
+        ("Anywhere", "", true, ""),
+    ] {
+        let reply = post_create_with_allowlist(&app, name, allowlist).await;
+        let id = id_from_reveal_location(&reply);
+        let token = follow_reveal(&app, &reply).await;
+        assert_eq!(stored_allowlist(&app, &id), stored, "{name}");
+        assert_allowed(&Api::new(&app, &token), allowlist, allowed).await;
+
+        let audited = texts(
+            &app,
+            &format!(
+                "SELECT coalesce(string_agg(e, ','), '') AS s FROM audit_events, \
+                 jsonb_array_elements_text(details->'ip_allowlist') AS e \
+                 WHERE action = 'integration.created' AND target_id = '{id}'"
+            ),
+        );
+        assert_eq!(audited, [stored], "{name}: the creation's audit event");
+    }
+}
+
+#[actix_web::test]
+async fn an_invalid_allowlist_entry_on_the_create_form_is_a_422_that_keeps_the_input() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    for (entered, named) in [
+        ("not-an-ip", "“not-an-ip” is not an IP address"),
+        (
+            "127.0.0.0/8\nsomewhere.example",
+            "“somewhere.example” is not",
+        ),
+        ("10.0.0.0/33", "“10.0.0.0/33” is not"),
+        ("127.0.0.1\0", "cannot contain a NUL character"),
+    ] {
+        let reply = post_create_with_allowlist(&app, "Fenced", entered).await;
+        reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let error = reply
+            .body
+            .split("id=\"ip_allowlist-error\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</p>").next())
+            .unwrap_or_else(|| panic!("{entered:?}: no error by the field: {}", reply.body));
+        assert!(error.contains(named), "{entered:?}: {error}");
+        assert!(
+            reply.body.contains(&format!(">{entered}</textarea>")),
+            "{entered:?}: the input is kept"
+        );
+        assert!(reply.body.contains("value=\"Fenced\""), "the name is kept");
+        assert_eq!(app.count("integrations"), 0, "{entered:?}: nothing created");
+    }
 }

@@ -1,5 +1,5 @@
-//! An integration's page: its scopes, every live token with its actions,
-//! and how it is used.
+//! An integration's detail page: its scopes, every live token with its
+//! actions, and how it is used.
 
 use std::collections::HashMap;
 
@@ -9,6 +9,8 @@ use askama::Template;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::usage_chart::{self, UsageView};
+use super::views::{TokenView, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
@@ -16,10 +18,7 @@ use crate::domain::scope::Scope;
 use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
-use crate::web::integrations::scopes_human;
 use crate::web::layout::{Layout, Section};
-use crate::web::tokens::TokenView;
-use crate::web::usage::{self, UsageView};
 use crate::web::{fmt_time, render};
 
 #[derive(Template)]
@@ -42,7 +41,7 @@ struct ShowPage {
     used_scope_days: i64,
 }
 
-pub async fn show(
+pub(super) async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
@@ -61,7 +60,7 @@ pub async fn show(
             .cloned()
             .collect::<Vec<_>>();
         let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
-        let usage = usage::load(conn, id, &integration.scope_set(), &labels, now)?;
+        let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now)?;
         Ok::<_, DbError>((integration, live, usage))
     })
     .await?;
@@ -88,8 +87,8 @@ pub async fn show(
         rotating,
         can_edit: current.user.role().can_edit(),
         usage,
-        chart_days: usage::CHART_DAYS,
-        used_scope_days: usage::USED_SCOPE_DAYS,
+        chart_days: usage_chart::CHART_DAYS,
+        used_scope_days: usage_chart::USED_SCOPE_DAYS,
         name: integration.name,
         description: integration.description,
     };

@@ -1,49 +1,28 @@
-//! Private integrations: the list, the create and edit forms, the detail page
-//! and delete. Token actions live in `tokens.rs`.
+//! The integration form: creating an integration (which issues its first
+//! token) and editing one, each shown again with per-field errors when
+//! something is wrong.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::reveal::reveal_redirect;
 use crate::actions::{self, ActionError, NewIntegrationFields};
-use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
-use crate::domain::scope::{self, Scope, ScopeSet};
-use crate::domain::text;
+use crate::domain::scope::{self, ScopeSet};
+use crate::domain::{cidr, text};
 use crate::errors::WebError;
-use crate::models::integration::IntegrationEdit;
-use crate::models::integration::is_duplicate_name;
-use crate::models::{AccessToken, Integration};
+use crate::models::Integration;
+use crate::models::integration::{IntegrationEdit, is_duplicate_name};
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::forms::{FormErrors, HtmlForm};
 use crate::web::layout::{Layout, Section};
-use crate::web::tokens;
-use crate::web::{TypedSessionExt, fmt_time, render, see_other};
-
-pub const BASE: &str = "/settings/private-integrations";
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope(BASE)
-            .route("", web::get().to(index))
-            .route("", web::post().to(create))
-            .route("/new", web::get().to(new))
-            .route("/{id}", web::get().to(super::integration_detail::show))
-            .route("/{id}/edit", web::get().to(edit))
-            .route("/{id}/edit", web::post().to(update))
-            .route("/{id}/delete", web::post().to(delete))
-            .configure(tokens::configure),
-    );
-}
-
-pub fn detail_url(id: Uuid) -> String {
-    format!("{BASE}/{id}")
-}
+use crate::web::urls::Urls;
+use crate::web::{TypedSessionExt, render, see_other};
 
 /// Lifetimes offered at creation, in days; `None` = never expires.
 const LIFETIMES: &[(Option<i32>, &str)] = &[
@@ -54,89 +33,9 @@ const LIFETIMES: &[(Option<i32>, &str)] = &[
     (Some(365), "365 days"),
 ];
 
-pub(super) fn scopes_human(set: &ScopeSet) -> Vec<String> {
-    set.iter().map(Scope::human).collect()
-}
-
-// ---------------------------------------------------------------- list
-
-struct Row {
-    id: Uuid,
-    name: String,
-    description: String,
-    scopes: Vec<String>,
-    token: Option<String>,
-    status: String,
-    status_class: &'static str,
-    last_used: String,
-}
-
-#[derive(Template)]
-#[template(path = "integrations/index.html")]
-struct IndexPage {
-    layout: Layout,
-    rows: Vec<Row>,
-}
-
-async fn index(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    current: CurrentUser,
-) -> Result<HttpResponse, WebError> {
-    let account_id = current.account.id;
-    let (integrations, tokens) = db::run(&state.pool, move |conn| {
-        let integrations = Integration::list_for_account(conn, account_id)?;
-        let ids: Vec<Uuid> = integrations.iter().map(|i| i.id).collect();
-        let tokens = AccessToken::all_for_integrations(conn, &ids)?;
-        Ok::<_, DbError>((integrations, tokens))
-    })
-    .await?;
-    let now = Utc::now();
-    let inactivity = current.account.inactivity_expiry_days;
-    let rows = integrations
-        .into_iter()
-        .map(|i| {
-            let mine: Vec<AccessToken> = tokens
-                .iter()
-                .filter(|t| t.integration_id == i.id)
-                .cloned()
-                .collect();
-            let live: Vec<AccessToken> = mine
-                .iter()
-                .filter(|t| t.is_live(now, inactivity))
-                .cloned()
-                .collect();
-            let shown = actions::current_token(&live).or(live.first());
-            let (status, status_class) = match shown {
-                Some(t) => tokens::live_status(t, now),
-                None if mine.is_empty() => ("No token".to_string(), "badge"),
-                None => ("Expired".to_string(), "badge badge-danger"),
-            };
-            let last_used = mine.iter().filter_map(|t| t.last_used_at).max();
-            Row {
-                id: i.id,
-                scopes: scopes_human(&i.scope_set()),
-                name: i.name,
-                description: i.description,
-                token: shown.map(|t| format!("pit_…{}", t.last_four)),
-                status,
-                status_class,
-                last_used: last_used.map_or_else(|| "Never".to_string(), fmt_time),
-            }
-        })
-        .collect();
-    let page = IndexPage {
-        layout: Layout::new(&req, "Private Integrations", Section::Integrations),
-        rows,
-    };
-    render(StatusCode::OK, &page)
-}
-
-// ---------------------------------------------------------------- forms
-
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
-pub struct IntegrationForm {
+pub(super) struct IntegrationForm {
     #[validate(length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."))]
     name: String,
     #[validate(length(
@@ -145,9 +44,18 @@ pub struct IntegrationForm {
     ))]
     description: String,
     scopes: Vec<String>,
+    /// Create form only: the edit form leaves the lifetime as it was.
     lifetime_days: String,
-    /// Edit form only: CIDR blocks, one per line or comma-separated.
+    /// Addresses or CIDR blocks, one per line or comma-separated.
     ip_allowlist: String,
+}
+
+/// What a valid form says, in domain values.
+struct Parsed {
+    scopes: ScopeSet,
+    lifetime_days: Option<i32>,
+    /// Normalised CIDR blocks; empty = anywhere.
+    ip_allowlist: Vec<String>,
 }
 
 struct ScopeOption {
@@ -232,6 +140,17 @@ impl FormPage {
             errors,
         }
     }
+
+    /// The form shown again with the user's input and `errors`, as a 422.
+    fn refused(
+        req: &HttpRequest,
+        integration_id: Option<Uuid>,
+        form: &IntegrationForm,
+        errors: FormErrors,
+    ) -> Result<HttpResponse, WebError> {
+        let page = FormPage::build(req, integration_id, form, errors);
+        render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
 }
 
 /// PostgreSQL cannot store U+0000 in text: refused by the field, never a 500.
@@ -254,11 +173,8 @@ fn duplicate_name(e: &ActionError) -> bool {
     matches!(e, ActionError::Db(DbError::Query(e)) if is_duplicate_name(e))
 }
 
-/// Parsed form fields, or the errors to show by each field.
-fn parse_form(
-    form: &mut IntegrationForm,
-    with_lifetime: bool,
-) -> Result<(ScopeSet, Option<i32>), FormErrors> {
+/// The parsed form, or every problem at once, each by its field.
+fn parse_form(form: &mut IntegrationForm, with_lifetime: bool) -> Result<Parsed, FormErrors> {
     form.name = form.name.trim().to_string();
     form.description = form.description.trim().to_string();
     let mut errors = match form.validate() {
@@ -292,14 +208,29 @@ fn parse_form(
     } else {
         Ok(None)
     };
-    match (scopes, lifetime, errors.is_empty()) {
-        (Ok(s), Ok(l), true) => Ok((s, l)),
+    // An entry holding a NUL never parses as an address; the NUL is named
+    // first as it is what the user cannot see.
+    if form.ip_allowlist.contains('\0') {
+        errors.add("ip_allowlist", NUL_MESSAGE);
+    }
+    let nets = cidr::parse_list(&form.ip_allowlist).map_err(|entry| {
+        errors.add(
+            "ip_allowlist",
+            format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
+        );
+    });
+    match (scopes, lifetime, nets, errors.is_empty()) {
+        (Ok(scopes), Ok(lifetime_days), Ok(nets), true) => Ok(Parsed {
+            scopes,
+            lifetime_days,
+            ip_allowlist: nets.iter().map(ToString::to_string).collect(),
+        }),
         _ => Err(errors),
     }
 }
 
 /// Takes an [`Editor`] only to keep viewers away from the form.
-async fn new(req: HttpRequest, _editor: Editor) -> Result<HttpResponse, WebError> {
+pub(super) async fn new(req: HttpRequest, _editor: Editor) -> Result<HttpResponse, WebError> {
     let page = FormPage::build(
         &req,
         None,
@@ -309,25 +240,23 @@ async fn new(req: HttpRequest, _editor: Editor) -> Result<HttpResponse, WebError
     render(StatusCode::OK, &page)
 }
 
-async fn create(
+pub(super) async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     editor: Editor,
     form: HtmlForm<IntegrationForm>,
 ) -> Result<HttpResponse, WebError> {
     let mut form = form.0;
-    let (scopes, lifetime_days) = match parse_form(&mut form, true) {
+    let parsed = match parse_form(&mut form, true) {
         Ok(parsed) => parsed,
-        Err(errors) => {
-            let page = FormPage::build(&req, None, &form, errors);
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
+        Err(errors) => return FormPage::refused(&req, None, &form, errors),
     };
     let fields = NewIntegrationFields {
         name: form.name.clone(),
         description: form.description.clone(),
-        scopes,
-        lifetime_days,
+        scopes: parsed.scopes,
+        lifetime_days: parsed.lifetime_days,
+        ip_allowlist: parsed.ip_allowlist,
     };
     let created = editor
         .run(&state, move |conn, account, actor| {
@@ -337,15 +266,14 @@ async fn create(
     let (integration, issued) = match created {
         Ok(created) => created,
         Err(e) if duplicate_name(&e) => {
-            let page = FormPage::build(&req, None, &form, name_taken(&form.name));
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return FormPage::refused(&req, None, &form, name_taken(&form.name));
         }
         Err(e) => return Err(e.into()),
     };
-    tokens::reveal_redirect(&state, &editor.current, integration.id, &issued)
+    reveal_redirect(&state, &editor.current, integration.id, &issued)
 }
 
-async fn edit(
+pub(super) async fn edit(
     req: HttpRequest,
     state: web::Data<AppState>,
     editor: Editor,
@@ -368,7 +296,7 @@ async fn edit(
     render(StatusCode::OK, &page)
 }
 
-async fn update(
+pub(super) async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
     editor: Editor,
@@ -383,31 +311,14 @@ async fn update(
         Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
     })
     .await?;
-    // Both checks run, so every problem shows at once.
-    let fields = parse_form(&mut form, false);
-    // An entry holding a NUL never parses as an address.
-    let nets = crate::domain::cidr::parse_list(&form.ip_allowlist);
-    let edit = match (fields, nets) {
-        (Ok((scopes, _)), Ok(nets)) => IntegrationEdit {
+    let edit = match parse_form(&mut form, false) {
+        Ok(parsed) => IntegrationEdit {
             name: form.name.clone(),
             description: form.description.clone(),
-            scopes,
-            ip_allowlist: nets.iter().map(ToString::to_string).collect(),
+            scopes: parsed.scopes,
+            ip_allowlist: parsed.ip_allowlist,
         },
-        (fields, nets) => {
-            let mut errors = fields.err().unwrap_or_default();
-            if form.ip_allowlist.contains('\0') {
-                errors.add("ip_allowlist", NUL_MESSAGE);
-            }
-            if let Err(entry) = nets {
-                errors.add(
-                    "ip_allowlist",
-                    format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
-                );
-            }
-            let page = FormPage::build(&req, Some(id), &form, errors);
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
+        Err(errors) => return FormPage::refused(&req, Some(id), &form, errors),
     };
     let updated = editor
         .run(&state, move |conn, account, actor| {
@@ -417,31 +328,10 @@ async fn update(
     match updated {
         Ok(_) => {}
         Err(e) if duplicate_name(&e) => {
-            let page = FormPage::build(&req, Some(id), &form, name_taken(&form.name));
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return FormPage::refused(&req, Some(id), &form, name_taken(&form.name));
         }
         Err(e) => return Err(e.into()),
     }
     req.flash("Changes saved. Scope changes apply to existing tokens at once.");
-    Ok(see_other(&detail_url(id)))
-}
-
-async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    editor: Editor,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
-    let integration = editor
-        .run(&state, move |conn, account, actor| {
-            actions::delete(conn, account, actor, id)
-        })
-        .await
-        .map_err(WebError::from)?;
-    req.flash(&format!(
-        "“{}” was deleted and its tokens revoked.",
-        integration.name
-    ));
-    Ok(see_other(BASE))
+    Ok(see_other(&Urls.integration(&id)))
 }

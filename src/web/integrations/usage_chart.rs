@@ -1,6 +1,6 @@
-//! The usage part of an integration's page: requests per day as a bar chart
-//! (SVG, so it needs neither script nor inline styles), the latest requests,
-//! and which granted scopes were actually used.
+//! The usage section of an integration's detail page: requests per day as a
+//! bar chart (SVG, so it needs neither script nor inline styles), the latest
+//! requests, and which granted scopes were actually used.
 
 use std::collections::HashMap;
 

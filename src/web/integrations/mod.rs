@@ -1,0 +1,37 @@
+//! The private-integration pages, registered under one scope: the list, the
+//! create and edit forms, the detail page, its token actions and the
+//! one-time reveal of a new token.
+
+mod delete;
+mod form;
+mod list;
+mod reveal;
+mod show;
+mod tokens;
+mod usage_chart;
+mod views;
+
+use actix_web::web;
+
+use crate::web::urls::{Urls, integration_routes as route};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope(Urls.integrations())
+            .route(route::LIST, web::get().to(list::index))
+            .route(route::LIST, web::post().to(form::create))
+            .route(route::NEW, web::get().to(form::new))
+            .route(route::SHOW, web::get().to(show::show))
+            .route(route::EDIT, web::get().to(form::edit))
+            .route(route::EDIT, web::post().to(form::update))
+            .route(route::DELETE, web::post().to(delete::delete))
+            .route(route::TOKEN, web::get().to(reveal::reveal))
+            .route(route::ROTATE, web::post().to(tokens::rotate))
+            .route(route::GENERATE, web::post().to(tokens::generate))
+            .route(
+                route::CANCEL_ROTATION,
+                web::post().to(tokens::cancel_rotation),
+            )
+            .route(route::EXPIRE_TOKEN, web::post().to(tokens::expire)),
+    );
+}

@@ -1,0 +1,145 @@
+//! Token actions on an integration's page: generate, rotate, cancel a
+//! rotation, expire one token. Each ends on the reveal page when it issued a
+//! token, otherwise back on the detail page with a flash.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::reveal::reveal_redirect;
+use crate::actions::{self, ActionError, Issued, RotateMode};
+use crate::errors::WebError;
+use crate::state::AppState;
+use crate::web::editor::Editor;
+use crate::web::forms::HtmlForm;
+use crate::web::urls::Urls;
+use crate::web::{TypedSessionExt, see_other};
+
+/// A token action's outcome: a conflict becomes a flash and a 303 back to the
+/// detail page; success goes on to `next` (the reveal page, or a flash).
+fn settle<T>(
+    req: &HttpRequest,
+    id: Uuid,
+    result: Result<T, ActionError>,
+    next: impl FnOnce(T) -> Result<HttpResponse, WebError>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(v) => next(v),
+        Err(ActionError::Conflict(msg)) => back_with(req, id, msg),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The flash-and-return ending of an action that issues no token.
+fn back_with(req: &HttpRequest, id: Uuid, message: &str) -> Result<HttpResponse, WebError> {
+    req.flash(message);
+    Ok(see_other(&Urls.integration(&id)))
+}
+
+/// The ending of an action that issues a token: its reveal page.
+fn to_reveal(
+    req: &HttpRequest,
+    state: &AppState,
+    editor: &Editor,
+    id: Uuid,
+    result: Result<Issued, ActionError>,
+) -> Result<HttpResponse, WebError> {
+    settle(req, id, result, |issued| {
+        reveal_redirect(state, &editor.current, id, &issued)
+    })
+}
+
+/// The ending of an action that issues nothing: `message`, on the detail
+/// page.
+fn done(
+    req: &HttpRequest,
+    id: Uuid,
+    result: Result<(), ActionError>,
+    message: &str,
+) -> Result<HttpResponse, WebError> {
+    settle(req, id, result, |()| back_with(req, id, message))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct RotateForm {
+    expire_old: String,
+    grace_days: String,
+}
+
+pub(super) async fn rotate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<Uuid>,
+    form: HtmlForm<RotateForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let mode = match (form.0.expire_old.as_str(), form.0.grace_days.as_str()) {
+        ("now", _) => RotateMode::Now,
+        ("later", "" | "7") => RotateMode::Later(Duration::days(7)),
+        ("later", "1") => RotateMode::Later(Duration::days(1)),
+        ("later", "3") => RotateMode::Later(Duration::days(3)),
+        _ => {
+            return back_with(
+                &req,
+                id,
+                "Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.",
+            );
+        }
+    };
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            actions::rotate(conn, account, actor, id, mode)
+        })
+        .await;
+    to_reveal(&req, &state, &editor, id, result)
+}
+
+pub(super) async fn generate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let result = editor.run_on(&state, id, actions::generate).await;
+    to_reveal(&req, &state, &editor, id, result)
+}
+
+pub(super) async fn cancel_rotation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let result = editor.run_on(&state, id, actions::cancel_rotation).await;
+    done(
+        &req,
+        id,
+        result,
+        "Rotation cancelled: the new token was revoked and the previous one is current again.",
+    )
+}
+
+pub(super) async fn expire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    editor: Editor,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, token_id) = path.into_inner();
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            actions::expire(conn, account, actor, id, token_id)
+        })
+        .await;
+    done(
+        &req,
+        id,
+        result,
+        "The token was expired. Requests using it are now refused.",
+    )
+}

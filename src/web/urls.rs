@@ -1,0 +1,140 @@
+//! Every panel path in one typed place: handlers redirect to these, the
+//! sidebar and templates link to them, and the routes are registered from
+//! the patterns beside them, so a link and its route cannot drift apart.
+//!
+//! Templates reach the paths through the [`Urls`] value every page's layout
+//! carries (`layout.urls.integration(id)`); a test below checks each path
+//! against the route pattern that serves it.
+
+use uuid::Uuid;
+
+const SETTINGS: &str = "/settings";
+const INTEGRATIONS: &str = "/settings/private-integrations";
+const API_KEYS: &str = "/settings/api-keys";
+const API_KEY_GENERATE: &str = "/settings/api-keys/generate";
+const API_KEY_DISABLE: &str = "/settings/api-keys/disable";
+const API_KEY_REVEAL: &str = "/settings/api-keys/key";
+
+/// Actix route patterns under [`Urls::integrations`], each next to the
+/// [`Urls`] method that builds its paths.
+pub mod integration_routes {
+    pub const LIST: &str = "";
+    pub const NEW: &str = "/new";
+    pub const SHOW: &str = "/{id}";
+    pub const EDIT: &str = "/{id}/edit";
+    pub const DELETE: &str = "/{id}/delete";
+    pub const TOKEN: &str = "/{id}/token";
+    pub const ROTATE: &str = "/{id}/rotate";
+    pub const GENERATE: &str = "/{id}/generate";
+    pub const CANCEL_ROTATION: &str = "/{id}/cancel-rotation";
+    pub const EXPIRE_TOKEN: &str = "/{id}/tokens/{token_id}/expire";
+}
+
+/// The panel's paths. A value so that templates can call it; Rust code
+/// writes `Urls.integration(&id)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Urls;
+
+impl Urls {
+    /// The Settings home, where signing in lands.
+    pub const fn settings(&self) -> &'static str {
+        SETTINGS
+    }
+
+    pub const fn integrations(&self) -> &'static str {
+        INTEGRATIONS
+    }
+
+    pub fn new_integration(&self) -> String {
+        format!("{INTEGRATIONS}/new")
+    }
+
+    /// The detail page.
+    pub fn integration(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}")
+    }
+
+    pub fn edit_integration(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/edit")
+    }
+
+    pub fn delete_integration(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/delete")
+    }
+
+    /// The one-time reveal page of the integration's newest token; its
+    /// reveal cookie is scoped to this path.
+    pub fn token_reveal(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/token")
+    }
+
+    pub fn rotate(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/rotate")
+    }
+
+    pub fn generate(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/generate")
+    }
+
+    pub fn cancel_rotation(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/cancel-rotation")
+    }
+
+    pub fn expire_token(&self, id: &Uuid, token_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/tokens/{token_id}/expire")
+    }
+
+    pub const fn api_keys(&self) -> &'static str {
+        API_KEYS
+    }
+
+    pub const fn generate_api_key(&self) -> &'static str {
+        API_KEY_GENERATE
+    }
+
+    pub const fn disable_api_key(&self) -> &'static str {
+        API_KEY_DISABLE
+    }
+
+    /// The one-time reveal page of the API v1 key; its cookie's path.
+    pub const fn api_key_reveal(&self) -> &'static str {
+        API_KEY_REVEAL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::dev::ResourceDef;
+
+    use super::integration_routes as route;
+    use super::*;
+
+    #[test]
+    fn every_integration_path_is_served_by_its_route_pattern() {
+        let (id, token_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let u = Urls;
+        let pairs = [
+            (route::LIST, u.integrations().to_string()),
+            (route::NEW, u.new_integration()),
+            (route::SHOW, u.integration(&id)),
+            (route::EDIT, u.edit_integration(&id)),
+            (route::DELETE, u.delete_integration(&id)),
+            (route::TOKEN, u.token_reveal(&id)),
+            (route::ROTATE, u.rotate(&id)),
+            (route::GENERATE, u.generate(&id)),
+            (route::CANCEL_ROTATION, u.cancel_rotation(&id)),
+            (route::EXPIRE_TOKEN, u.expire_token(&id, &token_id)),
+        ];
+        for (pattern, path) in pairs {
+            let def = ResourceDef::new(format!("{INTEGRATIONS}{pattern}"));
+            let mut matched = actix_web::dev::Path::new(path.as_str());
+            assert!(def.capture_match_info(&mut matched), "{pattern} ~ {path}");
+            if pattern.contains("{id}") {
+                assert_eq!(matched.get("id"), Some(id.to_string().as_str()), "{path}");
+            }
+            if pattern.contains("{token_id}") {
+                assert_eq!(matched.get("token_id"), Some(token_id.to_string().as_str()));
+            }
+        }
+    }
+}
