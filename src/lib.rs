@@ -10,6 +10,7 @@ pub mod models;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod token_cache;
 pub mod usage;
 pub mod web;
 pub mod workers;

@@ -22,6 +22,7 @@ use crate::db::{self, DbPool};
 use crate::errors::WebError;
 use crate::models::server_secret;
 use crate::state::AppState;
+use crate::token_cache::TokenCache;
 use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
 use crate::workers;
@@ -199,6 +200,13 @@ fn run(
         settings.api_rate_limit_burst,
         settings.api_rate_limit_window_seconds,
     );
+    // Entries live 30 s at most even if a notification were lost; 100k
+    // tokens are a few tens of megabytes.
+    let tokens = Arc::new(TokenCache::new(
+        Duration::seconds(30).unsigned_abs(),
+        100_000,
+    ));
+    workers::token_listener::start(settings.database_url.clone(), &tokens);
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
@@ -206,6 +214,7 @@ fn run(
         cookie_key: key.clone(),
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
         usage: workers::usage_writer::start(pool.clone()),
+        tokens,
     });
     workers::maintenance::start(pool.clone());
     let store = PgSessionStore::new(pool);

@@ -9,6 +9,7 @@ use actix_web::cookie::Key;
 
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::token_cache::TokenCache;
 use crate::usage::UsageSink;
 use crate::usage::rate_limit::RateLimiter;
 
@@ -24,4 +25,6 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Where API requests are recorded, off the request path.
     pub usage: UsageSink,
+    /// Verified tokens, kept honest by `workers::token_listener`.
+    pub tokens: Arc<TokenCache>,
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{ActionError, Actor, transaction};
 use crate::models::access_token::reason;
+use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration, NewAuditEvent};
 
 /// Inactivity expiry, one action wherever disuse is found: on a request,
@@ -36,6 +37,7 @@ pub fn expire_inactive(
                     "last_used_at": token.last_used_at,
                 }))
                 .insert(conn)?;
+            token_change::integration(conn, token.integration_id)?;
         }
         Ok(ended.len())
     })
@@ -70,6 +72,7 @@ pub fn set_inactivity_window(
                 },
             }))
             .insert(conn)?;
+        token_change::account(conn, account_id)?;
         Ok(after)
     })
 }

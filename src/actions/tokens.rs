@@ -9,6 +9,7 @@ use super::{ActionError, Actor, transaction};
 use crate::db::DbError;
 use crate::domain::token::PlainToken;
 use crate::models::access_token::reason;
+use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration};
 
 /// A token just issued: its row and its plaintext, to be shown once.
@@ -123,6 +124,7 @@ pub fn rotate(
                 "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
+        token_change::integration(conn, integration.id)?;
         Ok(issued)
     })
 }
@@ -209,6 +211,7 @@ pub fn self_rotate(
                 "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
+        token_change::integration(conn, integration.id)?;
         Ok(issued)
     })
 }
@@ -242,6 +245,7 @@ pub fn cancel_rotation(
                 "current_token": old.masked(),
             }))
             .insert(conn)?;
+        token_change::integration(conn, integration.id)?;
         Ok(())
     })
 }
@@ -265,6 +269,7 @@ pub fn expire(
             .event(account.id, "token.expired", &integration)
             .details(serde_json::json!({ "token": token.masked() }))
             .insert(conn)?;
+        token_change::integration(conn, integration.id)?;
         Ok(())
     })
 }

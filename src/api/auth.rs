@@ -16,6 +16,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
+use ipnet::IpNet;
+use std::sync::Arc;
 
 use super::error::ApiError;
 use super::request_context::UsageHandle;
@@ -27,6 +29,7 @@ use crate::domain::token::PlainToken;
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
+use crate::token_cache::Verified;
 use crate::usage::rate_limit::RateKey;
 
 /// Whoever is calling, however authenticated: the account whose data the
@@ -124,16 +127,14 @@ pub fn refuse_unknown(
 
 /// An empty allowlist admits everyone; a client whose address is unknown
 /// is admitted by no other.
-fn allowed_from(allowlist: &[String], ip: Option<std::net::IpAddr>) -> bool {
-    if allowlist.is_empty() {
+fn allowed_from(allowlist: Option<&[IpNet]>, ip: Option<std::net::IpAddr>) -> bool {
+    let Some(allowlist) = allowlist else {
         return true;
-    }
+    };
     let Some(ip) = ip else {
         return false;
     };
-    allowlist
-        .iter()
-        .any(|entry| crate::domain::cidr::parse(entry).is_some_and(|net| net.contains(&ip)))
+    allowlist.iter().any(|net| net.contains(&ip))
 }
 
 /// What every API extractor takes from the request before going async.
@@ -191,25 +192,49 @@ impl FromRequest for ApiAuth {
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = presented.state.clone();
-            let found = db::run(&state.pool, move |conn| {
-                AccessToken::authenticate(conn, &hash).map_err(db::DbError::from)
-            })
-            .await?;
-            let Some((token, integration, account)) = found else {
-                return Err(presented.refuse(ApiError::InvalidToken));
+            let now = Utc::now();
+            // A cached entry that no longer looks live is checked again in
+            // the database: its copy of the last use may be behind.
+            let cached = state
+                .tokens
+                .get(&hash)
+                .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
+            let verified = match cached {
+                Some(v) => v,
+                None => {
+                    let generation = state.tokens.generation();
+                    let key = hash.clone();
+                    let found = db::run(&state.pool, move |conn| {
+                        AccessToken::authenticate(conn, &key).map_err(db::DbError::from)
+                    })
+                    .await?;
+                    let Some((token, integration, account)) = found else {
+                        return Err(presented.refuse(ApiError::InvalidToken));
+                    };
+                    let v = Arc::new(Verified::new(token, integration, account));
+                    state.tokens.insert(hash, v.clone(), generation);
+                    v
+                }
             };
+            let Verified {
+                token,
+                integration,
+                account,
+                allowlist,
+            } = &*verified;
             {
                 let mut ctx = presented.usage.borrow_mut();
                 ctx.account_id = Some(account.id);
                 ctx.integration_id = Some(integration.id);
                 ctx.token_id = Some(token.id);
             }
-            let now = Utc::now();
             if !token.is_live(now, account.inactivity_expiry_days) {
-                expire_if_inactive(&state.pool, &token, &account).await;
+                if expire_if_inactive(&state.pool, token, account).await {
+                    state.tokens.forget_integration(integration.id);
+                }
                 return Err(presented.refuse_known(Outcome::InvalidToken, ApiError::InvalidToken));
             }
-            if !allowed_from(&integration.ip_allowlist, presented.client.ip) {
+            if !allowed_from(allowlist.as_deref(), presented.client.ip) {
                 let who = presented.client.label();
                 tracing::warn!(integration = %integration.id, ip = %who, "API request refused by the IP allowlist");
                 return Err(presented.refuse_known(
@@ -233,10 +258,10 @@ impl FromRequest for ApiAuth {
             let usage = presented.usage.clone();
             Ok(ApiAuth {
                 scopes: integration.scope_set(),
-                token,
-                integration,
+                token: token.clone(),
+                integration: integration.clone(),
                 caller: Caller {
-                    account,
+                    account: account.clone(),
                     pool: state.pool.clone(),
                     public_url: state.settings.public_url(),
                 },
@@ -249,50 +274,58 @@ impl FromRequest for ApiAuth {
 /// A token refused for disuse is marked so at once (one action with the
 /// sweep's, see [`actions::expire_inactive`]), so it stays expired
 /// whatever happens to the account's window later.
-async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Account) {
+async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Account) -> bool {
     let now = Utc::now();
     let Some(days) = account.inactivity_expiry_days else {
-        return;
+        return false;
     };
     let inactive = token.revoked_at.is_none()
         && token.ends_at().is_none_or(|end| end > now)
         && token.inactive_at(Some(days)).is_some_and(|at| at <= now);
     if !inactive {
-        return;
+        return false;
     }
     let (account_id, token_id) = (account.id, token.id);
     let result = db::run(pool, move |conn| {
         actions::expire_inactive(conn, account_id, days, Some(token_id)).map_err(db::DbError::from)
     })
     .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not mark an inactive token expired");
+    match result {
+        Ok(ended) => ended > 0,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not mark an inactive token expired");
+            false
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::allowed_from;
+    use ipnet::IpNet;
 
     #[test]
     fn an_empty_allowlist_allows_everyone() {
-        assert!(allowed_from(&[], Some("203.0.113.9".parse().unwrap())));
-        assert!(allowed_from(&[], None));
+        assert!(allowed_from(None, Some("203.0.113.9".parse().unwrap())));
+        assert!(allowed_from(None, None));
+        assert!(
+            !allowed_from(Some(&[]), Some("203.0.113.9".parse().unwrap())),
+            "a list whose entries all failed to parse admits nobody"
+        );
     }
 
     #[test]
     fn allowlists_match_ipv4_and_ipv6_blocks_and_single_addresses() {
-        let list = vec![
-            "203.0.113.0/24".to_string(),
-            "2001:db8::/32".to_string(),
-            "198.51.100.7".to_string(),
-        ];
-        let from = |ip: &str| allowed_from(&list, Some(ip.parse().unwrap()));
+        let list: Vec<IpNet> = ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"]
+            .iter()
+            .map(|e| crate::domain::cidr::parse(e).unwrap())
+            .collect();
+        let from = |ip: &str| allowed_from(Some(&list), Some(ip.parse().unwrap()));
         assert!(from("203.0.113.200"));
         assert!(from("2001:db8::1"));
         assert!(from("198.51.100.7"));
         assert!(!from("198.51.100.8"));
         assert!(!from("2001:db9::1"));
-        assert!(!allowed_from(&list, None), "an unknown client");
+        assert!(!allowed_from(Some(&list), None), "an unknown client");
     }
 }

@@ -12,6 +12,7 @@ use super::extract::parse_json;
 use super::rfc3339;
 use crate::actions::{self, Actor, RotateMode, SelfRotateError};
 use crate::db;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for path in ["/token", "/token/"] {
@@ -83,6 +84,7 @@ pub struct Rotated {
     security(("bearer" = [])))]
 pub async fn rotate(
     req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
     auth: ApiAuth,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -112,6 +114,8 @@ pub async fn rotate(
         SelfRotateError::NotCurrent(msg) => ApiError::Conflict(msg.to_string()),
         SelfRotateError::Db(e) => e.into(),
     })?;
+    // The old token's cached entry must not outlive this answer here.
+    state.tokens.forget_integration(integration_id);
     let mut response = HttpResponse::Ok();
     response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
     Ok(response.json(Rotated {

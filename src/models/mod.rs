@@ -11,6 +11,7 @@ pub mod legacy_api_key;
 pub mod login_attempt;
 pub mod server_secret;
 pub mod session;
+pub mod token_change;
 pub mod user;
 
 pub use access_token::AccessToken;

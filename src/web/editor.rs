@@ -54,8 +54,16 @@ impl Editor {
         f: impl FnOnce(&mut PgConnection, &Account, &Actor) -> Result<T, ActionError> + Send + 'static,
     ) -> Result<T, ActionError> {
         let account = self.current.account.clone();
+        let account_id = account.id;
         let actor = self.actor.clone();
-        db::run(&state.pool, move |conn| f(conn, &account, &actor)).await
+        let done = db::run(&state.pool, move |conn| f(conn, &account, &actor)).await;
+        // Whatever it changed, this instance forgets the account's cached
+        // tokens before it answers; other instances hear the NOTIFY the
+        // action sent.
+        if done.is_ok() {
+            state.tokens.forget_account(account_id);
+        }
+        done
     }
 
     /// As [`Self::run`], for an action on one object named by its id

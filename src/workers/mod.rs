@@ -1,4 +1,5 @@
 //! Background tasks that keep work off the request path.
 
 pub mod maintenance;
+pub mod token_listener;
 pub mod usage_writer;

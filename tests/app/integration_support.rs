@@ -220,10 +220,19 @@ pub fn item_for<'a>(items: &'a [TokenItem], token: &str) -> &'a TokenItem {
 }
 
 /// Runs one SQL statement on the test's database.
+///
+/// A change made behind the application's back sends no notification of its
+/// own, so this one tells every instance to drop its cached tokens, and
+/// gives the listener (which polls every 50 ms) time to hear it.
 pub fn execute(app: &TestApp, sql: &str) {
+    let mut conn = app.db.connection();
     diesel::sql_query(sql)
-        .execute(&mut app.db.connection())
+        .execute(&mut conn)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    diesel::sql_query("SELECT pg_notify('pi_token_changes', 'all')")
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("notify: {e}"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
 }
 
 #[derive(QueryableByName)]

@@ -41,6 +41,7 @@ mod secrets;
 mod sessions;
 mod setup;
 mod token_actions;
+mod token_cache;
 mod token_hardening;
 mod usage_page;
 mod viewers;

@@ -1,0 +1,154 @@
+//! Tokens verified from memory stay revocable at once (SPEC §4, §10): a
+//! change through one instance is refused by that instance at once and by
+//! another instance, whose cache held the token, within a second.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::api_support::{Api, edit_integration, location_of};
+use crate::helpers::{Browser, TestApp, spawn_app, test_settings};
+use crate::integration_support::{
+    act, api_status, create_with_token, integration_path, rotate, texts,
+};
+use private_integrations::startup::Application;
+
+/// Another instance on `app`'s database; its address.
+async fn second_instance(app: &TestApp) -> Browser {
+    let second = Application::build(test_settings(&app.database_url))
+        .await
+        .unwrap_or_else(|e| panic!("build a second instance: {e}"));
+    let address = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    Browser::new(&address)
+}
+
+async fn status_on(browser: &Browser, token: &str, path: &str) -> StatusCode {
+    browser
+        .send(browser.client.get(browser.url(path)).bearer_auth(token))
+        .await
+        .status
+}
+
+/// Polls `path` on `browser` with `token` until it answers `expected`;
+/// how long that took.
+async fn until_status(
+    browser: &Browser,
+    token: &str,
+    path: &str,
+    expected: StatusCode,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = status_on(browser, token, path).await;
+        if status == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} still answers {status}, not {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Warms both instances' caches with `token`.
+async fn warm(app: &TestApp, other: &Browser, token: &str) {
+    for _ in 0..3 {
+        assert_eq!(api_status(app, token).await, StatusCode::OK);
+        assert_eq!(status_on(other, token, "/v2/token").await, StatusCode::OK);
+    }
+}
+
+#[actix_web::test]
+async fn a_token_rotated_or_expired_on_one_instance_is_refused_by_another_within_a_second() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let other = second_instance(&app).await;
+    let (id, first) = create_with_token(&app, "Shared", &["contacts.readonly"], "").await;
+    warm(&app, &other, &first).await;
+
+    let second = rotate(&app, &id, &[("expire_old", "now"), ("grace_days", "7")]).await;
+    assert_eq!(
+        api_status(&app, &first).await,
+        StatusCode::UNAUTHORIZED,
+        "the instance that rotated refuses at once"
+    );
+    let took = until_status(&other, &first, "/v2/token", StatusCode::UNAUTHORIZED).await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the other instance took {took:?}"
+    );
+
+    warm(&app, &other, &second).await;
+    let token_id = texts(
+        &app,
+        &format!(
+            "SELECT id::text AS s FROM access_tokens WHERE integration_id = '{id}' \
+             AND revoked_at IS NULL"
+        ),
+    )
+    .concat();
+    act(&app, &id, &format!("/tokens/{token_id}/expire"), &[])
+        .await
+        .assert_redirect_to(&integration_path(&id, ""));
+    assert_eq!(api_status(&app, &second).await, StatusCode::UNAUTHORIZED);
+    let took = until_status(&other, &second, "/v2/token", StatusCode::UNAUTHORIZED).await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the other instance took {took:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_scope_removed_on_one_instance_is_refused_by_another_within_a_second() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let other = second_instance(&app).await;
+    let (id, token) = create_with_token(
+        &app,
+        "Narrowed",
+        &["contacts.readonly", "users.readonly"],
+        "",
+    )
+    .await;
+    let location = location_of(&app, &token).await;
+    let users = format!("/v2/users/?locationId={location}");
+    for _ in 0..3 {
+        assert_eq!(status_on(&other, &token, &users).await, StatusCode::OK);
+    }
+
+    edit_integration(&app, &id, "Narrowed", &["contacts.readonly"], "")
+        .await
+        .assert_redirect_to(&integration_path(&id, ""));
+    let api = Api::new(&app, &token);
+    assert_eq!(
+        api.get(&users).await.status,
+        StatusCode::FORBIDDEN,
+        "at once here"
+    );
+    let took = until_status(&other, &token, &users, StatusCode::FORBIDDEN).await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the other instance took {took:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_deleted_integrations_token_is_refused_everywhere() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let other = second_instance(&app).await;
+    let (id, token) = create_with_token(&app, "Gone", &["contacts.readonly"], "").await;
+    warm(&app, &other, &token).await;
+
+    act(&app, &id, "/delete", &[])
+        .await
+        .assert_redirect_to("/settings/private-integrations");
+    assert_eq!(api_status(&app, &token).await, StatusCode::UNAUTHORIZED);
+    let took = until_status(&other, &token, "/v2/token", StatusCode::UNAUTHORIZED).await;
+    assert!(
+        took < Duration::from_secs(1),
+        "the other instance took {took:?}"
+    );
+}
