@@ -152,6 +152,36 @@ impl AccessToken {
             .load(conn)
     }
 
+    /// The tokens of these integrations not revoked, newest first: the
+    /// candidates for the list page's token and status columns.
+    pub fn unrevoked_for_integrations(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+    ) -> QueryResult<Vec<AccessToken>> {
+        access_tokens::table
+            .filter(access_tokens::integration_id.eq_any(ids))
+            .filter(access_tokens::revoked_at.is_null())
+            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
+            .select(AccessToken::as_select())
+            .load(conn)
+    }
+
+    /// Per integration: how many tokens it ever had and their latest use.
+    pub fn history_for_integrations(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+    ) -> QueryResult<Vec<(Uuid, i64, Option<DateTime<Utc>>)>> {
+        access_tokens::table
+            .filter(access_tokens::integration_id.eq_any(ids))
+            .group_by(access_tokens::integration_id)
+            .select((
+                access_tokens::integration_id,
+                diesel::dsl::count_star(),
+                diesel::dsl::max(access_tokens::last_used_at),
+            ))
+            .load(conn)
+    }
+
     pub fn find_for_integration(
         conn: &mut PgConnection,
         integration_id: Uuid,

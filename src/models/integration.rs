@@ -74,16 +74,25 @@ impl Integration {
             .get_result(conn)
     }
 
-    pub fn list_for_account(
+    /// Page `page` (from 1) of the account's integrations, newest first
+    /// (ties broken by id, so pages never overlap), and how many there are.
+    pub fn page_for_account(
         conn: &mut PgConnection,
         account_id: Uuid,
-    ) -> QueryResult<Vec<Integration>> {
-        integrations::table
+        per_page: i64,
+        page: i64,
+    ) -> QueryResult<(Vec<Integration>, i64)> {
+        let live = integrations::table
             .filter(integrations::account_id.eq(account_id))
-            .filter(integrations::deleted_at.is_null())
-            .order(integrations::created_at.desc())
+            .filter(integrations::deleted_at.is_null());
+        let total: i64 = live.count().get_result(conn)?;
+        let rows = live
+            .order((integrations::created_at.desc(), integrations::id.desc()))
+            .limit(per_page)
+            .offset(per_page.saturating_mul(page.saturating_sub(1)))
             .select(Integration::as_select())
-            .load(conn)
+            .load(conn)?;
+        Ok((rows, total))
     }
 
     /// Another account's integration, or a deleted one, is `NotFound`.

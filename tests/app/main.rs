@@ -31,6 +31,7 @@ mod instances;
 mod integration_names;
 mod integration_support;
 mod integrations;
+mod integrations_list;
 mod isolation;
 mod layout;
 mod login;

@@ -1,0 +1,80 @@
+//! The integrations list is paginated (50 a page, newest first, stable
+//! order), so its cost does not grow with the account.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+use crate::integration_support::{create_with_token, execute, texts};
+
+/// `data-integration-id`s of a list page, in page order.
+fn ids_on(body: &str) -> Vec<String> {
+    body.split("data-integration-id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_long_list_is_paged_fifty_at_a_time_newest_first_without_overlap() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (first, _) = create_with_token(&app, "The first one", &["contacts.readonly"], "").await;
+    // 119 more, each with a token, a second apart so the order is known.
+    execute(
+        &app,
+        "INSERT INTO integrations (account_id, name, scopes, created_at) \
+         SELECT a.id, 'Bulk ' || n, '{contacts.readonly}', now() + n * interval '1 second' \
+         FROM accounts a, generate_series(1, 119) AS n",
+    );
+    execute(
+        &app,
+        "INSERT INTO access_tokens (integration_id, token_hash, last_four) \
+         SELECT i.id, sha256(i.id::text::bytea), 'abcd' FROM integrations i \
+         WHERE i.name LIKE 'Bulk %'",
+    );
+
+    let mut seen = Vec::new();
+    for (page, rows) in [(1, 50), (2, 50), (3, 20)] {
+        let reply = app
+            .get(&format!("/settings/private-integrations?page={page}"))
+            .await;
+        reply.assert_status(StatusCode::OK);
+        let ids = ids_on(&reply.body);
+        assert_eq!(ids.len(), rows, "page {page}");
+        assert!(
+            reply.body.contains(&format!("Page {page} of 3")),
+            "page {page}"
+        );
+        assert_eq!(reply.body.contains("rel=\"next\""), page < 3);
+        assert_eq!(reply.body.contains("rel=\"prev\""), page > 1);
+        seen.extend(ids);
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), 120, "no integration twice, none missing");
+    let newest_first = texts(
+        &app,
+        "SELECT id::text AS s FROM integrations ORDER BY created_at DESC, id DESC",
+    );
+    assert_eq!(seen, newest_first);
+    assert_eq!(seen.last(), Some(&first));
+
+    // Past the end, or not a number: the nearest page.
+    let last = app.get("/settings/private-integrations?page=99").await;
+    assert_eq!(ids_on(&last.body).len(), 20);
+    let junk = app.get("/settings/private-integrations?page=abc").await;
+    assert_eq!(ids_on(&junk.body).len(), 50);
+    assert!(junk.body.contains("Page 1 of 3"));
+}
+
+#[actix_web::test]
+async fn a_short_list_has_no_page_links() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_with_token(&app, "Only", &["contacts.readonly"], "").await;
+    let reply = app.get("/settings/private-integrations").await;
+    assert_eq!(ids_on(&reply.body).len(), 1);
+    assert!(!reply.body.contains("class=\"pagination\""));
+}
