@@ -191,8 +191,8 @@ impl FromRequest for ApiAuth {
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = presented.state.clone();
-            let found = db::run(&state.pool, move |conn| {
-                AccessToken::authenticate(conn, &hash).map_err(db::DbError::from)
+            let found = db::query(&state.pool, move |conn| {
+                AccessToken::authenticate(conn, &hash)
             })
             .await?;
             let Some((token, integration, account)) = found else {
@@ -261,8 +261,8 @@ async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Accoun
         return;
     }
     let (account_id, token_id) = (account.id, token.id);
-    let result = db::run(pool, move |conn| {
-        actions::expire_inactive(conn, account_id, days, Some(token_id)).map_err(db::DbError::from)
+    let result = db::query(pool, move |conn| {
+        actions::expire_inactive(conn, account_id, days, Some(token_id))
     })
     .await;
     if let Err(e) = result {

@@ -11,7 +11,7 @@ use super::auth::{ApiAuth, Caller};
 use super::contacts::ContactOut;
 use super::error::ApiError;
 use super::extract::{in_supported_years, parse_json, query_number, reject_nul};
-use crate::db::{self, DbError};
+use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactFilter, Cursor};
 
@@ -130,19 +130,11 @@ pub(crate) async fn list_for(
         ..ContactFilter::default()
     };
     let account_id = caller.account.id;
-    let (contacts, total) = db::run(&caller.pool, move |conn| {
+    let (contacts, total) = db::query(&caller.pool, move |conn| {
         let cursor = match (start_after_id, start_after) {
             // The id alone is enough: its own dateAdded places it exactly.
-            (Some(id), _) => match Contact::find_for_account(conn, account_id, id) {
-                Ok(c) => Some(Cursor {
-                    date_added: c.date_added,
-                    id,
-                }),
-                Err(diesel::result::Error::NotFound) => {
-                    start_after.map(|t| Cursor { date_added: t, id })
-                }
-                Err(e) => return Err(e.into()),
-            },
+            (Some(id), _) => Contact::cursor_of(conn, account_id, id)?
+                .or_else(|| start_after.map(|t| Cursor { date_added: t, id })),
             (None, Some(t)) => Some(Cursor {
                 date_added: t,
                 id: Uuid::max(),
@@ -151,7 +143,7 @@ pub(crate) async fn list_for(
         };
         let contacts = Contact::page(conn, account_id, &filter, false, cursor, 0, limit + 1)?;
         let total = Contact::count(conn, account_id, &filter)?;
-        Ok::<_, DbError>((contacts, total))
+        Ok((contacts, total))
     })
     .await?;
     let more = contacts.len() as i64 > limit;
@@ -368,10 +360,10 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
     };
     let filter = build_filter(&body)?;
     let account_id = auth.account.id;
-    let (contacts, total) = db::run(&auth.pool, move |conn| {
+    let (contacts, total) = db::query(&auth.pool, move |conn| {
         let contacts = Contact::page(conn, account_id, &filter, descending, cursor, offset, limit)?;
         let total = Contact::count(conn, account_id, &filter)?;
-        Ok::<_, DbError>((contacts, total))
+        Ok((contacts, total))
     })
     .await?;
     let contacts = contacts

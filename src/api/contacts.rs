@@ -259,8 +259,8 @@ pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpR
     auth.require(Scope::ContactsReadonly)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    let contact = db::run(&auth.pool, move |conn| {
-        Contact::find_for_account(conn, account_id, id).map_err(DbError::from)
+    let contact = db::query(&auth.pool, move |conn| {
+        Contact::find_for_account(conn, account_id, id)
     })
     .await
     .map_err(not_found)?;
@@ -297,8 +297,8 @@ pub(crate) async fn create_for(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = caller.account.id;
-    let contact = db::run_in_transaction(&caller.pool, move |conn| {
-        Contact::create(conn, account_id, &changes).map_err(DbError::from)
+    let contact = db::query_in_transaction(&caller.pool, move |conn| {
+        Contact::create(conn, account_id, &changes)
     })
     .await?;
     Ok(HttpResponse::Created().json(ContactEnvelope {
@@ -325,8 +325,8 @@ pub async fn update_contact(
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = auth.account.id;
-    let contact = db::run_in_transaction(&auth.pool, move |conn| {
-        Contact::apply(conn, account_id, id, &changes).map_err(DbError::from)
+    let contact = db::query_in_transaction(&auth.pool, move |conn| {
+        Contact::apply(conn, account_id, id, &changes)
     })
     .await
     .map_err(not_found)?;
@@ -349,8 +349,8 @@ pub async fn delete_contact(
     auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    db::run_in_transaction(&auth.pool, move |conn| {
-        Contact::delete_for_account(conn, account_id, id).map_err(DbError::from)
+    db::query_in_transaction(&auth.pool, move |conn| {
+        Contact::delete_for_account(conn, account_id, id)
     })
     .await
     .map_err(not_found)?;

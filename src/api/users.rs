@@ -2,15 +2,13 @@
 //! password hash.
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::extract::{query_number, reject_nul};
-use crate::db::schema::users;
-use crate::db::{self, DbError};
+use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::User;
 
@@ -96,15 +94,7 @@ pub async fn list_users(
     };
     auth.check_location(location)?;
     let account_id = auth.account.id;
-    let found: Vec<User> = db::run(&auth.pool, move |conn| {
-        users::table
-            .filter(users::account_id.eq(account_id))
-            .order(users::created_at.asc())
-            .select(User::as_select())
-            .load(conn)
-            .map_err(DbError::from)
-    })
-    .await?;
+    let found = db::query(&auth.pool, move |conn| User::of_account(conn, account_id)).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: found.iter().map(UserOut::from_user).collect(),
     }))
@@ -157,30 +147,8 @@ pub async fn search_users(
         .map(|t| t.trim().to_lowercase())
         .filter(|t| !t.is_empty());
     let account_id = auth.account.id;
-    let (found, count) = db::run(&auth.pool, move |conn| {
-        let base = || {
-            let mut q = users::table
-                .filter(users::account_id.eq(account_id))
-                .into_boxed();
-            if let Some(t) = &text {
-                let pattern = format!(
-                    "%{}%",
-                    t.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                q = q.filter(users::email.like(pattern));
-            }
-            q
-        };
-        let count: i64 = base().count().get_result(conn)?;
-        let found: Vec<User> = base()
-            .order(users::created_at.asc())
-            .offset(skip)
-            .limit(limit)
-            .select(User::as_select())
-            .load(conn)?;
-        Ok::<_, DbError>((found, count))
+    let (found, count) = db::query(&auth.pool, move |conn| {
+        User::search_in_account(conn, account_id, text.as_deref(), skip, limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserSearchResult {

@@ -5,16 +5,14 @@
 use actix_web::dev::Payload;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
 use super::auth::{Caller, Presented};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
-use crate::db::{self, DbError};
+use crate::db;
 use crate::domain::token::PlainToken;
-use crate::models::Account;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::rate_limit::RateKey;
 
@@ -57,15 +55,8 @@ impl FromRequest for LegacyAuth {
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = &presented.state;
-            let found = db::run(&state.pool, move |conn| {
-                let Some(key) = LegacyApiKey::find_live_by_hash(conn, &hash)? else {
-                    return Ok(None);
-                };
-                let account = crate::db::schema::accounts::table
-                    .find(key.account_id)
-                    .select(Account::as_select())
-                    .first(conn)?;
-                Ok::<_, DbError>(Some((key, account)))
+            let found = db::query(&state.pool, move |conn| {
+                LegacyApiKey::authenticate(conn, &hash)
             })
             .await?;
             let Some((key, account)) = found else {
