@@ -17,6 +17,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 
+use super::caller::Caller;
 use super::error::ApiError;
 use super::request_context::UsageHandle;
 use crate::actions;
@@ -28,28 +29,6 @@ use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
 use crate::usage::rate_limit::RateKey;
-
-/// Whoever is calling, however authenticated: the account whose data the
-/// request may touch.
-#[derive(Clone)]
-pub struct Caller {
-    pub account: Account,
-    pub pool: DbPool,
-    pub public_url: String,
-}
-
-impl Caller {
-    /// `locationId` / `companyId` must name the caller's own account.
-    pub fn check_location(&self, id: &str) -> Result<(), ApiError> {
-        if id.trim().eq_ignore_ascii_case(&self.account.id.to_string()) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "The token does not have access to this location".into(),
-            ))
-        }
-    }
-}
 
 /// A request authenticated by a live token.
 pub struct ApiAuth {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::{ApiAuth, Caller};
+use super::auth::ApiAuth;
+use super::caller::{Caller, LocationId};
 use super::contacts::ContactOut;
 use super::error::ApiError;
 use super::extract::{in_supported_years, parse_json, query_number, reject_nul};
@@ -60,7 +61,7 @@ pub async fn list_contacts(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsReadonly)?;
-    list_for(&auth, query.into_inner(), "/v2", true).await
+    list_for(&auth, query.into_inner(), "/v2", LocationId::Required).await
 }
 
 /// Epoch milliseconds as a time the database can compare with, if the
@@ -76,24 +77,16 @@ pub(crate) async fn list_for(
     caller: &Caller,
     q: ListQuery,
     base: &str,
-    location_required: bool,
+    location: LocationId,
 ) -> Result<HttpResponse, ApiError> {
-    reject_nul(&[
-        ("locationId", q.location_id.as_deref()),
+    let ids = [("locationId", q.location_id.as_deref())];
+    reject_nul(ids.iter().chain(&[
         ("query", q.query.as_deref()),
         ("limit", q.limit.as_deref()),
         ("startAfterId", q.start_after_id.as_deref()),
         ("startAfter", q.start_after.as_deref()),
-    ])?;
-    match q.location_id.as_deref() {
-        Some(location) => caller.check_location(location)?,
-        None if location_required => {
-            return Err(ApiError::Unprocessable(vec![
-                "locationId is required".into(),
-            ]));
-        }
-        None => {}
-    }
+    ]))?;
+    caller.check_location(&ids, location)?;
     let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
     let start_after = match q
         .start_after
@@ -323,10 +316,10 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
 pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsReadonly)?;
     let body: SearchBody = parse_json(&body)?;
-    let Some(location) = body.location_id.as_deref() else {
-        return Err(unprocessable("locationId is required"));
-    };
-    auth.check_location(location)?;
+    auth.check_location(
+        &[("locationId", body.location_id.as_deref())],
+        LocationId::Required,
+    )?;
     let limit = body.page_limit.unwrap_or(20);
     if !(1..=500).contains(&limit) {
         return Err(unprocessable("pageLimit must be from 1 to 500"));

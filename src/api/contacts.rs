@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{ApiAuth, Caller};
+use super::auth::ApiAuth;
+use super::caller::{Caller, LocationId};
 use super::error::ApiError;
 use super::extract::{parse_json, validate};
 use super::{contact_search, rfc3339};
@@ -275,25 +276,17 @@ pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpR
     security(("bearer" = ["contacts.write"])))]
 pub async fn create_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::ContactsWrite)?;
-    create_for(&auth, &body, true).await
+    create_for(&auth, &body, LocationId::Required).await
 }
 
 /// Creates a contact for `caller`; API v1 keys may leave out `locationId`.
 pub(crate) async fn create_for(
     caller: &Caller,
     body: &[u8],
-    location_required: bool,
+    location: LocationId,
 ) -> Result<HttpResponse, ApiError> {
     let input: ContactInput = parse_json(body)?;
-    match input.location_id.as_deref() {
-        Some(location) => caller.check_location(location)?,
-        None if location_required => {
-            return Err(ApiError::Unprocessable(vec![
-                "locationId is required".into(),
-            ]));
-        }
-        None => {}
-    }
+    caller.check_location(&[("locationId", input.location_id.as_deref())], location)?;
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = caller.account.id;
@@ -319,9 +312,10 @@ pub async fn update_contact(
     auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let input: ContactInput = parse_json(&body)?;
-    if let Some(location) = input.location_id.as_deref() {
-        auth.check_location(location)?;
-    }
+    auth.check_location(
+        &[("locationId", input.location_id.as_deref())],
+        LocationId::Optional,
+    )?;
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = auth.account.id;

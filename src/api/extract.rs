@@ -81,9 +81,11 @@ fn nul_message(field: &str) -> String {
 
 /// Query parameters are text too: a NUL in one is a 422 naming it. Called
 /// in handlers once the caller is authenticated, so a 401 or 403 still wins.
-pub fn reject_nul(params: &[(&str, Option<&str>)]) -> Result<(), ApiError> {
+pub fn reject_nul<'a>(
+    params: impl IntoIterator<Item = &'a (&'a str, Option<&'a str>)>,
+) -> Result<(), ApiError> {
     let found: Vec<String> = params
-        .iter()
+        .into_iter()
         .filter(|(_, value)| value.is_some_and(|v| v.contains('\0')))
         .map(|(name, _)| nul_message(name))
         .collect();

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiAuth;
+use super::caller::LocationId;
 use super::error::ApiError;
 use super::rfc3339;
 use crate::domain::scope::Scope;
@@ -40,7 +41,7 @@ pub async fn get_location(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::LocationsReadonly)?;
-    auth.check_location(&path)?;
+    auth.check_location(&[("locationId", Some(&path))], LocationId::Required)?;
     let id = auth.account.id.to_string();
     Ok(HttpResponse::Ok().json(LocationEnvelope {
         location: LocationOut {

@@ -3,6 +3,7 @@
 //! trailing slash, never with a redirect.
 
 pub mod auth;
+pub mod caller;
 pub mod contact_search;
 pub mod contacts;
 pub mod error;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiAuth;
+use super::caller::LocationId;
 use super::error::ApiError;
 use super::extract::{query_number, reject_nul};
 use crate::db;
@@ -86,13 +87,9 @@ pub async fn list_users(
     query: web::Query<ListUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::UsersReadonly)?;
-    reject_nul(&[("locationId", query.location_id.as_deref())])?;
-    let Some(location) = query.location_id.as_deref() else {
-        return Err(ApiError::Unprocessable(vec![
-            "locationId is required".into(),
-        ]));
-    };
-    auth.check_location(location)?;
+    let ids = [("locationId", query.location_id.as_deref())];
+    reject_nul(&ids)?;
+    auth.check_location(&ids, LocationId::Required)?;
     let account_id = auth.account.id;
     let found = db::query(&auth.pool, move |conn| User::of_account(conn, account_id)).await?;
     Ok(HttpResponse::Ok().json(UserList {
@@ -125,21 +122,16 @@ pub async fn search_users(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Scope::UsersReadonly)?;
     let q = query.into_inner();
-    reject_nul(&[
+    let ids = [
         ("companyId", q.company_id.as_deref()),
         ("locationId", q.location_id.as_deref()),
+    ];
+    reject_nul(ids.iter().chain(&[
         ("query", q.query.as_deref()),
         ("skip", q.skip.as_deref()),
         ("limit", q.limit.as_deref()),
-    ])?;
-    if q.company_id.is_none() && q.location_id.is_none() {
-        return Err(ApiError::Unprocessable(vec![
-            "companyId is required".into(),
-        ]));
-    }
-    for id in [&q.company_id, &q.location_id].into_iter().flatten() {
-        auth.check_location(id)?;
-    }
+    ]))?;
+    auth.check_location(&ids, LocationId::Required)?;
     let skip = query_number("skip", q.skip.as_deref(), 0, 0, i64::from(i32::MAX))?;
     let limit = query_number("limit", q.limit.as_deref(), 25, 1, 100)?;
     let text = q

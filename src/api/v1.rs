@@ -7,7 +7,8 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::auth::{Caller, Presented};
+use super::auth::Presented;
+use super::caller::{Caller, LocationId};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
@@ -85,9 +86,9 @@ impl FromRequest for LegacyAuth {
 }
 
 async fn list(auth: LegacyAuth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    contact_search::list_for(&auth.0, query.into_inner(), "/v1", false).await
+    contact_search::list_for(&auth.0, query.into_inner(), "/v1", LocationId::Optional).await
 }
 
 async fn create(auth: LegacyAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    contacts::create_for(&auth.0, &body, false).await
+    contacts::create_for(&auth.0, &body, LocationId::Optional).await
 }
