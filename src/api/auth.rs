@@ -3,10 +3,11 @@
 //! A token is checked in this order, each step cheaper than the next: the
 //! header's shape, the token's format and checksum (no database), then one
 //! lookup by SHA-256 that also loads the integration and its account. The
-//! token's life and the integration's IP allowlist follow, and only then
-//! the integration's rate limit: a request that cannot be tied to a live
-//! token from an allowed address spends the client IP's limit, never the
-//! integration's, so nobody can starve a working token with a dead one.
+//! token's life and the integration's IP allowlist follow, then the
+//! integration's rate limit, and last the scope the route needs (from the
+//! route table): a request that cannot be tied to a live token from an
+//! allowed address spends the client IP's limit, never the integration's,
+//! so nobody can starve a working token with a dead one.
 //! Whatever is learnt about the caller goes into the request's usage
 //! context, with the outcome, so refusals of a known token are recorded
 //! too (and never count as a use).
@@ -20,23 +21,25 @@ use futures_util::future::LocalBoxFuture;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::request_context::UsageHandle;
+use super::routes;
 use crate::actions;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
-use crate::domain::scope::{Scope, ScopeSet};
+use crate::domain::scope::ScopeSet;
 use crate::domain::token::PlainToken;
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
 use crate::usage::rate_limit::RateKey;
 
-/// A request authenticated by a live token.
+/// A request authenticated by a live token that holds the scope its route
+/// needs. Scopes are read from the integration on every request, so an
+/// edit in the panel applies to the very next call.
 pub struct ApiAuth {
     pub token: AccessToken,
     pub integration: Integration,
     pub scopes: ScopeSet,
     pub caller: Caller,
-    usage: UsageHandle,
 }
 
 impl std::ops::Deref for ApiAuth {
@@ -44,19 +47,6 @@ impl std::ops::Deref for ApiAuth {
 
     fn deref(&self) -> &Caller {
         &self.caller
-    }
-}
-
-impl ApiAuth {
-    /// Scopes are read from the integration on every request, so an edit in
-    /// the panel applies to the very next call.
-    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        self.usage.borrow_mut().scope = Some(scope);
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(ApiError::InsufficientScope(scope))
-        }
     }
 }
 
@@ -166,7 +156,9 @@ impl FromRequest for ApiAuth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let presented = Presented::from_request(req, PlainToken::parse);
+        let needed = routes::required_scope(req);
         Box::pin(async move {
+            let needed = needed?;
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = presented.state.clone();
@@ -209,9 +201,15 @@ impl FromRequest for ApiAuth {
             if !rate.allowed {
                 return Err(ApiError::RateLimited(rate.reset));
             }
-            let usage = presented.usage.clone();
+            let scopes = integration.scope_set();
+            if let Some(scope) = needed {
+                presented.usage.borrow_mut().scope = Some(scope);
+                if !scopes.contains(scope) {
+                    return Err(ApiError::InsufficientScope(scope));
+                }
+            }
             Ok(ApiAuth {
-                scopes: integration.scope_set(),
+                scopes,
                 token,
                 integration,
                 caller: Caller {
@@ -219,7 +217,6 @@ impl FromRequest for ApiAuth {
                     pool: state.pool.clone(),
                     public_url: state.settings.public_url(),
                 },
-                usage,
             })
         })
     }

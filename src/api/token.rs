@@ -10,17 +10,16 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::extract::parse_json;
 use super::rfc3339;
+use super::routes::{ApiRoute, api_route};
 use crate::actions::{self, Actor, RotateMode, SelfRotateError};
 use crate::db;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for path in ["/token", "/token/"] {
-        cfg.route(path, web::get().to(show));
-    }
-    for path in ["/token/rotate", "/token/rotate/"] {
-        cfg.route(path, web::post().to(rotate));
-    }
-}
+/// The token's own routes, open to a token of any scope (see
+/// [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/token" => show, no_scope),
+    api_route!(POST "/token/rotate" => rotate, no_scope),
+];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -41,8 +40,7 @@ pub struct IntegrationRef {
 
 /// What the presented token is and may do.
 #[utoipa::path(get, path = "/v2/token", tag = "Token",
-    responses((status = 200, body = TokenInfo), (status = 401, body = super::error::ErrorBody)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = TokenInfo), (status = 401, body = super::error::ErrorBody)))]
 pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
@@ -79,8 +77,7 @@ pub struct Rotated {
 #[utoipa::path(post, path = "/v2/token/rotate", tag = "Token", request_body = RotateBody,
     responses((status = 200, body = Rotated), (status = 401, body = super::error::ErrorBody),
         (status = 409, description = "The token is in a rotation grace period; only the current token can rotate", body = super::error::ErrorBody),
-        (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = [])))]
+        (status = 422, body = super::error::ErrorBody)))]
 pub async fn rotate(
     req: actix_web::HttpRequest,
     auth: ApiAuth,

@@ -9,18 +9,16 @@ use super::auth::ApiAuth;
 use super::caller::LocationId;
 use super::error::ApiError;
 use super::extract::{query_number, reject_nul};
+use super::routes::{ApiRoute, api_route};
 use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::User;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for path in ["/users", "/users/"] {
-        cfg.route(path, web::get().to(list_users));
-    }
-    for path in ["/users/search", "/users/search/"] {
-        cfg.route(path, web::get().to(search_users));
-    }
-}
+/// The users routes and the scope they need (see [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/users" => list_users, Scope::UsersReadonly),
+    api_route!(GET "/users/search" => search_users, Scope::UsersReadonly),
+];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -80,13 +78,11 @@ pub struct ListUsersQuery {
 
 /// List the location's users.
 #[utoipa::path(get, path = "/v2/users/", tag = "Users", params(ListUsersQuery),
-    responses((status = 200, body = UserList), (status = 403, body = super::error::ErrorBody)),
-    security(("bearer" = ["users.readonly"])))]
+    responses((status = 200, body = UserList), (status = 403, body = super::error::ErrorBody)))]
 pub async fn list_users(
     auth: ApiAuth,
     query: web::Query<ListUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::UsersReadonly)?;
     let ids = [("locationId", query.location_id.as_deref())];
     reject_nul(&ids)?;
     auth.check_location(&ids, LocationId::Required)?;
@@ -114,13 +110,11 @@ pub struct SearchUsersQuery {
 
 /// Search the account's users.
 #[utoipa::path(get, path = "/v2/users/search", tag = "Users", params(SearchUsersQuery),
-    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)),
-    security(("bearer" = ["users.readonly"])))]
+    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)))]
 pub async fn search_users(
     auth: ApiAuth,
     query: web::Query<SearchUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::UsersReadonly)?;
     let q = query.into_inner();
     let ids = [
         ("companyId", q.company_id.as_deref()),

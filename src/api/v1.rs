@@ -12,6 +12,7 @@ use super::caller::{Caller, LocationId};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
+use super::routes::{ApiRoute, api_route, register};
 use crate::db;
 use crate::domain::token::PlainToken;
 use crate::models::legacy_api_key::LegacyApiKey;
@@ -19,6 +20,12 @@ use crate::usage::rate_limit::RateKey;
 
 /// RFC 9745: deprecated since 2026-11-28T00:00:00Z.
 const DEPRECATED_SINCE: &str = "@1795824000";
+
+/// An API v1 key has no scopes: it may do everything v1 serves.
+const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/contacts" => list, no_scope),
+    api_route!(POST "/contacts" => create, no_scope),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -34,10 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         "</settings/private-integrations>; rel=\"deprecation\"",
                     )),
             )
-            .route("/contacts", web::get().to(list))
-            .route("/contacts/", web::get().to(list))
-            .route("/contacts", web::post().to(create))
-            .route("/contacts/", web::post().to(create))
+            .configure(|cfg| register(cfg, ROUTES.iter()))
             .configure(super::fallback::catch_all)
             .default_service(web::to(super::error::not_found)),
     );
