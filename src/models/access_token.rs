@@ -1,3 +1,6 @@
+//! Access tokens (`access_tokens`): an integration's bearer tokens, stored
+//! as SHA-256 hashes, with their life (expiry, grace, revocation, last use).
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

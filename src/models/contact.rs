@@ -1,3 +1,6 @@
+//! Contacts (`contacts`): the API's records, with the filters and keyset
+//! pages its list and search read them by.
+
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;

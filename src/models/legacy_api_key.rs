@@ -1,3 +1,6 @@
+//! API v1 keys (`legacy_api_keys`): an account's one live full-access key,
+//! stored as a SHA-256 hash.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

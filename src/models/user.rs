@@ -1,3 +1,6 @@
+//! Users (`users`): the people who sign in to an account's panel, with
+//! their role.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

@@ -1,6 +1,6 @@
 //! The API's code keeps to its layer (STYLE.md): queries live in the
-//! models, and the database's error is named once by `db::query` rather
-//! than in every closure.
+//! models, the database's error is named once by `db::query` rather than in
+//! every closure, and every file says on its first line what it is.
 
 use std::path::{Path, PathBuf};
 
@@ -59,4 +59,16 @@ fn the_api_and_the_models_leave_the_database_error_to_db_query() {
         ],
     );
     assert!(found.is_empty(), "use db::query:\n{found:#?}");
+}
+
+#[test]
+fn every_api_and_model_file_starts_by_saying_what_it_is() {
+    let mut files = sources("api");
+    files.extend(sources("models"));
+    let silent: Vec<String> = files
+        .iter()
+        .filter(|(_, text)| !text.starts_with("//! "))
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(silent.is_empty(), "no `//!` first line:\n{silent:#?}");
 }
