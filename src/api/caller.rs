@@ -43,9 +43,7 @@ fn check(own: Uuid, given: &[(&str, Option<&str>)], rule: LocationId) -> Result<
     let named: Vec<&str> = given.iter().filter_map(|(_, id)| *id).collect();
     if named.is_empty() && rule == LocationId::Required {
         let field = given.first().map_or("locationId", |(name, _)| *name);
-        return Err(ApiError::Unprocessable(vec![format!(
-            "{field} is required"
-        )]));
+        return Err(ApiError::unprocessable(format!("{field} is required")));
     }
     let own = own.to_string();
     if named.iter().all(|id| id.trim().eq_ignore_ascii_case(&own)) {

@@ -11,7 +11,7 @@ use super::auth::ApiAuth;
 use super::caller::{Caller, LocationId};
 use super::contacts::ContactOut;
 use super::error::ApiError;
-use super::extract::{in_supported_years, parse_json, query_number, reject_nul};
+use super::extract::{given, in_supported_years, parse_json, query_number, reject_nul};
 use super::routes::{ApiRoute, api_route};
 use crate::db;
 use crate::domain::scope::Scope;
@@ -93,36 +93,21 @@ pub(crate) async fn list_for(
     ]))?;
     caller.check_location(&ids, location)?;
     let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
-    let start_after = match q
-        .start_after
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => Some(
-            s.parse::<i64>()
-                .ok()
-                .and_then(epoch_millis)
-                .ok_or_else(|| {
-                    ApiError::Unprocessable(vec![
-                        "startAfter must be epoch milliseconds of a time in years 0001 to 9999"
-                            .into(),
-                    ])
-                })?,
-        ),
-    };
-    let start_after_id = match q
-        .start_after_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => Some(Uuid::parse_str(s).map_err(|_| {
-            ApiError::Unprocessable(vec!["startAfterId is not a contact id".into()])
-        })?),
-    };
+    let start_after = given(q.start_after.as_deref())
+        .map(|s| {
+            s.parse::<i64>().ok().and_then(epoch_millis).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "startAfter must be epoch milliseconds of a time in years 0001 to 9999",
+                )
+            })
+        })
+        .transpose()?;
+    let start_after_id = given(q.start_after_id.as_deref())
+        .map(|s| {
+            Uuid::parse_str(s)
+                .map_err(|_| ApiError::unprocessable("startAfterId is not a contact id"))
+        })
+        .transpose()?;
     let filter = ContactFilter {
         query: q.query.clone(),
         ..ContactFilter::default()
@@ -215,14 +200,10 @@ pub struct SearchResult {
 /// at most 500 a page, the offset stays far inside the range of an `i64`.
 const MAX_PAGE: i64 = 1_000_000;
 
-fn unprocessable(msg: impl Into<String>) -> ApiError {
-    ApiError::Unprocessable(vec![msg.into()])
-}
-
 /// An ISO 8601 date or date-time, or epoch milliseconds.
 fn parse_instant(v: &serde_json::Value, what: &str) -> Result<DateTime<Utc>, ApiError> {
     let bad = || {
-        unprocessable(format!(
+        ApiError::unprocessable(format!(
             "{what} must be an ISO 8601 date or epoch milliseconds, in years 0001 to 9999"
         ))
     };
@@ -249,10 +230,9 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
     for (i, f) in body.filters.iter().flatten().enumerate() {
         match (f.field.as_str(), f.operator.as_str()) {
             ("email", "eq") => {
-                let email = f
-                    .value
-                    .as_str()
-                    .ok_or_else(|| unprocessable(format!("filters[{i}].value must be a string")))?;
+                let email = f.value.as_str().ok_or_else(|| {
+                    ApiError::unprocessable(format!("filters[{i}].value must be a string"))
+                })?;
                 filter.email = Some(email.trim().to_lowercase());
             }
             ("tags", "contains") => {
@@ -263,10 +243,12 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
                         .map(|t| t.as_str().map(|t| t.trim().to_string()))
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
-                            unprocessable(format!("filters[{i}].value must be a string or strings"))
+                            ApiError::unprocessable(format!(
+                                "filters[{i}].value must be a string or strings"
+                            ))
                         })?,
                     _ => {
-                        return Err(unprocessable(format!(
+                        return Err(ApiError::unprocessable(format!(
                             "filters[{i}].value must be a string or strings"
                         )));
                     }
@@ -275,10 +257,12 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
             }
             ("dateAdded", "range") => {
                 let obj = f.value.as_object().ok_or_else(|| {
-                    unprocessable(format!("filters[{i}].value must be {{\"gte\", \"lte\"}}"))
+                    ApiError::unprocessable(format!(
+                        "filters[{i}].value must be {{\"gte\", \"lte\"}}"
+                    ))
                 })?;
                 if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "gte" | "lte")) {
-                    return Err(unprocessable(format!(
+                    return Err(ApiError::unprocessable(format!(
                         "filters[{i}].value.{k} is not supported (use gte, lte)"
                     )));
                 }
@@ -290,7 +274,7 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
                 }
             }
             (field, op) => {
-                return Err(unprocessable(format!(
+                return Err(ApiError::unprocessable(format!(
                     "filters[{i}]: field {field:?} with operator {op:?} is not supported (email eq, tags contains, dateAdded range)"
                 )));
             }
@@ -300,8 +284,11 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
 }
 
 fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
-    let bad =
-        || unprocessable("searchAfter must be the searchAfter of a contact from the previous page");
+    let bad = || {
+        ApiError::unprocessable(
+            "searchAfter must be the searchAfter of a contact from the previous page",
+        )
+    };
     match values {
         [ms, id] => Ok(Cursor {
             date_added: ms.as_i64().and_then(epoch_millis).ok_or_else(bad)?,
@@ -325,11 +312,11 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
     )?;
     let limit = body.page_limit.unwrap_or(20);
     if !(1..=500).contains(&limit) {
-        return Err(unprocessable("pageLimit must be from 1 to 500"));
+        return Err(ApiError::unprocessable("pageLimit must be from 1 to 500"));
     }
     let page = body.page.unwrap_or(1);
     if !(1..=MAX_PAGE).contains(&page) {
-        return Err(unprocessable(format!(
+        return Err(ApiError::unprocessable(format!(
             "page must be from 1 to {MAX_PAGE} (use searchAfter to go further)"
         )));
     }
@@ -338,7 +325,7 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
         Some([s]) if s.field == "dateAdded" && s.direction == "asc" => false,
         Some([s]) if s.field == "dateAdded" && s.direction == "desc" => true,
         Some(_) => {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "sort supports one entry: field dateAdded, direction asc or desc",
             ));
         }

@@ -125,6 +125,12 @@ pub fn messages(errors: &ValidationErrors) -> Vec<String> {
     out
 }
 
+/// A query parameter's value, trimmed; given empty, it counts as absent, as
+/// SDKs send parameters they have no value for.
+pub fn given(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// A whole number from a query string, within bounds.
 pub fn query_number(
     name: &str,
@@ -133,13 +139,13 @@ pub fn query_number(
     min: i64,
     max: i64,
 ) -> Result<i64, ApiError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match given(raw) {
         None => Ok(default),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::Unprocessable(vec![format!(
+            _ => Err(ApiError::unprocessable(format!(
                 "{name} must be a whole number from {min} to {max}"
-            )])),
+            ))),
         },
     }
 }

@@ -85,9 +85,9 @@ pub async fn rotate(
 ) -> Result<HttpResponse, ApiError> {
     let body: RotateBody = parse_json(&body)?;
     if !(0..=MAX_GRACE_SECONDS).contains(&body.expire_old_in_seconds) {
-        return Err(ApiError::Unprocessable(vec![format!(
+        return Err(ApiError::unprocessable(format!(
             "expireOldInSeconds must be from 0 to {MAX_GRACE_SECONDS}"
-        )]));
+        )));
     }
     let mode = match body.expire_old_in_seconds {
         0 => RotateMode::Now,
