@@ -3,10 +3,11 @@
 //! A token is checked in this order, each step cheaper than the next: the
 //! header's shape, the token's format and checksum (no database), then one
 //! lookup by SHA-256 that also loads the integration and its account. The
-//! token's life and the integration's IP allowlist follow, and only then
-//! the integration's rate limit: a request that cannot be tied to a live
-//! token from an allowed address spends the client IP's limit, never the
-//! integration's, so nobody can starve a working token with a dead one.
+//! token's life and the integration's IP allowlist follow, then the
+//! integration's rate limit, and last the scope the route needs (from the
+//! route table): a request that cannot be tied to a live token from an
+//! allowed address spends the client IP's limit, never the integration's,
+//! so nobody can starve a working token with a dead one.
 //! Whatever is learnt about the caller goes into the request's usage
 //! context, with the outcome, so refusals of a known token are recorded
 //! too (and never count as a use).
@@ -19,12 +20,14 @@ use futures_util::future::LocalBoxFuture;
 use ipnet::IpNet;
 use std::sync::Arc;
 
+use super::caller::Caller;
 use super::error::ApiError;
 use super::request_context::UsageHandle;
+use super::routes;
 use crate::actions;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
-use crate::domain::scope::{Scope, ScopeSet};
+use crate::domain::scope::ScopeSet;
 use crate::domain::token::PlainToken;
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
@@ -32,35 +35,14 @@ use crate::state::AppState;
 use crate::token_cache::Verified;
 use crate::usage::rate_limit::RateKey;
 
-/// Whoever is calling, however authenticated: the account whose data the
-/// request may touch.
-#[derive(Clone)]
-pub struct Caller {
-    pub account: Account,
-    pub pool: DbPool,
-    pub public_url: String,
-}
-
-impl Caller {
-    /// `locationId` / `companyId` must name the caller's own account.
-    pub fn check_location(&self, id: &str) -> Result<(), ApiError> {
-        if id.trim().eq_ignore_ascii_case(&self.account.id.to_string()) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "The token does not have access to this location".into(),
-            ))
-        }
-    }
-}
-
-/// A request authenticated by a live token.
+/// A request authenticated by a live token that holds the scope its route
+/// needs. Scopes are read from the integration on every request, so an
+/// edit in the panel applies to the very next call.
 pub struct ApiAuth {
     pub token: AccessToken,
     pub integration: Integration,
     pub scopes: ScopeSet,
     pub caller: Caller,
-    usage: UsageHandle,
 }
 
 impl std::ops::Deref for ApiAuth {
@@ -68,19 +50,6 @@ impl std::ops::Deref for ApiAuth {
 
     fn deref(&self) -> &Caller {
         &self.caller
-    }
-}
-
-impl ApiAuth {
-    /// Scopes are read from the integration on every request, so an edit in
-    /// the panel applies to the very next call.
-    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        self.usage.borrow_mut().scope = Some(scope);
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(ApiError::InsufficientScope(scope))
-        }
     }
 }
 
@@ -188,7 +157,9 @@ impl FromRequest for ApiAuth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let presented = Presented::from_request(req, PlainToken::parse);
+        let needed = routes::required_scope(req);
         Box::pin(async move {
+            let needed = needed?;
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = presented.state.clone();
@@ -204,8 +175,8 @@ impl FromRequest for ApiAuth {
                 None => {
                     let generation = state.tokens.generation();
                     let key = hash.clone();
-                    let found = db::run(&state.pool, move |conn| {
-                        AccessToken::authenticate(conn, &key).map_err(db::DbError::from)
+                    let found = db::query(&state.pool, move |conn| {
+                        AccessToken::authenticate(conn, &key)
                     })
                     .await?;
                     let Some((token, integration, account)) = found else {
@@ -255,9 +226,15 @@ impl FromRequest for ApiAuth {
             if !rate.allowed {
                 return Err(ApiError::RateLimited(rate.reset));
             }
-            let usage = presented.usage.clone();
+            let scopes = integration.scope_set();
+            if let Some(scope) = needed {
+                presented.usage.borrow_mut().scope = Some(scope);
+                if !scopes.contains(scope) {
+                    return Err(ApiError::InsufficientScope(scope));
+                }
+            }
             Ok(ApiAuth {
-                scopes: integration.scope_set(),
+                scopes,
                 token: token.clone(),
                 integration: integration.clone(),
                 caller: Caller {
@@ -265,7 +242,6 @@ impl FromRequest for ApiAuth {
                     pool: state.pool.clone(),
                     public_url: state.settings.public_url(),
                 },
-                usage,
             })
         })
     }
@@ -286,8 +262,8 @@ async fn expire_if_inactive(pool: &DbPool, token: &AccessToken, account: &Accoun
         return false;
     }
     let (account_id, token_id) = (account.id, token.id);
-    let result = db::run(pool, move |conn| {
-        actions::expire_inactive(conn, account_id, days, Some(token_id)).map_err(db::DbError::from)
+    let result = db::query(pool, move |conn| {
+        actions::expire_inactive(conn, account_id, days, Some(token_id))
     })
     .await;
     match result {

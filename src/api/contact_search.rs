@@ -7,13 +7,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::{ApiAuth, Caller};
+use super::auth::ApiAuth;
+use super::caller::{Caller, LocationId};
 use super::contacts::ContactOut;
 use super::error::ApiError;
-use super::extract::{in_supported_years, parse_json, query_number, reject_nul};
-use crate::db::{self, DbError};
+use super::extract::{given, in_supported_years, parse_json, query_number, reject_nul};
+use super::routes::{ApiRoute, api_route};
+use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactFilter, Cursor};
+
+/// Listing and search, with the scope each needs (see [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/contacts" => list_contacts, Scope::ContactsReadonly),
+    api_route!(POST "/contacts/search" => search_contacts, Scope::ContactsReadonly),
+];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -53,14 +61,12 @@ pub struct ContactList {
 
 /// List contacts, oldest first, a page at a time.
 #[utoipa::path(get, path = "/v2/contacts/", tag = "Contacts", params(ListQuery),
-    responses((status = 200, body = ContactList), (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.readonly"])))]
+    responses((status = 200, body = ContactList), (status = 422, body = super::error::ErrorBody)))]
 pub async fn list_contacts(
     auth: ApiAuth,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsReadonly)?;
-    list_for(&auth, query.into_inner(), "/v2", true).await
+    list_for(&auth, query.into_inner(), "/v2", LocationId::Required).await
 }
 
 /// Epoch milliseconds as a time the database can compare with, if the
@@ -76,73 +82,42 @@ pub(crate) async fn list_for(
     caller: &Caller,
     q: ListQuery,
     base: &str,
-    location_required: bool,
+    location: LocationId,
 ) -> Result<HttpResponse, ApiError> {
-    reject_nul(&[
-        ("locationId", q.location_id.as_deref()),
+    let ids = [("locationId", q.location_id.as_deref())];
+    reject_nul(ids.iter().chain(&[
         ("query", q.query.as_deref()),
         ("limit", q.limit.as_deref()),
         ("startAfterId", q.start_after_id.as_deref()),
         ("startAfter", q.start_after.as_deref()),
-    ])?;
-    match q.location_id.as_deref() {
-        Some(location) => caller.check_location(location)?,
-        None if location_required => {
-            return Err(ApiError::Unprocessable(vec![
-                "locationId is required".into(),
-            ]));
-        }
-        None => {}
-    }
+    ]))?;
+    caller.check_location(&ids, location)?;
     let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
-    let start_after = match q
-        .start_after
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => Some(
-            s.parse::<i64>()
-                .ok()
-                .and_then(epoch_millis)
-                .ok_or_else(|| {
-                    ApiError::Unprocessable(vec![
-                        "startAfter must be epoch milliseconds of a time in years 0001 to 9999"
-                            .into(),
-                    ])
-                })?,
-        ),
-    };
-    let start_after_id = match q
-        .start_after_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(s) => Some(Uuid::parse_str(s).map_err(|_| {
-            ApiError::Unprocessable(vec!["startAfterId is not a contact id".into()])
-        })?),
-    };
+    let start_after = given(q.start_after.as_deref())
+        .map(|s| {
+            s.parse::<i64>().ok().and_then(epoch_millis).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "startAfter must be epoch milliseconds of a time in years 0001 to 9999",
+                )
+            })
+        })
+        .transpose()?;
+    let start_after_id = given(q.start_after_id.as_deref())
+        .map(|s| {
+            Uuid::parse_str(s)
+                .map_err(|_| ApiError::unprocessable("startAfterId is not a contact id"))
+        })
+        .transpose()?;
     let filter = ContactFilter {
         query: q.query.clone(),
         ..ContactFilter::default()
     };
     let account_id = caller.account.id;
-    let (contacts, total) = db::run(&caller.pool, move |conn| {
+    let (contacts, total) = db::query(&caller.pool, move |conn| {
         let cursor = match (start_after_id, start_after) {
             // The id alone is enough: its own dateAdded places it exactly.
-            (Some(id), _) => match Contact::find_for_account(conn, account_id, id) {
-                Ok(c) => Some(Cursor {
-                    date_added: c.date_added,
-                    id,
-                }),
-                Err(diesel::result::Error::NotFound) => {
-                    start_after.map(|t| Cursor { date_added: t, id })
-                }
-                Err(e) => return Err(e.into()),
-            },
+            (Some(id), _) => Contact::cursor_of(conn, account_id, id)?
+                .or_else(|| start_after.map(|t| Cursor { date_added: t, id })),
             (None, Some(t)) => Some(Cursor {
                 date_added: t,
                 id: Uuid::max(),
@@ -151,7 +126,7 @@ pub(crate) async fn list_for(
         };
         let contacts = Contact::page(conn, account_id, &filter, false, cursor, 0, limit + 1)?;
         let total = Contact::count(conn, account_id, &filter)?;
-        Ok::<_, DbError>((contacts, total))
+        Ok((contacts, total))
     })
     .await?;
     let more = contacts.len() as i64 > limit;
@@ -225,14 +200,10 @@ pub struct SearchResult {
 /// at most 500 a page, the offset stays far inside the range of an `i64`.
 const MAX_PAGE: i64 = 1_000_000;
 
-fn unprocessable(msg: impl Into<String>) -> ApiError {
-    ApiError::Unprocessable(vec![msg.into()])
-}
-
 /// An ISO 8601 date or date-time, or epoch milliseconds.
 fn parse_instant(v: &serde_json::Value, what: &str) -> Result<DateTime<Utc>, ApiError> {
     let bad = || {
-        unprocessable(format!(
+        ApiError::unprocessable(format!(
             "{what} must be an ISO 8601 date or epoch milliseconds, in years 0001 to 9999"
         ))
     };
@@ -259,10 +230,9 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
     for (i, f) in body.filters.iter().flatten().enumerate() {
         match (f.field.as_str(), f.operator.as_str()) {
             ("email", "eq") => {
-                let email = f
-                    .value
-                    .as_str()
-                    .ok_or_else(|| unprocessable(format!("filters[{i}].value must be a string")))?;
+                let email = f.value.as_str().ok_or_else(|| {
+                    ApiError::unprocessable(format!("filters[{i}].value must be a string"))
+                })?;
                 filter.email = Some(email.trim().to_lowercase());
             }
             ("tags", "contains") => {
@@ -273,10 +243,12 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
                         .map(|t| t.as_str().map(|t| t.trim().to_string()))
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
-                            unprocessable(format!("filters[{i}].value must be a string or strings"))
+                            ApiError::unprocessable(format!(
+                                "filters[{i}].value must be a string or strings"
+                            ))
                         })?,
                     _ => {
-                        return Err(unprocessable(format!(
+                        return Err(ApiError::unprocessable(format!(
                             "filters[{i}].value must be a string or strings"
                         )));
                     }
@@ -285,10 +257,12 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
             }
             ("dateAdded", "range") => {
                 let obj = f.value.as_object().ok_or_else(|| {
-                    unprocessable(format!("filters[{i}].value must be {{\"gte\", \"lte\"}}"))
+                    ApiError::unprocessable(format!(
+                        "filters[{i}].value must be {{\"gte\", \"lte\"}}"
+                    ))
                 })?;
                 if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "gte" | "lte")) {
-                    return Err(unprocessable(format!(
+                    return Err(ApiError::unprocessable(format!(
                         "filters[{i}].value.{k} is not supported (use gte, lte)"
                     )));
                 }
@@ -300,7 +274,7 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
                 }
             }
             (field, op) => {
-                return Err(unprocessable(format!(
+                return Err(ApiError::unprocessable(format!(
                     "filters[{i}]: field {field:?} with operator {op:?} is not supported (email eq, tags contains, dateAdded range)"
                 )));
             }
@@ -310,8 +284,11 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
 }
 
 fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
-    let bad =
-        || unprocessable("searchAfter must be the searchAfter of a contact from the previous page");
+    let bad = || {
+        ApiError::unprocessable(
+            "searchAfter must be the searchAfter of a contact from the previous page",
+        )
+    };
     match values {
         [ms, id] => Ok(Cursor {
             date_added: ms.as_i64().and_then(epoch_millis).ok_or_else(bad)?,
@@ -326,22 +303,20 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
 
 /// Search contacts with filters, sorting and pagination.
 #[utoipa::path(post, path = "/v2/contacts/search", tag = "Contacts", request_body = SearchBody,
-    responses((status = 200, body = SearchResult), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.readonly"])))]
+    responses((status = 200, body = SearchResult), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsReadonly)?;
     let body: SearchBody = parse_json(&body)?;
-    let Some(location) = body.location_id.as_deref() else {
-        return Err(unprocessable("locationId is required"));
-    };
-    auth.check_location(location)?;
+    auth.check_location(
+        &[("locationId", body.location_id.as_deref())],
+        LocationId::Required,
+    )?;
     let limit = body.page_limit.unwrap_or(20);
     if !(1..=500).contains(&limit) {
-        return Err(unprocessable("pageLimit must be from 1 to 500"));
+        return Err(ApiError::unprocessable("pageLimit must be from 1 to 500"));
     }
     let page = body.page.unwrap_or(1);
     if !(1..=MAX_PAGE).contains(&page) {
-        return Err(unprocessable(format!(
+        return Err(ApiError::unprocessable(format!(
             "page must be from 1 to {MAX_PAGE} (use searchAfter to go further)"
         )));
     }
@@ -350,7 +325,7 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
         Some([s]) if s.field == "dateAdded" && s.direction == "asc" => false,
         Some([s]) if s.field == "dateAdded" && s.direction == "desc" => true,
         Some(_) => {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "sort supports one entry: field dateAdded, direction asc or desc",
             ));
         }
@@ -368,10 +343,10 @@ pub async fn search_contacts(auth: ApiAuth, body: web::Bytes) -> Result<HttpResp
     };
     let filter = build_filter(&body)?;
     let account_id = auth.account.id;
-    let (contacts, total) = db::run(&auth.pool, move |conn| {
+    let (contacts, total) = db::query(&auth.pool, move |conn| {
         let contacts = Contact::page(conn, account_id, &filter, descending, cursor, offset, limit)?;
         let total = Contact::count(conn, account_id, &filter)?;
-        Ok::<_, DbError>((contacts, total))
+        Ok((contacts, total))
     })
     .await?;
     let contacts = contacts

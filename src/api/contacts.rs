@@ -8,37 +8,24 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::auth::{ApiAuth, Caller};
+use super::auth::ApiAuth;
+use super::caller::{Caller, LocationId};
 use super::error::ApiError;
 use super::extract::{parse_json, validate};
-use super::{contact_search, rfc3339};
+use super::rfc3339;
+use super::routes::{ApiRoute, api_route};
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactChanges};
 
-/// One resource per path, its methods as routes: a path takes the request
-/// whatever the method, so `/contacts/search` is never looked up as a
-/// contact id, and a method it does not serve is a 405 with `Allow`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for base in ["/contacts", "/contacts/"] {
-        cfg.service(
-            web::resource(base)
-                .route(web::get().to(contact_search::list_contacts))
-                .route(web::post().to(create_contact)),
-        );
-    }
-    for path in ["/contacts/search", "/contacts/search/"] {
-        cfg.service(web::resource(path).route(web::post().to(contact_search::search_contacts)));
-    }
-    for path in ["/contacts/{contactId}", "/contacts/{contactId}/"] {
-        cfg.service(
-            web::resource(path)
-                .route(web::get().to(get_contact))
-                .route(web::put().to(update_contact))
-                .route(web::delete().to(delete_contact)),
-        );
-    }
-}
+/// Creating a contact and the single-contact routes, with the scope each
+/// needs (see [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(POST "/contacts" => create_contact, Scope::ContactsWrite),
+    api_route!(GET "/contacts/{contactId}" => get_contact, Scope::ContactsReadonly),
+    api_route!(PUT "/contacts/{contactId}" => update_contact, Scope::ContactsWrite),
+    api_route!(DELETE "/contacts/{contactId}" => delete_contact, Scope::ContactsWrite),
+];
 
 // ---------------------------------------------------------------- shapes
 
@@ -253,14 +240,12 @@ fn not_found(e: DbError) -> ApiError {
 /// Get a contact.
 #[utoipa::path(get, path = "/v2/contacts/{contactId}", tag = "Contacts",
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = ContactEnvelope), (status = 404, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.readonly"])))]
+    responses((status = 200, body = ContactEnvelope), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsReadonly)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    let contact = db::run(&auth.pool, move |conn| {
-        Contact::find_for_account(conn, account_id, id).map_err(DbError::from)
+    let contact = db::query(&auth.pool, move |conn| {
+        Contact::find_for_account(conn, account_id, id)
     })
     .await
     .map_err(not_found)?;
@@ -271,34 +256,24 @@ pub async fn get_contact(auth: ApiAuth, path: web::Path<String>) -> Result<HttpR
 
 /// Create a contact.
 #[utoipa::path(post, path = "/v2/contacts/", tag = "Contacts", request_body = ContactInput,
-    responses((status = 201, body = ContactEnvelope), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.write"])))]
+    responses((status = 201, body = ContactEnvelope), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsWrite)?;
-    create_for(&auth, &body, true).await
+    create_for(&auth, &body, LocationId::Required).await
 }
 
 /// Creates a contact for `caller`; API v1 keys may leave out `locationId`.
 pub(crate) async fn create_for(
     caller: &Caller,
     body: &[u8],
-    location_required: bool,
+    location: LocationId,
 ) -> Result<HttpResponse, ApiError> {
     let input: ContactInput = parse_json(body)?;
-    match input.location_id.as_deref() {
-        Some(location) => caller.check_location(location)?,
-        None if location_required => {
-            return Err(ApiError::Unprocessable(vec![
-                "locationId is required".into(),
-            ]));
-        }
-        None => {}
-    }
+    caller.check_location(&[("locationId", input.location_id.as_deref())], location)?;
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = caller.account.id;
-    let contact = db::run_in_transaction(&caller.pool, move |conn| {
-        Contact::create(conn, account_id, &changes).map_err(DbError::from)
+    let contact = db::query_in_transaction(&caller.pool, move |conn| {
+        Contact::create(conn, account_id, &changes)
     })
     .await?;
     Ok(HttpResponse::Created().json(ContactEnvelope {
@@ -309,24 +284,23 @@ pub(crate) async fn create_for(
 /// Update a contact: only the fields given change.
 #[utoipa::path(put, path = "/v2/contacts/{contactId}", tag = "Contacts", request_body = ContactInput,
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = UpdatedEnvelope), (status = 404, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.write"])))]
+    responses((status = 200, body = UpdatedEnvelope), (status = 404, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody)))]
 pub async fn update_contact(
     auth: ApiAuth,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let input: ContactInput = parse_json(&body)?;
-    if let Some(location) = input.location_id.as_deref() {
-        auth.check_location(location)?;
-    }
+    auth.check_location(
+        &[("locationId", input.location_id.as_deref())],
+        LocationId::Optional,
+    )?;
     validate(&input)?;
     let changes = input.into_changes();
     let account_id = auth.account.id;
-    let contact = db::run_in_transaction(&auth.pool, move |conn| {
-        Contact::apply(conn, account_id, id, &changes).map_err(DbError::from)
+    let contact = db::query_in_transaction(&auth.pool, move |conn| {
+        Contact::apply(conn, account_id, id, &changes)
     })
     .await
     .map_err(not_found)?;
@@ -340,17 +314,15 @@ pub async fn update_contact(
 /// Delete a contact.
 #[utoipa::path(delete, path = "/v2/contacts/{contactId}", tag = "Contacts",
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = DeletedEnvelope), (status = 404, body = super::error::ErrorBody)),
-    security(("bearer" = ["contacts.write"])))]
+    responses((status = 200, body = DeletedEnvelope), (status = 404, body = super::error::ErrorBody)))]
 pub async fn delete_contact(
     auth: ApiAuth,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::ContactsWrite)?;
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    db::run_in_transaction(&auth.pool, move |conn| {
-        Contact::delete_for_account(conn, account_id, id).map_err(DbError::from)
+    db::query_in_transaction(&auth.pool, move |conn| {
+        Contact::delete_for_account(conn, account_id, id)
     })
     .await
     .map_err(not_found)?;

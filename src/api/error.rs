@@ -53,6 +53,13 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+impl ApiError {
+    /// A 422 with one message, naming the field it is about.
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::Unprocessable(vec![message.into()])
+    }
+}
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::Internal(e.into())

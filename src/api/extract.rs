@@ -81,9 +81,11 @@ fn nul_message(field: &str) -> String {
 
 /// Query parameters are text too: a NUL in one is a 422 naming it. Called
 /// in handlers once the caller is authenticated, so a 401 or 403 still wins.
-pub fn reject_nul(params: &[(&str, Option<&str>)]) -> Result<(), ApiError> {
+pub fn reject_nul<'a>(
+    params: impl IntoIterator<Item = &'a (&'a str, Option<&'a str>)>,
+) -> Result<(), ApiError> {
     let found: Vec<String> = params
-        .iter()
+        .into_iter()
         .filter(|(_, value)| value.is_some_and(|v| v.contains('\0')))
         .map(|(name, _)| nul_message(name))
         .collect();
@@ -123,6 +125,12 @@ pub fn messages(errors: &ValidationErrors) -> Vec<String> {
     out
 }
 
+/// A query parameter's value, trimmed; given empty, it counts as absent, as
+/// SDKs send parameters they have no value for.
+pub fn given(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// A whole number from a query string, within bounds.
 pub fn query_number(
     name: &str,
@@ -131,13 +139,13 @@ pub fn query_number(
     min: i64,
     max: i64,
 ) -> Result<i64, ApiError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match given(raw) {
         None => Ok(default),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::Unprocessable(vec![format!(
+            _ => Err(ApiError::unprocessable(format!(
                 "{name} must be a whole number from {min} to {max}"
-            )])),
+            ))),
         },
     }
 }

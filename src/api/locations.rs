@@ -5,15 +5,16 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiAuth;
+use super::caller::LocationId;
 use super::error::ApiError;
 use super::rfc3339;
+use super::routes::{ApiRoute, api_route};
 use crate::domain::scope::Scope;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for path in ["/locations/{locationId}", "/locations/{locationId}/"] {
-        cfg.route(path, web::get().to(get_location));
-    }
-}
+/// The location route and the scope it needs (see [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[api_route!(
+    GET "/locations/{locationId}" => get_location, Scope::LocationsReadonly
+)];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -33,14 +34,12 @@ pub struct LocationEnvelope {
 /// Get the location (the token's account).
 #[utoipa::path(get, path = "/v2/locations/{locationId}", tag = "Locations",
     params(("locationId" = String, Path, description = "The account's id")),
-    responses((status = 200, body = LocationEnvelope), (status = 403, body = super::error::ErrorBody)),
-    security(("bearer" = ["locations.readonly"])))]
+    responses((status = 200, body = LocationEnvelope), (status = 403, body = super::error::ErrorBody)))]
 pub async fn get_location(
     auth: ApiAuth,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::LocationsReadonly)?;
-    auth.check_location(&path)?;
+    auth.check_location(&[("locationId", Some(&path))], LocationId::Required)?;
     let id = auth.account.id.to_string();
     Ok(HttpResponse::Ok().json(LocationEnvelope {
         location: LocationOut {

@@ -3,6 +3,7 @@
 //! trailing slash, never with a redirect.
 
 pub mod auth;
+pub mod caller;
 pub mod contact_search;
 pub mod contacts;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod locations;
 pub mod middleware;
 pub mod openapi;
 pub mod request_context;
+pub mod routes;
 pub mod token;
 pub mod users;
 pub mod v1;
@@ -30,10 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(fallback::payload_config())
             .wrap(from_fn(fallback::json_errors))
             .wrap(from_fn(middleware::api_middleware))
-            .configure(token::configure)
-            .configure(contacts::configure)
-            .configure(locations::configure)
-            .configure(users::configure)
+            .configure(routes::configure)
             .configure(openapi::configure)
             // Last: only what no route above took.
             .configure(fallback::catch_all)

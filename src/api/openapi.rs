@@ -1,11 +1,15 @@
 //! `GET /v2/openapi.json`: generated from the handlers' own annotations and
-//! types, so the document cannot drift from what is served.
+//! types, and each operation's scope from the route table, so the document
+//! cannot drift from what is served.
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{contact_search, contacts, error, locations, token, users};
+use super::{contact_search, contacts, error, locations, routes, token, users};
+use crate::domain::scope::Scope;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(document));
@@ -29,6 +33,41 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Each operation needs the scope its route needs; an operation no route
+/// serves gets no security, which the tests below refuse.
+struct ScopesFromRoutes;
+
+impl Modify for ScopesFromRoutes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in operations(item) {
+                operation.security = routes::find(path, &method).map(|route| {
+                    vec![SecurityRequirement::new(
+                        "bearer",
+                        route.scope.map(Scope::name),
+                    )]
+                });
+            }
+        }
+    }
+}
+
+/// The operations a path item holds, by method.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operation)> {
+    [
+        (Method::GET, item.get.as_mut()),
+        (Method::PUT, item.put.as_mut()),
+        (Method::POST, item.post.as_mut()),
+        (Method::DELETE, item.delete.as_mut()),
+        (Method::OPTIONS, item.options.as_mut()),
+        (Method::HEAD, item.head.as_mut()),
+        (Method::PATCH, item.patch.as_mut()),
+        (Method::TRACE, item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation?)))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Private Integrations API v2", version = "2021-07-28",
@@ -41,10 +80,53 @@ impl Modify for BearerScheme {
         users::list_users, users::search_users,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &ScopesFromRoutes),
 )]
 pub struct ApiDoc;
 
 async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// `(path under /v2 without its trailing slash, method, scopes)`.
+    type Entry = (String, String, Option<Vec<String>>);
+
+    fn documented() -> BTreeSet<Entry> {
+        let mut doc = ApiDoc::openapi();
+        let mut out = BTreeSet::new();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let path = path.strip_prefix("/v2").unwrap_or(path);
+            let path = path.strip_suffix('/').unwrap_or(path).to_string();
+            for (method, operation) in operations(item) {
+                let scopes = operation.security.as_ref().map(|requirements| {
+                    let json = serde_json::to_value(requirements).unwrap_or_default();
+                    json[0]["bearer"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|s| s.as_str().unwrap_or_default().to_string())
+                        .collect()
+                });
+                out.insert((path.clone(), method.to_string(), scopes));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_is_documented_with_its_scope_and_every_operation_is_routed() {
+        let routed: BTreeSet<Entry> = routes::all()
+            .map(|r| {
+                let scopes = r.scope.map(|s| s.name().to_string()).into_iter().collect();
+                (r.path.to_string(), r.method.to_string(), Some(scopes))
+            })
+            .collect();
+        assert_eq!(documented(), routed);
+    }
 }

@@ -10,18 +10,17 @@ use super::auth::ApiAuth;
 use super::error::ApiError;
 use super::extract::parse_json;
 use super::rfc3339;
+use super::routes::{ApiRoute, api_route};
 use crate::actions::{self, Actor, RotateMode, SelfRotateError};
 use crate::db;
 use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for path in ["/token", "/token/"] {
-        cfg.route(path, web::get().to(show));
-    }
-    for path in ["/token/rotate", "/token/rotate/"] {
-        cfg.route(path, web::post().to(rotate));
-    }
-}
+/// The token's own routes, open to a token of any scope (see
+/// [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/token" => show, no_scope),
+    api_route!(POST "/token/rotate" => rotate, no_scope),
+];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -42,8 +41,7 @@ pub struct IntegrationRef {
 
 /// What the presented token is and may do.
 #[utoipa::path(get, path = "/v2/token", tag = "Token",
-    responses((status = 200, body = TokenInfo), (status = 401, body = super::error::ErrorBody)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = TokenInfo), (status = 401, body = super::error::ErrorBody)))]
 pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
@@ -80,8 +78,7 @@ pub struct Rotated {
 #[utoipa::path(post, path = "/v2/token/rotate", tag = "Token", request_body = RotateBody,
     responses((status = 200, body = Rotated), (status = 401, body = super::error::ErrorBody),
         (status = 409, description = "The token is in a rotation grace period; only the current token can rotate", body = super::error::ErrorBody),
-        (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = [])))]
+        (status = 422, body = super::error::ErrorBody)))]
 pub async fn rotate(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
@@ -90,9 +87,9 @@ pub async fn rotate(
 ) -> Result<HttpResponse, ApiError> {
     let body: RotateBody = parse_json(&body)?;
     if !(0..=MAX_GRACE_SECONDS).contains(&body.expire_old_in_seconds) {
-        return Err(ApiError::Unprocessable(vec![format!(
+        return Err(ApiError::unprocessable(format!(
             "expireOldInSeconds must be from 0 to {MAX_GRACE_SECONDS}"
-        )]));
+        )));
     }
     let mode = match body.expire_old_in_seconds {
         0 => RotateMode::Now,

@@ -2,26 +2,23 @@
 //! password hash.
 
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiAuth;
+use super::caller::LocationId;
 use super::error::ApiError;
 use super::extract::{query_number, reject_nul};
-use crate::db::schema::users;
-use crate::db::{self, DbError};
+use super::routes::{ApiRoute, api_route};
+use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::User;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    for path in ["/users", "/users/"] {
-        cfg.route(path, web::get().to(list_users));
-    }
-    for path in ["/users/search", "/users/search/"] {
-        cfg.route(path, web::get().to(search_users));
-    }
-}
+/// The users routes and the scope they need (see [`super::routes`]).
+pub const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/users" => list_users, Scope::UsersReadonly),
+    api_route!(GET "/users/search" => search_users, Scope::UsersReadonly),
+];
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -81,30 +78,16 @@ pub struct ListUsersQuery {
 
 /// List the location's users.
 #[utoipa::path(get, path = "/v2/users/", tag = "Users", params(ListUsersQuery),
-    responses((status = 200, body = UserList), (status = 403, body = super::error::ErrorBody)),
-    security(("bearer" = ["users.readonly"])))]
+    responses((status = 200, body = UserList), (status = 403, body = super::error::ErrorBody)))]
 pub async fn list_users(
     auth: ApiAuth,
     query: web::Query<ListUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::UsersReadonly)?;
-    reject_nul(&[("locationId", query.location_id.as_deref())])?;
-    let Some(location) = query.location_id.as_deref() else {
-        return Err(ApiError::Unprocessable(vec![
-            "locationId is required".into(),
-        ]));
-    };
-    auth.check_location(location)?;
+    let ids = [("locationId", query.location_id.as_deref())];
+    reject_nul(&ids)?;
+    auth.check_location(&ids, LocationId::Required)?;
     let account_id = auth.account.id;
-    let found: Vec<User> = db::run(&auth.pool, move |conn| {
-        users::table
-            .filter(users::account_id.eq(account_id))
-            .order(users::created_at.asc())
-            .select(User::as_select())
-            .load(conn)
-            .map_err(DbError::from)
-    })
-    .await?;
+    let found = db::query(&auth.pool, move |conn| User::of_account(conn, account_id)).await?;
     Ok(HttpResponse::Ok().json(UserList {
         users: found.iter().map(UserOut::from_user).collect(),
     }))
@@ -127,29 +110,22 @@ pub struct SearchUsersQuery {
 
 /// Search the account's users.
 #[utoipa::path(get, path = "/v2/users/search", tag = "Users", params(SearchUsersQuery),
-    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)),
-    security(("bearer" = ["users.readonly"])))]
+    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)))]
 pub async fn search_users(
     auth: ApiAuth,
     query: web::Query<SearchUsersQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Scope::UsersReadonly)?;
     let q = query.into_inner();
-    reject_nul(&[
+    let ids = [
         ("companyId", q.company_id.as_deref()),
         ("locationId", q.location_id.as_deref()),
+    ];
+    reject_nul(ids.iter().chain(&[
         ("query", q.query.as_deref()),
         ("skip", q.skip.as_deref()),
         ("limit", q.limit.as_deref()),
-    ])?;
-    if q.company_id.is_none() && q.location_id.is_none() {
-        return Err(ApiError::Unprocessable(vec![
-            "companyId is required".into(),
-        ]));
-    }
-    for id in [&q.company_id, &q.location_id].into_iter().flatten() {
-        auth.check_location(id)?;
-    }
+    ]))?;
+    auth.check_location(&ids, LocationId::Required)?;
     let skip = query_number("skip", q.skip.as_deref(), 0, 0, i64::from(i32::MAX))?;
     let limit = query_number("limit", q.limit.as_deref(), 25, 1, 100)?;
     let text = q
@@ -157,30 +133,8 @@ pub async fn search_users(
         .map(|t| t.trim().to_lowercase())
         .filter(|t| !t.is_empty());
     let account_id = auth.account.id;
-    let (found, count) = db::run(&auth.pool, move |conn| {
-        let base = || {
-            let mut q = users::table
-                .filter(users::account_id.eq(account_id))
-                .into_boxed();
-            if let Some(t) = &text {
-                let pattern = format!(
-                    "%{}%",
-                    t.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                q = q.filter(users::email.like(pattern));
-            }
-            q
-        };
-        let count: i64 = base().count().get_result(conn)?;
-        let found: Vec<User> = base()
-            .order(users::created_at.asc())
-            .offset(skip)
-            .limit(limit)
-            .select(User::as_select())
-            .load(conn)?;
-        Ok::<_, DbError>((found, count))
+    let (found, count) = db::query(&auth.pool, move |conn| {
+        User::search_in_account(conn, account_id, text.as_deref(), skip, limit)
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserSearchResult {

@@ -5,21 +5,27 @@
 use actix_web::dev::Payload;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 
-use super::auth::{Caller, Presented};
+use super::auth::Presented;
+use super::caller::{Caller, LocationId};
 use super::contact_search::{self, ListQuery};
 use super::contacts;
 use super::error::ApiError;
-use crate::db::{self, DbError};
+use super::routes::{ApiRoute, api_route, register};
+use crate::db;
 use crate::domain::token::PlainToken;
-use crate::models::Account;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::rate_limit::RateKey;
 
 /// RFC 9745: deprecated since 2026-11-28T00:00:00Z.
 const DEPRECATED_SINCE: &str = "@1795824000";
+
+/// An API v1 key has no scopes: it may do everything v1 serves.
+const ROUTES: &[ApiRoute] = &[
+    api_route!(GET "/contacts" => list, no_scope),
+    api_route!(POST "/contacts" => create, no_scope),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -35,10 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         "</settings/private-integrations>; rel=\"deprecation\"",
                     )),
             )
-            .route("/contacts", web::get().to(list))
-            .route("/contacts/", web::get().to(list))
-            .route("/contacts", web::post().to(create))
-            .route("/contacts/", web::post().to(create))
+            .configure(|cfg| register(cfg, ROUTES.iter()))
             .configure(super::fallback::catch_all)
             .default_service(web::to(super::error::not_found)),
     );
@@ -57,15 +60,8 @@ impl FromRequest for LegacyAuth {
             let mut presented = presented?;
             let hash = presented.token()?.hash();
             let state = &presented.state;
-            let found = db::run(&state.pool, move |conn| {
-                let Some(key) = LegacyApiKey::find_live_by_hash(conn, &hash)? else {
-                    return Ok(None);
-                };
-                let account = crate::db::schema::accounts::table
-                    .find(key.account_id)
-                    .select(Account::as_select())
-                    .first(conn)?;
-                Ok::<_, DbError>(Some((key, account)))
+            let found = db::query(&state.pool, move |conn| {
+                LegacyApiKey::authenticate(conn, &hash)
             })
             .await?;
             let Some((key, account)) = found else {
@@ -94,9 +90,9 @@ impl FromRequest for LegacyAuth {
 }
 
 async fn list(auth: LegacyAuth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    contact_search::list_for(&auth.0, query.into_inner(), "/v1", false).await
+    contact_search::list_for(&auth.0, query.into_inner(), "/v1", LocationId::Optional).await
 }
 
 async fn create(auth: LegacyAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    contacts::create_for(&auth.0, &body, false).await
+    contacts::create_for(&auth.0, &body, LocationId::Optional).await
 }

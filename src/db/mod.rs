@@ -1,5 +1,6 @@
 //! The connection pool, embedded migrations and the one way handlers reach the
-//! database: [`run`], which keeps diesel's blocking calls off the async executor.
+//! database: [`run`] (or [`query`] for plain diesel queries), which keeps
+//! diesel's blocking calls off the async executor.
 
 pub mod schema;
 
@@ -47,14 +48,24 @@ where
     .map_err(|_| E::from(DbError::Blocking))?
 }
 
-/// As [`run`], inside one transaction: when `f` fails, whatever it wrote is
-/// rolled back, so a request that fails changes nothing.
-pub async fn run_in_transaction<F, T>(pool: &DbPool, f: F) -> Result<T, DbError>
+/// As [`run`], for the usual case of `f` being diesel queries: their error
+/// becomes a [`DbError`] here, once, rather than in every closure.
+pub async fn query<F, T>(pool: &DbPool, f: F) -> Result<T, DbError>
 where
-    F: FnOnce(&mut PgConnection) -> Result<T, DbError> + Send + 'static,
+    F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| conn.transaction(f)).await
+    run(pool, move |conn| f(conn).map_err(DbError::from)).await
+}
+
+/// As [`query`], inside one transaction: when `f` fails, whatever it wrote
+/// is rolled back, so a request that fails changes nothing.
+pub async fn query_in_transaction<F, T>(pool: &DbPool, f: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    query(pool, move |conn| conn.transaction(f)).await
 }
 
 /// Builds the pool; connections are opened lazily except for one that proves

@@ -1,3 +1,6 @@
+//! Access tokens (`access_tokens`): an integration's bearer tokens, stored
+//! as SHA-256 hashes, with their life (expiry, grace, revocation, last use).
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -50,6 +53,9 @@ pub mod reason {
     pub const DELETED: &str = "deleted";
     pub const INACTIVE: &str = "inactive";
 }
+
+/// `(integration, tokens it ever had, their latest use)`.
+pub type TokenHistory = (Uuid, i64, Option<DateTime<Utc>>);
 
 impl AccessToken {
     /// How people see the token: `pit_…` and its last four characters.
@@ -170,7 +176,7 @@ impl AccessToken {
     pub fn history_for_integrations(
         conn: &mut PgConnection,
         ids: &[Uuid],
-    ) -> QueryResult<Vec<(Uuid, i64, Option<DateTime<Utc>>)>> {
+    ) -> QueryResult<Vec<TokenHistory>> {
         access_tokens::table
             .filter(access_tokens::integration_id.eq_any(ids))
             .group_by(access_tokens::integration_id)

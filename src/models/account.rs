@@ -1,3 +1,6 @@
+//! Accounts (`accounts`): the tenant every user, integration and contact
+//! belongs to, and HighLevel's "location" on the API.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

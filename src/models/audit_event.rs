@@ -1,3 +1,6 @@
+//! The audit log (`audit_events`): one row per change, written in the
+//! change's own transaction.
+
 use diesel::prelude::*;
 use uuid::Uuid;
 

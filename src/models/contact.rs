@@ -1,8 +1,12 @@
+//! Contacts (`contacts`): the API's records, with the filters and keyset
+//! pages its list and search read them by.
+
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::escape_like;
 use crate::db::schema::contacts;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
@@ -73,12 +77,6 @@ pub struct ContactFilter {
 pub struct Cursor {
     pub date_added: DateTime<Utc>,
     pub id: Uuid,
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 type Boxed<'a> = contacts::BoxedQuery<'a, Pg>;
@@ -200,6 +198,22 @@ impl Contact {
             .filter(contacts::account_id.eq(account_id))
             .select(Contact::as_select())
             .first(conn)
+    }
+
+    /// The keyset position of the account's contact `id`; `None` when the
+    /// account has no such contact (any more).
+    pub fn cursor_of(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<Cursor>> {
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::account_id.eq(account_id))
+            .select(contacts::date_added)
+            .first(conn)
+            .optional()
+            .map(|found| found.map(|date_added| Cursor { date_added, id }))
     }
 
     pub fn delete_for_account(

@@ -1,3 +1,6 @@
+//! Private integrations (`integrations`): an account's named apps with the
+//! scopes, IP allowlist and token lifetime their tokens share.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

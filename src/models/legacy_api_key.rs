@@ -1,8 +1,12 @@
+//! API v1 keys (`legacy_api_keys`): an account's one live full-access key,
+//! stored as a SHA-256 hash.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::legacy_api_keys;
+use super::Account;
+use crate::db::schema::{accounts, legacy_api_keys};
 use crate::domain::token::{PlainToken, TokenHash};
 
 /// An account's API v1 key: full access, no scopes. At most one is live.
@@ -75,14 +79,17 @@ impl LegacyApiKey {
         })
     }
 
-    pub fn find_live_by_hash(
+    /// The live key with this hash and its account: everything an API v1
+    /// request needs, in one query.
+    pub fn authenticate(
         conn: &mut PgConnection,
         hash: &TokenHash,
-    ) -> QueryResult<Option<LegacyApiKey>> {
+    ) -> QueryResult<Option<(LegacyApiKey, Account)>> {
         legacy_api_keys::table
+            .inner_join(accounts::table)
             .filter(legacy_api_keys::key_hash.eq(hash.as_bytes()))
             .filter(legacy_api_keys::revoked_at.is_null())
-            .select(LegacyApiKey::as_select())
+            .select((LegacyApiKey::as_select(), Account::as_select()))
             .first(conn)
             .optional()
     }

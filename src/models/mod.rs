@@ -19,3 +19,22 @@ pub use account::Account;
 pub use audit_event::NewAuditEvent;
 pub use integration::Integration;
 pub use user::{Role, User};
+
+/// `text` as a literal inside a `LIKE` pattern: its `%`, `_` and `\` match
+/// themselves rather than acting as wildcards.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_in_user_text_match_themselves() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+}

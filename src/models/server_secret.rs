@@ -1,3 +1,6 @@
+//! Server secrets (`server_secrets`): keys the instances share, generated
+//! once on first start.
+
 use diesel::prelude::*;
 
 use crate::db::schema::server_secrets;

@@ -1,7 +1,11 @@
+//! Users (`users`): the people who sign in to an account's panel, with
+//! their role.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::escape_like;
 use crate::db::schema::users;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +120,44 @@ impl User {
             .select((User::as_select(), crate::models::Account::as_select()))
             .first(conn)
             .optional()
+    }
+
+    /// The account's users, oldest first.
+    pub fn of_account(conn: &mut PgConnection, account_id: Uuid) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::account_id.eq(account_id))
+            .order(users::created_at.asc())
+            .select(User::as_select())
+            .load(conn)
+    }
+
+    /// One page of the account's users whose email contains `text` (all of
+    /// them when `None`), oldest first, and how many match in all. Emails
+    /// are stored lower-cased, so `text` must be too.
+    pub fn search_in_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        text: Option<&str>,
+        skip: i64,
+        limit: i64,
+    ) -> QueryResult<(Vec<User>, i64)> {
+        let matching = || {
+            let mut q = users::table
+                .filter(users::account_id.eq(account_id))
+                .into_boxed();
+            if let Some(text) = text {
+                q = q.filter(users::email.like(format!("%{}%", escape_like(text))));
+            }
+            q
+        };
+        let count = matching().count().get_result(conn)?;
+        let page = matching()
+            .order(users::created_at.asc())
+            .offset(skip)
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)?;
+        Ok((page, count))
     }
 
     pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {

@@ -1,13 +1,17 @@
 //! `GET /v2/openapi.json`: an OpenAPI 3 document of exactly the routes
-//! served, each operation naming the scope it needs.
+//! served, each operation naming the scope it needs — the scope the route
+//! then asks of a token, on both spellings of its path.
 
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::api_support::{Auth, assert_error, ok_json, send};
+use crate::api_support::{
+    ALL_SCOPES, Auth, assert_error, assert_missing_scope, location_of, ok_json, send,
+};
 use crate::helpers::spawn_app;
+use crate::integration_support::create_with_token;
 
 /// `(path, method, scope)` of every route; `None` = any scope.
 const ROUTES: [(&str, &str, Option<&str>); 11] = [
@@ -120,4 +124,82 @@ async fn every_operation_in_the_document_is_served() {
     }
     let reply = client.get("/v2/not-in-the-document").await;
     assert_error("unknown route", &reply, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn each_operation_asks_a_token_for_the_scope_the_document_names_with_and_without_a_slash() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let client = app.new_client();
+    let doc = ok_json(
+        "openapi.json",
+        &client.get("/v2/openapi.json").await,
+        StatusCode::OK,
+    );
+    // For each scope, a token holding every other one.
+    let mut lacking = Vec::new();
+    for scope in ALL_SCOPES {
+        let others: Vec<&str> = ALL_SCOPES.into_iter().filter(|s| *s != scope).collect();
+        let (_, token) = create_with_token(&app, &format!("All but {scope}"), &others, "").await;
+        lacking.push((scope, token));
+    }
+    let location = location_of(&app, &lacking[0].1).await;
+    let contact = uuid::Uuid::new_v4().to_string();
+
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, item) in paths {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let needed = item[*method]["security"][0]["bearer"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path}: no bearer security"))
+                .first()
+                .map(|s| s.as_str().expect("a scope name").to_string());
+            let concrete = path
+                .replace("{contactId}", &contact)
+                .replace("{locationId}", &location);
+            let trimmed = concrete.trim_end_matches('/').to_string();
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+            // An empty body: nothing is created, changed or rotated.
+            let body = (method == Method::POST || method == Method::PUT).then_some("{}");
+            for spelling in [trimmed.clone(), format!("{trimmed}/")] {
+                let what = format!("{method} {spelling}");
+                for (missing, token) in &lacking {
+                    let reply = send(
+                        &client,
+                        Auth::Bearer(token),
+                        method.clone(),
+                        &spelling,
+                        body,
+                    )
+                    .await;
+                    match &needed {
+                        Some(scope) if scope == missing => {
+                            assert_missing_scope(&what, &reply, scope);
+                        }
+                        // Served and let through; the empty body or the
+                        // unknown contact may still be refused.
+                        _ => assert!(
+                            ![
+                                StatusCode::UNAUTHORIZED,
+                                StatusCode::FORBIDDEN,
+                                StatusCode::METHOD_NOT_ALLOWED,
+                            ]
+                            .contains(&reply.status)
+                                && !reply.body.contains("Route not found"),
+                            "{what} without {missing}: {} {}",
+                            reply.status,
+                            reply.body
+                        ),
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        ROUTES.len() * 2,
+        "operations checked, both spellings"
+    );
 }

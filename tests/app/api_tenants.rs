@@ -53,10 +53,15 @@ async fn another_accounts_location_is_403_and_its_contacts_404_on_every_route() 
         .await,
     ];
     for (i, reply) in foreign_location.iter().enumerate() {
-        assert_error(
+        let body = assert_error(
             &format!("foreign location, call {i}"),
             reply,
             StatusCode::FORBIDDEN,
+        );
+        // One check, one wording, wherever the id is given.
+        assert_eq!(
+            body["message"], "The token does not have access to this location",
+            "call {i}"
         );
     }
 

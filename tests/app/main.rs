@@ -3,6 +3,7 @@
 
 mod api_allowlist;
 mod api_contacts;
+mod api_homes;
 mod api_http;
 mod api_keys_page;
 mod api_limits;
@@ -14,6 +15,7 @@ mod api_support;
 mod api_tenants;
 mod api_token;
 mod api_usage;
+mod api_users;
 mod api_v1;
 mod api_validation;
 mod architecture;

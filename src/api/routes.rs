@@ -1,0 +1,133 @@
+//! The API's route tables: each route states its path, method, handler and
+//! the scope a token needs once, beside its handler and OpenAPI entry. From
+//! them the paths are registered (with and without a trailing slash), the
+//! token extractor learns which scope to check, and the OpenAPI document
+//! which scope each operation needs.
+
+use actix_web::http::Method;
+use actix_web::{HttpRequest, Route, web};
+
+use super::error::ApiError;
+use super::{contact_search, contacts, locations, token, users};
+use crate::domain::scope::Scope;
+
+/// One route of the API.
+pub struct ApiRoute {
+    pub method: Method,
+    /// Under `/v2` (or `/v1`), without the trailing slash; served with and
+    /// without it.
+    pub path: &'static str,
+    /// The scope a token needs; `None`: any live token (or API v1 key).
+    pub scope: Option<Scope>,
+    /// The handler, as a route without its method guard.
+    handler: fn() -> Route,
+}
+
+impl ApiRoute {
+    pub const fn new(
+        method: Method,
+        path: &'static str,
+        scope: Option<Scope>,
+        handler: fn() -> Route,
+    ) -> ApiRoute {
+        ApiRoute {
+            method,
+            path,
+            scope,
+            handler,
+        }
+    }
+}
+
+/// An [`ApiRoute`]: `api_route!(GET "/contacts/{contactId}" => get_contact,
+/// Scope::ContactsReadonly)`, or `no_scope` in place of the scope.
+macro_rules! api_route {
+    ($method:ident $path:literal => $handler:path, no_scope) => {
+        $crate::api::routes::ApiRoute::new(::actix_web::http::Method::$method, $path, None, || {
+            ::actix_web::web::route().to($handler)
+        })
+    };
+    ($method:ident $path:literal => $handler:path, $scope:expr) => {
+        $crate::api::routes::ApiRoute::new(
+            ::actix_web::http::Method::$method,
+            $path,
+            Some($scope),
+            || ::actix_web::web::route().to($handler),
+        )
+    };
+}
+pub(crate) use api_route;
+
+/// Every API v2 route, resource by resource.
+pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
+    [
+        token::ROUTES,
+        contacts::ROUTES,
+        contact_search::ROUTES,
+        locations::ROUTES,
+        users::ROUTES,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The methods of one path and the scope each needs, kept with the path's
+/// resource for the token extractor.
+struct PathScopes(Vec<(Method, Option<Scope>)>);
+
+/// Registers API v2's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    register(cfg, all());
+}
+
+/// One resource per path, for both spellings, its methods as routes: a
+/// path takes the request whatever the method, so a method it does not
+/// serve is a 405 with `Allow`, and `/contacts/search` is never looked up
+/// as a contact id.
+pub fn register<T>(cfg: &mut web::ServiceConfig, table: T)
+where
+    T: Iterator<Item = &'static ApiRoute> + Clone,
+{
+    let mut paths: Vec<&'static str> = Vec::new();
+    for route in table.clone() {
+        if !paths.contains(&route.path) {
+            paths.push(route.path);
+        }
+    }
+    // The first resource whose pattern matches takes the request, so a
+    // literal segment must come before a parameter that would match it.
+    paths.sort_by_key(|path| path.contains('{'));
+    for path in paths {
+        let routes: Vec<&ApiRoute> = table.clone().filter(|r| r.path == path).collect();
+        let scopes = routes.iter().map(|r| (r.method.clone(), r.scope)).collect();
+        let mut resource =
+            web::resource(vec![path.to_string(), format!("{path}/")]).app_data(PathScopes(scopes));
+        for route in routes {
+            resource = resource.route((route.handler)().method(route.method.clone()));
+        }
+        cfg.service(resource);
+    }
+}
+
+/// The scope the request's route needs (`None`: any live token). A
+/// handler the table does not list is refused rather than left unchecked.
+pub fn required_scope(req: &HttpRequest) -> Result<Option<Scope>, ApiError> {
+    req.app_data::<PathScopes>()
+        .and_then(|PathScopes(methods)| methods.iter().find(|(m, _)| m == req.method()))
+        .map(|(_, scope)| *scope)
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "{} {} is not in the API route table",
+                req.method(),
+                req.path()
+            ))
+        })
+}
+
+/// The route serving `method` on `path` as the OpenAPI document spells it
+/// (`/v2/contacts/`).
+pub fn find(path: &str, method: &Method) -> Option<&'static ApiRoute> {
+    let path = path.strip_prefix("/v2").unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    all().find(|r| r.path == path && r.method == *method)
+}
