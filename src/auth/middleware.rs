@@ -68,11 +68,9 @@ pub async fn require_user(
     };
 
     if !state.setup_done.load(Ordering::Relaxed) {
-        let exists = db::run(&state.pool, |conn| {
-            User::any_exists(conn).map_err(DbError::from)
-        })
-        .await
-        .map_err(WebError::from)?;
+        let exists = db::query(&state.pool, |conn| User::any_exists(conn))
+            .await
+            .map_err(WebError::from)?;
         if exists {
             state.setup_done.store(true, Ordering::Relaxed);
         } else if path == "/setup" {

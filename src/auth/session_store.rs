@@ -72,11 +72,9 @@ async fn write(
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = storage_id(key);
-        let value = db::run(&self.pool, move |conn| {
-            session::load(conn, &id).map_err(DbError::from)
-        })
-        .await
-        .map_err(|e| LoadError::Other(e.into()))?;
+        let value = db::query(&self.pool, move |conn| session::load(conn, &id))
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
         value
             .map(serde_json::from_value::<State>)
             .transpose()
@@ -108,8 +106,8 @@ impl SessionStore for PgSessionStore {
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         let id = storage_id(key);
         let expires_at = expiry(ttl);
-        db::run(&self.pool, move |conn| {
-            session::extend(conn, &id, expires_at).map_err(DbError::from)
+        db::query(&self.pool, move |conn| {
+            session::extend(conn, &id, expires_at)
         })
         .await?;
         Ok(())
@@ -117,10 +115,7 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let id = storage_id(key);
-        db::run(&self.pool, move |conn| {
-            session::delete(conn, &id).map_err(DbError::from)
-        })
-        .await?;
+        db::query(&self.pool, move |conn| session::delete(conn, &id)).await?;
         Ok(())
     }
 }

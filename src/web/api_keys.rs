@@ -8,7 +8,7 @@ use askama::Template;
 
 use crate::actions;
 use crate::auth::CurrentUser;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::errors::WebError;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::state::AppState;
@@ -48,8 +48,8 @@ async fn show(
     current: CurrentUser,
 ) -> Result<HttpResponse, WebError> {
     let account_id = current.account.id;
-    let key = db::run(&state.pool, move |conn| {
-        LegacyApiKey::live_for_account(conn, account_id).map_err(DbError::from)
+    let key = db::query(&state.pool, move |conn| {
+        LegacyApiKey::live_for_account(conn, account_id)
     })
     .await?;
     let page = KeysPage {
@@ -112,8 +112,8 @@ async fn reveal_key(
     let shown = match sealed {
         Some(s) => {
             let id = s.id;
-            let claimed = db::run(&state.pool, move |conn| {
-                LegacyApiKey::claim_reveal(conn, account_id, id).map_err(DbError::from)
+            let claimed = db::query(&state.pool, move |conn| {
+                LegacyApiKey::claim_reveal(conn, account_id, id)
             })
             .await?;
             claimed.then_some(s.plain)

@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::actions::{ActionError, Actor};
 use crate::auth::CurrentUser;
+use crate::auth::client_ip;
 use crate::db;
 use crate::errors::WebError;
 use crate::models::Account;
 use crate::state::AppState;
-use crate::web::client_ip;
 
 pub struct Editor {
     pub current: CurrentUser,

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,9 +18,7 @@ async fn healthz() -> HttpResponse {
 /// Ready: the database answers.
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = db::run(&state.pool, |conn| db::ping(conn).map_err(DbError::from))
-        .await
-        .is_ok();
+    let ok = db::query(&state.pool, |conn| db::ping(conn)).await.is_ok();
     if ok {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {

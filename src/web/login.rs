@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::actions::people::{self, SignInAttempt};
+use crate::auth::client_ip;
 use crate::auth::{CurrentUser, TypedSession, next, password};
 use crate::db::{self};
 use crate::domain::email;
@@ -15,7 +16,7 @@ use crate::errors::WebError;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
-use crate::web::{client_ip, render, see_other};
+use crate::web::{render, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -49,8 +49,6 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-pub use crate::auth::client::client_ip;
-
 /// Unknown pages, inside the layout when someone is signed in.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     let page = ErrorPage::new(StatusCode::NOT_FOUND).with_layout(Layout::new(

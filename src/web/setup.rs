@@ -9,8 +9,9 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::actions::people;
+use crate::auth::client_ip;
 use crate::auth::{TypedSession, password};
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::domain::email::Email;
 use crate::domain::password::Password;
 use crate::errors::WebError;
@@ -18,7 +19,7 @@ use crate::models::User;
 use crate::state::AppState;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
-use crate::web::{client_ip, render, see_other};
+use crate::web::{render, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -57,10 +58,7 @@ async fn ensure_first_run(state: &AppState) -> Result<(), WebError> {
     if state.setup_done.load(Ordering::Relaxed) {
         return Err(WebError::NotFound);
     }
-    let exists = db::run(&state.pool, |conn| {
-        User::any_exists(conn).map_err(DbError::from)
-    })
-    .await?;
+    let exists = db::query(&state.pool, |conn| User::any_exists(conn)).await?;
     if exists {
         state.setup_done.store(true, Ordering::Relaxed);
         return Err(WebError::NotFound);

@@ -281,8 +281,8 @@ pub(super) async fn edit(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let account_id = editor.account().id;
-    let integration = db::run(&state.pool, move |conn| {
-        Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
+    let integration = db::query(&state.pool, move |conn| {
+        Integration::find_for_account(conn, account_id, id)
     })
     .await?;
     let form = IntegrationForm {
@@ -307,8 +307,8 @@ pub(super) async fn update(
     let mut form = form.0;
     let account_id = editor.account().id;
     // Another account's id is a 404 even when the form is also invalid.
-    db::run(&state.pool, move |conn| {
-        Integration::find_for_account(conn, account_id, id).map_err(DbError::from)
+    db::query(&state.pool, move |conn| {
+        Integration::find_for_account(conn, account_id, id)
     })
     .await?;
     let edit = match parse_form(&mut form, false) {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::views::{integration_status, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
-use crate::db::{self, DbError};
+use crate::db::{self};
 use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
@@ -63,7 +63,7 @@ pub(super) async fn index(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let account_id = current.account.id;
-    let (integrations, total, live, history, page) = db::run(&state.pool, move |conn| {
+    let (integrations, total, live, history, page) = db::query(&state.pool, move |conn| {
         let (mut integrations, total) =
             Integration::page_for_account(conn, account_id, PER_PAGE, asked)?;
         let last_page = pages_for(total);
@@ -75,7 +75,7 @@ pub(super) async fn index(
         let ids: Vec<Uuid> = integrations.iter().map(|i| i.id).collect();
         let live = AccessToken::unrevoked_for_integrations(conn, &ids)?;
         let history = AccessToken::history_for_integrations(conn, &ids)?;
-        Ok::<_, DbError>((integrations, total, live, history, page))
+        Ok((integrations, total, live, history, page))
     })
     .await?;
     let now = Utc::now();
