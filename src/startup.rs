@@ -113,7 +113,7 @@ impl Application {
             drop(conn);
             let pool = db::build_pool(
                 &blocking_settings.database_url,
-                blocking_settings.db_pool_size,
+                &blocking_settings.pool_options(),
             )
             .map_err(|e| {
                 StartupError::Database(format!(

@@ -1,16 +1,16 @@
 //! The connection pool, embedded migrations and the one way handlers reach the
-//! database: [`run`], which keeps diesel's blocking calls off the async executor.
+//! database: [`run`], which keeps diesel's blocking calls off the async executor
+//! and bounds how long a request waits for a database that does not answer.
 
+mod pool;
 pub mod schema;
 
 use actix_web::web;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub use pool::{DbPool, PoolOptions, build_pool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -19,6 +19,10 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub enum DbError {
     #[error("no database connection available")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The database took longer than the pool allows to answer: unreachable,
+    /// or reachable only through a connection that no longer carries anything.
+    #[error("the database did not answer in time")]
+    TimedOut,
     #[error("database task was cancelled")]
     Blocking,
     #[error(transparent)]
@@ -32,19 +36,27 @@ impl DbError {
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
+///
+/// Waits at most the pool's [`DbPool::answer_within`]: the checkout, and
+/// the query itself, can hang on a connection whose peer vanished without
+/// closing it, where neither libpq nor the server will ever give up. The
+/// blocking thread then finishes on its own when the connection does.
 pub async fn run<F, T, E>(pool: &DbPool, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
+    let connections = pool.connections().clone();
+    let work = web::block(move || {
+        let mut conn = connections.get().map_err(DbError::from)?;
         f(&mut conn)
-    })
-    .await
-    .map_err(|_| E::from(DbError::Blocking))?
+    });
+    match tokio::time::timeout(pool.answer_within(), work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(E::from(DbError::Blocking)),
+        Err(_) => Err(E::from(DbError::TimedOut)),
+    }
 }
 
 /// As [`run`], inside one transaction: when `f` fails, whatever it wrote is
@@ -55,17 +67,6 @@ where
     T: Send + 'static,
 {
     run(pool, move |conn| conn.transaction(f)).await
-}
-
-/// Builds the pool; connections are opened lazily except for one that proves
-/// the server answers.
-pub fn build_pool(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<PgConnection>::new(database_url);
-    Ok(Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(std::time::Duration::from_secs(5))
-        .build(manager)?)
 }
 
 pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, anyhow::Error> {
