@@ -231,17 +231,19 @@ fn run(
         App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
-            // Static files and the API need no session: keeping them out of
-            // the panel's middleware saves a session read per asset.
+            // Static files, the API and the probes need no session: keeping
+            // them out of the panel's middleware saves a session read each.
             .service(Files::new("/static", static_dir.clone()))
             .configure(crate::api::configure)
+            .configure(panel::health::configure)
             .service(
                 web::scope("")
                     .configure(panel::configure)
                     .default_service(web::to(panel::not_found))
                     .wrap(from_fn(verify_csrf))
                     .wrap(from_fn(require_user))
-                    .wrap(sessions),
+                    .wrap(sessions)
+                    .wrap(from_fn(panel::error_page::session_outages)),
             )
             .wrap(security_headers(https))
             .wrap(from_fn(crate::telemetry::log_requests))

@@ -1,5 +1,13 @@
 //! actix-session's `SessionStore` over the `sessions` table, so that logout and
 //! expiry end a session on the server and every instance sees the same ones.
+//!
+//! actix-session answers any failure of its store with a bare 500. So that a
+//! database outage still gets its 503 page (SPEC §10), the store notes an
+//! unreachable database for the request it serves, read by whoever runs the
+//! request inside [`watching_outages`].
+
+use std::cell::Cell;
+use std::future::Future;
 
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
@@ -32,6 +40,30 @@ fn storage_id(key: &SessionKey) -> Vec<u8> {
 
 fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+tokio::task_local! {
+    static UNREACHABLE: Cell<bool>;
+}
+
+/// Runs `request` (the session middleware and what it wraps); also says
+/// whether the store found the database unreachable meanwhile.
+pub async fn watching_outages<F: Future>(request: F) -> (F::Output, bool) {
+    UNREACHABLE
+        .scope(Cell::new(false), async move {
+            let output = request.await;
+            (output, UNREACHABLE.with(Cell::get))
+        })
+        .await
+}
+
+/// Passes `e` on, noting an outage for [`watching_outages`].
+fn noted(e: DbError) -> anyhow::Error {
+    if e.is_unavailable() {
+        // Outside `watching_outages` there is no one to tell.
+        let _ = UNREACHABLE.try_with(|unreachable| unreachable.set(true));
+    }
+    e.into()
 }
 
 /// The user id is stored in its own column so sessions can be ended per user.
@@ -76,7 +108,7 @@ impl SessionStore for PgSessionStore {
             session::load(conn, &id).map_err(DbError::from)
         })
         .await
-        .map_err(|e| LoadError::Other(e.into()))?;
+        .map_err(|e| LoadError::Other(noted(e)))?;
         value
             .map(serde_json::from_value::<State>)
             .transpose()
@@ -87,7 +119,7 @@ impl SessionStore for PgSessionStore {
         let key = generate_session_key();
         write(&self.pool, &key, state, ttl, Write::New)
             .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+            .map_err(|e| SaveError::Other(noted(e)))?;
         Ok(key)
     }
 
@@ -101,7 +133,7 @@ impl SessionStore for PgSessionStore {
         // and the cookie it answers with leads nowhere.
         write(&self.pool, &key, state, ttl, Write::Existing)
             .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+            .map_err(|e| UpdateError::Other(noted(e)))?;
         Ok(key)
     }
 
@@ -111,8 +143,8 @@ impl SessionStore for PgSessionStore {
         db::run(&self.pool, move |conn| {
             session::extend(conn, &id, expires_at).map_err(DbError::from)
         })
-        .await?;
-        Ok(())
+        .await
+        .map_err(noted)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
@@ -120,7 +152,7 @@ impl SessionStore for PgSessionStore {
         db::run(&self.pool, move |conn| {
             session::delete(conn, &id).map_err(DbError::from)
         })
-        .await?;
-        Ok(())
+        .await
+        .map_err(noted)
     }
 }

@@ -8,6 +8,7 @@ pub mod schema;
 use actix_web::web;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use pool::{DbPool, PoolOptions, build_pool};
@@ -32,6 +33,34 @@ pub enum DbError {
 impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+
+    /// Whether the database could not be reached, as opposed to a query that
+    /// went wrong: an outage is answered with "try again later" (503), a bug
+    /// with a 500. Connection failures, lost connections and the statement
+    /// timeout count as the former.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(_) | DbError::TimedOut => true,
+            DbError::Blocking => false,
+            DbError::Query(e) => connection_lost(e),
+        }
+    }
+}
+
+/// The server's message for SQLSTATE 57014 from `statement_timeout`; diesel
+/// does not expose the SQLSTATE of errors it has no kind for.
+const STATEMENT_TIMEOUT: &str = "canceling statement due to statement timeout";
+
+fn connection_lost(e: &QueryError) -> bool {
+    match e {
+        QueryError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        QueryError::DatabaseError(_, info) => info.message().starts_with(STATEMENT_TIMEOUT),
+        QueryError::RollbackErrorOnCommit { commit_error, .. } => connection_lost(commit_error),
+        _ => false,
     }
 }
 
@@ -123,4 +152,44 @@ pub fn one_line(e: &dyn std::fmt::Display) -> String {
 pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DbError {
+        DbError::Query(QueryError::DatabaseError(
+            kind,
+            Box::new(message.to_string()),
+        ))
+    }
+
+    #[test]
+    fn a_lost_connection_or_a_timeout_is_an_outage() {
+        assert!(DbError::TimedOut.is_unavailable());
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            assert!(database_error(kind, "server closed the connection").is_unavailable());
+        }
+        let cancelled = database_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to statement timeout",
+        );
+        assert!(cancelled.is_unavailable());
+    }
+
+    #[test]
+    fn a_query_that_goes_wrong_is_not_an_outage() {
+        assert!(!DbError::Query(QueryError::NotFound).is_unavailable());
+        assert!(!DbError::Blocking.is_unavailable());
+        assert!(!database_error(DatabaseErrorKind::UniqueViolation, "duplicate").is_unavailable());
+        let missing = database_error(
+            DatabaseErrorKind::Unknown,
+            "relation \"integrations\" does not exist",
+        );
+        assert!(!missing.is_unavailable());
+    }
 }
