@@ -1,6 +1,7 @@
 //! Settings from the environment (SPEC §2). Tests build [`Settings`] directly.
 
 use std::fmt;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -57,6 +58,11 @@ pub struct Settings {
     /// HTTP worker threads; `None` means one per core.
     pub workers: Option<usize>,
     pub db_pool_size: u32,
+    /// Longest wait for a database connection, from the pool or a new one.
+    pub db_connect_timeout_seconds: u64,
+    /// Longest a statement may run; with the connect timeout, the longest a
+    /// request waits for the database before answering 503.
+    pub db_statement_timeout_seconds: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://localhost/private_integrations";
@@ -79,6 +85,8 @@ impl Settings {
             trusted_proxies: Vec::new(),
             workers: None,
             db_pool_size: 10,
+            db_connect_timeout_seconds: 3,
+            db_statement_timeout_seconds: 5,
         }
     }
 
@@ -138,6 +146,17 @@ impl Settings {
             s.api_rate_limit_window_seconds =
                 u64::from(parse_positive("API_RATE_LIMIT_WINDOW_SECONDS", &v)?);
         }
+        if let Some(v) = get("DB_POOL_SIZE") {
+            s.db_pool_size = parse_positive("DB_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = get("DB_CONNECT_TIMEOUT_SECONDS") {
+            s.db_connect_timeout_seconds =
+                u64::from(parse_positive("DB_CONNECT_TIMEOUT_SECONDS", &v)?);
+        }
+        if let Some(v) = get("DB_STATEMENT_TIMEOUT_SECONDS") {
+            s.db_statement_timeout_seconds =
+                u64::from(parse_positive("DB_STATEMENT_TIMEOUT_SECONDS", &v)?);
+        }
         if let Some(v) = get("TRUSTED_PROXIES") {
             s.trusted_proxies = crate::domain::cidr::parse_list(&v).map_err(|entry| {
                 invalid(
@@ -164,6 +183,15 @@ impl Settings {
 
     pub fn cookie_secure(&self) -> bool {
         self.cookie_secure.unwrap_or_else(|| self.is_https())
+    }
+
+    /// The pool's size and timeouts.
+    pub fn pool_options(&self) -> crate::db::PoolOptions {
+        crate::db::PoolOptions {
+            max_size: self.db_pool_size,
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_seconds),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout_seconds),
+        }
     }
 }
 
@@ -247,7 +275,31 @@ mod tests {
     }
 
     #[test]
+    fn the_database_answers_within_ten_seconds_by_default_and_the_pool_is_configurable() {
+        let s = settings(&[]).unwrap();
+        let pool = s.pool_options();
+        assert!(pool.connect_timeout + pool.statement_timeout < Duration::from_secs(10));
+        let s = settings(&[
+            ("DB_POOL_SIZE", "32"),
+            ("DB_CONNECT_TIMEOUT_SECONDS", "2"),
+            ("DB_STATEMENT_TIMEOUT_SECONDS", "30"),
+        ])
+        .unwrap();
+        let pool = s.pool_options();
+        assert_eq!(
+            (
+                pool.max_size,
+                pool.connect_timeout.as_secs(),
+                pool.statement_timeout.as_secs()
+            ),
+            (32, 2, 30)
+        );
+    }
+
+    #[test]
     fn bad_numbers_are_refused() {
+        assert!(settings(&[("DB_CONNECT_TIMEOUT_SECONDS", "0")]).is_err());
+        assert!(settings(&[("DB_POOL_SIZE", "many")]).is_err());
         assert!(settings(&[("API_RATE_LIMIT_BURST", "0")]).is_err());
         assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,x")]).is_err());
     }

@@ -8,6 +8,9 @@
 //! - A form we cannot read (a single-valued field repeated, a malformed body)
 //!   is a 400 page, and one larger than any of our forms a 413 page: neither
 //!   is guessed at, and neither changes anything.
+//! - A database that cannot be reached (no connection in time, a connection
+//!   lost, a statement past its timeout) is an outage, not a bug: a 503 page
+//!   with `Retry-After`, within the pool's timeouts (SPEC §10).
 //! - Anything unexpected is a 500 page; handlers never panic.
 //!
 //! API errors (JSON, RFC 6750) have their own type in the API module. The
@@ -30,9 +33,16 @@ pub enum WebError {
     FormTooLarge,
     #[error("sign-in required")]
     SignInRequired,
+    /// The database cannot be reached; the cause is for the log.
+    #[error("database unavailable: {0}")]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// What an outage's 503 tells clients to wait before trying again: about
+/// what the pool takes to notice the database is back.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
 
 impl WebError {
     pub fn internal(msg: &'static str) -> Self {
@@ -44,6 +54,8 @@ impl From<DbError> for WebError {
     fn from(e: DbError) -> Self {
         if e.is_not_found() {
             WebError::NotFound
+        } else if e.is_unavailable() {
+            WebError::Unavailable(e.into())
         } else {
             WebError::Internal(e.into())
         }

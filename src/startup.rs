@@ -114,7 +114,7 @@ impl Application {
             drop(conn);
             let pool = db::build_pool(
                 &blocking_settings.database_url,
-                blocking_settings.db_pool_size,
+                &blocking_settings.pool_options(),
             )
             .map_err(|e| {
                 StartupError::Database(format!(
@@ -206,7 +206,11 @@ fn run(
         Duration::seconds(30).unsigned_abs(),
         100_000,
     ));
-    workers::token_listener::start(settings.database_url.clone(), &tokens);
+    // The listener's connection notices a dead database as the pool's do.
+    workers::token_listener::start(
+        db::pool::with_timeouts(&settings.database_url, &settings.pool_options()),
+        &tokens,
+    );
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
@@ -240,17 +244,19 @@ fn run(
         App::new()
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
-            // Static files and the API need no session: keeping them out of
-            // the panel's middleware saves a session read per asset.
+            // Static files, the API and the probes need no session: keeping
+            // them out of the panel's middleware saves a session read each.
             .service(Files::new("/static", static_dir.clone()))
             .configure(crate::api::configure)
+            .configure(panel::health::configure)
             .service(
                 web::scope("")
                     .configure(panel::configure)
                     .default_service(web::to(panel::not_found))
                     .wrap(from_fn(verify_csrf))
                     .wrap(from_fn(require_user))
-                    .wrap(sessions),
+                    .wrap(sessions)
+                    .wrap(from_fn(panel::error_page::session_outages)),
             )
             .wrap(security_headers(https))
             .wrap(from_fn(crate::telemetry::log_requests))

@@ -73,7 +73,7 @@ pub struct TokenCache {
 }
 
 /// How long one heartbeat of the listener vouches for the cache.
-pub const TRUST_FOR: Duration = Duration::from_secs(3);
+pub const TRUST_FOR: Duration = Duration::from_millis(750);
 
 impl TokenCache {
     pub fn new(ttl: Duration, capacity: usize) -> TokenCache {

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::db::DbError;
 use crate::domain::scope::Scope;
+use crate::errors::RETRY_AFTER_SECONDS;
 
 const REALM: &str = "Bearer realm=\"api\"";
 
@@ -49,6 +50,10 @@ pub enum ApiError {
     /// Past the integration's rate limit; retry after this many seconds.
     #[error("rate limited")]
     RateLimited(u64),
+    /// The database cannot be reached (SPEC §10): a 503 with `Retry-After`,
+    /// never a 401 for a token that could not be looked up.
+    #[error("database unavailable: {0}")]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -62,7 +67,11 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        ApiError::Internal(e.into())
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.into())
+        } else {
+            ApiError::Internal(e.into())
+        }
     }
 }
 
@@ -81,6 +90,7 @@ impl ResponseError for ApiError {
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -109,6 +119,10 @@ impl ResponseError for ApiError {
             ApiError::RateLimited(_) => {
                 json!("Too many requests: the integration's rate limit was reached")
             }
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                json!("The service is temporarily unavailable; retry later")
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");
                 json!("Internal server error")
@@ -136,6 +150,9 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited(secs) => {
                 response.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
             }
             _ => {}
         }

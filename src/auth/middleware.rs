@@ -68,7 +68,7 @@ pub async fn require_user(
     };
 
     if !state.setup_done.load(Ordering::Relaxed) {
-        let exists = db::query(&state.pool, |conn| User::any_exists(conn))
+        let exists = db::query(&state.pool, User::any_exists)
             .await
             .map_err(WebError::from)?;
         if exists {

@@ -1,5 +1,13 @@
 //! actix-session's `SessionStore` over the `sessions` table, so that logout and
 //! expiry end a session on the server and every instance sees the same ones.
+//!
+//! actix-session answers any failure of its store with a bare 500. So that a
+//! database outage still gets its 503 page (SPEC §10), the store notes an
+//! unreachable database for the request it serves, read by whoever runs the
+//! request inside [`watching_outages`].
+
+use std::cell::Cell;
+use std::future::Future;
 
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
@@ -34,6 +42,30 @@ fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
 
+tokio::task_local! {
+    static UNREACHABLE: Cell<bool>;
+}
+
+/// Runs `request` (the session middleware and what it wraps); also says
+/// whether the store found the database unreachable meanwhile.
+pub async fn watching_outages<F: Future>(request: F) -> (F::Output, bool) {
+    UNREACHABLE
+        .scope(Cell::new(false), async move {
+            let output = request.await;
+            (output, UNREACHABLE.with(Cell::get))
+        })
+        .await
+}
+
+/// Passes `e` on, noting an outage for [`watching_outages`].
+fn noted(e: DbError) -> anyhow::Error {
+    if e.is_unavailable() {
+        // Outside `watching_outages` there is no one to tell.
+        let _ = UNREACHABLE.try_with(|unreachable| unreachable.set(true));
+    }
+    e.into()
+}
+
 /// The user id is stored in its own column so sessions can be ended per user.
 fn user_id(state: &State) -> Option<Uuid> {
     state
@@ -59,12 +91,9 @@ async fn write(
     let user = user_id(&state);
     let value = serde_json::to_value(state).map_err(|_| DbError::Blocking)?;
     let expires_at = expiry(ttl);
-    db::run(pool, move |conn| {
-        match how {
-            Write::New => session::insert(conn, &id, &value, user, expires_at),
-            Write::Existing => session::update(conn, &id, &value, user, expires_at),
-        }
-        .map_err(DbError::from)
+    db::query(pool, move |conn| match how {
+        Write::New => session::insert(conn, &id, &value, user, expires_at),
+        Write::Existing => session::update(conn, &id, &value, user, expires_at),
     })
     .await
 }
@@ -74,7 +103,7 @@ impl SessionStore for PgSessionStore {
         let id = storage_id(key);
         let value = db::query(&self.pool, move |conn| session::load(conn, &id))
             .await
-            .map_err(|e| LoadError::Other(e.into()))?;
+            .map_err(|e| LoadError::Other(noted(e)))?;
         value
             .map(serde_json::from_value::<State>)
             .transpose()
@@ -85,7 +114,7 @@ impl SessionStore for PgSessionStore {
         let key = generate_session_key();
         write(&self.pool, &key, state, ttl, Write::New)
             .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+            .map_err(|e| SaveError::Other(noted(e)))?;
         Ok(key)
     }
 
@@ -99,7 +128,7 @@ impl SessionStore for PgSessionStore {
         // and the cookie it answers with leads nowhere.
         write(&self.pool, &key, state, ttl, Write::Existing)
             .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+            .map_err(|e| UpdateError::Other(noted(e)))?;
         Ok(key)
     }
 
@@ -109,13 +138,14 @@ impl SessionStore for PgSessionStore {
         db::query(&self.pool, move |conn| {
             session::extend(conn, &id, expires_at)
         })
-        .await?;
-        Ok(())
+        .await
+        .map_err(noted)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let id = storage_id(key);
-        db::query(&self.pool, move |conn| session::delete(conn, &id)).await?;
-        Ok(())
+        db::query(&self.pool, move |conn| session::delete(conn, &id))
+            .await
+            .map_err(noted)
     }
 }

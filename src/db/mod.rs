@@ -1,17 +1,18 @@
 //! The connection pool, embedded migrations and the one way handlers reach the
 //! database: [`run`] (or [`query`] for plain diesel queries), which keeps
-//! diesel's blocking calls off the async executor.
+//! diesel's blocking calls off the async executor and bounds how long a
+//! request waits for a database that does not answer.
 
+pub mod pool;
 pub mod schema;
 
 use actix_web::web;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub use pool::{DbPool, PoolOptions, build_pool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -20,6 +21,10 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub enum DbError {
     #[error("no database connection available")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The database took longer than the pool allows to answer: unreachable,
+    /// or reachable only through a connection that no longer carries anything.
+    #[error("the database did not answer in time")]
+    TimedOut,
     #[error("database task was cancelled")]
     Blocking,
     #[error(transparent)]
@@ -30,22 +35,58 @@ impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
     }
+
+    /// Whether the database could not be reached, as opposed to a query that
+    /// went wrong: an outage is answered with "try again later" (503), a bug
+    /// with a 500. Connection failures, lost connections and the statement
+    /// timeout count as the former.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(_) | DbError::TimedOut => true,
+            DbError::Blocking => false,
+            DbError::Query(e) => connection_lost(e),
+        }
+    }
+}
+
+/// The server's message for SQLSTATE 57014 from `statement_timeout`; diesel
+/// does not expose the SQLSTATE of errors it has no kind for.
+const STATEMENT_TIMEOUT: &str = "canceling statement due to statement timeout";
+
+fn connection_lost(e: &QueryError) -> bool {
+    match e {
+        QueryError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        QueryError::DatabaseError(_, info) => info.message().starts_with(STATEMENT_TIMEOUT),
+        QueryError::RollbackErrorOnCommit { commit_error, .. } => connection_lost(commit_error),
+        _ => false,
+    }
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
+///
+/// Waits at most the pool's [`DbPool::answer_within`]: the checkout, and
+/// the query itself, can hang on a connection whose peer vanished without
+/// closing it, where neither libpq nor the server will ever give up. The
+/// blocking thread then finishes on its own when the connection does.
 pub async fn run<F, T, E>(pool: &DbPool, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
+    let connections = pool.connections().clone();
+    let work = web::block(move || {
+        let mut conn = connections.get().map_err(DbError::from)?;
         f(&mut conn)
-    })
-    .await
-    .map_err(|_| E::from(DbError::Blocking))?
+    });
+    match tokio::time::timeout(pool.answer_within(), work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(E::from(DbError::Blocking)),
+        Err(_) => Err(E::from(DbError::TimedOut)),
+    }
 }
 
 /// As [`run`], for the usual case of `f` being diesel queries: their error
@@ -66,17 +107,6 @@ where
     T: Send + 'static,
 {
     query(pool, move |conn| conn.transaction(f)).await
-}
-
-/// Builds the pool; connections are opened lazily except for one that proves
-/// the server answers.
-pub fn build_pool(database_url: &str, max_size: u32) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<PgConnection>::new(database_url);
-    Ok(Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(1))
-        .connection_timeout(std::time::Duration::from_secs(5))
-        .build(manager)?)
 }
 
 pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, anyhow::Error> {
@@ -133,4 +163,44 @@ pub fn one_line(e: &dyn std::fmt::Display) -> String {
 pub fn ping(conn: &mut PgConnection) -> diesel::QueryResult<()> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DbError {
+        DbError::Query(QueryError::DatabaseError(
+            kind,
+            Box::new(message.to_string()),
+        ))
+    }
+
+    #[test]
+    fn a_lost_connection_or_a_timeout_is_an_outage() {
+        assert!(DbError::TimedOut.is_unavailable());
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            assert!(database_error(kind, "server closed the connection").is_unavailable());
+        }
+        let cancelled = database_error(
+            DatabaseErrorKind::Unknown,
+            "canceling statement due to statement timeout",
+        );
+        assert!(cancelled.is_unavailable());
+    }
+
+    #[test]
+    fn a_query_that_goes_wrong_is_not_an_outage() {
+        assert!(!DbError::Query(QueryError::NotFound).is_unavailable());
+        assert!(!DbError::Blocking.is_unavailable());
+        assert!(!database_error(DatabaseErrorKind::UniqueViolation, "duplicate").is_unavailable());
+        let missing = database_error(
+            DatabaseErrorKind::Unknown,
+            "relation \"integrations\" does not exist",
+        );
+        assert!(!missing.is_unavailable());
+    }
 }

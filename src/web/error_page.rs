@@ -1,11 +1,15 @@
 //! The error pages of the policy in `errors.rs`: each `WebError` as a page
 //! in the site's layout (or, for a sign-in, a redirect).
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::errors::WebError;
+use crate::auth::session_store;
+use crate::errors::{RETRY_AFTER_SECONDS, WebError};
 use crate::web::layout::Layout;
 
 #[derive(Template)]
@@ -36,6 +40,10 @@ impl ErrorPage {
                 "This form is too large",
                 "The form sent more than any form here can hold. Go back and shorten what you entered.",
             ),
+            503 => (
+                "Temporarily unavailable",
+                "The server cannot reach its database right now. Please try again in a moment.",
+            ),
             _ => (
                 "Something went wrong",
                 "The server could not complete the request. Nothing secret was lost; please try again in a moment.",
@@ -58,11 +66,13 @@ impl ErrorPage {
     }
 
     pub fn response(&self, status: StatusCode) -> HttpResponse {
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        }
         match self.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(_) => HttpResponse::build(status)
+            Ok(html) => response.content_type("text/html; charset=utf-8").body(html),
+            Err(_) => response
                 .content_type("text/plain; charset=utf-8")
                 .body(self.heading),
         }
@@ -77,6 +87,7 @@ impl ResponseError for WebError {
             WebError::BadForm(_) => StatusCode::BAD_REQUEST,
             WebError::FormTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::SignInRequired => StatusCode::SEE_OTHER,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,6 +97,11 @@ impl ResponseError for WebError {
             WebError::SignInRequired => HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
                 .finish(),
+            WebError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ErrorPage::new(StatusCode::SERVICE_UNAVAILABLE)
+                    .response(StatusCode::SERVICE_UNAVAILABLE)
+            }
             WebError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 ErrorPage::new(StatusCode::INTERNAL_SERVER_ERROR)
@@ -96,5 +112,20 @@ impl ResponseError for WebError {
                 ErrorPage::new(status).response(status)
             }
         }
+    }
+}
+
+/// Wraps the session middleware: a session the store could not load or
+/// save for want of the database is the outage's 503 page, not the bare 500
+/// actix-session makes of every failure of its store.
+pub async fn session_outages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    match session_store::watching_outages(next.call(req)).await {
+        (Err(e), true) if e.as_error::<WebError>().is_none() => {
+            Err(WebError::Unavailable(anyhow::anyhow!("session store: {e}")).into())
+        }
+        (result, _) => result,
     }
 }

@@ -18,7 +18,7 @@ async fn healthz() -> HttpResponse {
 /// Ready: the database answers.
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = db::query(&state.pool, |conn| db::ping(conn)).await.is_ok();
+    let ok = db::query(&state.pool, db::ping).await.is_ok();
     if ok {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {

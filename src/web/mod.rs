@@ -26,8 +26,9 @@ use crate::errors::WebError;
 use error_page::ErrorPage;
 use layout::{Layout, Section};
 
+/// The panel's pages; the probes (`health`) are routed apart, outside the
+/// session middleware.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    health::configure(cfg);
     setup::configure(cfg);
     login::configure(cfg);
     settings::configure(cfg);

@@ -58,7 +58,7 @@ async fn ensure_first_run(state: &AppState) -> Result<(), WebError> {
     if state.setup_done.load(Ordering::Relaxed) {
         return Err(WebError::NotFound);
     }
-    let exists = db::query(&state.pool, |conn| User::any_exists(conn)).await?;
+    let exists = db::query(&state.pool, User::any_exists).await?;
     if exists {
         state.setup_done.store(true, Ordering::Relaxed);
         return Err(WebError::NotFound);

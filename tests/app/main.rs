@@ -38,6 +38,8 @@ mod isolation;
 mod layout;
 mod login;
 mod maintenance;
+mod outage;
+mod outage_proxy;
 mod return_to;
 mod sdk_compat;
 mod secrets;

@@ -478,6 +478,9 @@ async fn the_sweep_and_a_window_change_expire_inactive_tokens_once_and_for_good(
     let mut conn = app.db.connection();
     actions::set_inactivity_window(&mut conn, account, &actor, Some(30)).expect("30 days");
     actions::set_inactivity_window(&mut conn, account, &actor, None).expect("off");
+    // Changed outside the server, as another instance would: the server
+    // hears of it through the NOTIFY the action sent.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(inactive_events(&app, &b), 1);
     assert_eq!(inactive_events(&app, &a), 1, "not audited twice");
     assert_eq!(api_status(&app, &old_b).await, StatusCode::UNAUTHORIZED);

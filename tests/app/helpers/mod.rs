@@ -62,12 +62,13 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application on `db`.
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
     let settings = test_settings(&db.url);
-    start(db, settings).await
+    spawn_app_with_settings(db, settings).await
 }
 
-/// Builds and spawns the application; the address uses the host of
-/// `listen_addr`, so an IPv6 listener gets an IPv6 address.
-async fn start(db: TestDb, settings: Settings) -> TestApp {
+/// Builds and spawns the application on `db` with exactly `settings` (whose
+/// `database_url` may lead elsewhere, e.g. through a proxy); the address
+/// uses the host of `listen_addr`, so an IPv6 listener gets an IPv6 address.
+pub async fn spawn_app_with_settings(db: TestDb, settings: Settings) -> TestApp {
     let host = settings
         .listen_addr
         .rsplit_once(':')
@@ -142,5 +143,5 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::migrated();
     let mut settings = test_settings(&db.url);
     adjust(&mut settings);
-    start(db, settings).await
+    spawn_app_with_settings(db, settings).await
 }

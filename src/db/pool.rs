@@ -1,0 +1,178 @@
+//! The connection pool, with the timeouts that let a request give up on a
+//! database it cannot reach (SPEC §10) instead of waiting for it: how long
+//! to wait for a connection, how long a statement may run, and TCP settings
+//! that notice a peer gone silent.
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool};
+
+use super::DbError;
+
+type Connections = Pool<ConnectionManager<PgConnection>>;
+
+/// libpq refuses a `connect_timeout` under two seconds (it reads 1 as 2).
+const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// TCP keepalives for idle connections across a network that drops them
+/// silently: probe after 10 s of quiet, every 5 s, give up after 3 misses.
+const KEEPALIVES: [(&str, &str); 4] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+];
+
+/// How the pool reaches the database and how long it waits for it.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// Longest wait for a connection: from the pool, and for libpq to open one.
+    pub connect_timeout: Duration,
+    /// Longest a statement may run on the server; a request waits this long
+    /// for an answer once it holds a connection.
+    pub statement_timeout: Duration,
+}
+
+/// The pool every request and background task draws from.
+#[derive(Clone)]
+pub struct DbPool {
+    connections: Connections,
+    answer_within: Duration,
+}
+
+impl DbPool {
+    pub(super) fn connections(&self) -> &Connections {
+        &self.connections
+    }
+
+    /// Longest [`super::run`] waits for a connection and its answer together.
+    pub fn answer_within(&self) -> Duration {
+        self.answer_within
+    }
+}
+
+/// Builds the pool; connections are opened lazily except for one that proves
+/// the server answers. The timeouts go into the connection URL unless it sets
+/// them itself.
+pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, DbError> {
+    let manager = ConnectionManager::<PgConnection>::new(with_timeouts(database_url, options));
+    let connections = Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.connect_timeout)
+        .build(manager)?;
+    Ok(DbPool {
+        connections,
+        answer_within: options.connect_timeout + options.statement_timeout,
+    })
+}
+
+/// `database_url` with libpq's `connect_timeout`, keepalives,
+/// `tcp_user_timeout` (unacknowledged data fails the connection in the time
+/// a request waits) and the server's `statement_timeout`, each unless the
+/// URL already says otherwise.
+pub fn with_timeouts(database_url: &str, options: &PoolOptions) -> String {
+    let Ok(mut url) = url::Url::parse(database_url) else {
+        return database_url.to_string();
+    };
+    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let mut add = |name: &str, value: String| {
+        if !pairs.iter().any(|(n, _)| n == name) {
+            pairs.push((name.to_string(), value));
+        }
+    };
+    let connect = options.connect_timeout.max(MIN_CONNECT_TIMEOUT);
+    add("connect_timeout", connect.as_secs().to_string());
+    for (name, value) in KEEPALIVES {
+        add(name, value.to_string());
+    }
+    let waits = (options.connect_timeout + options.statement_timeout).as_millis();
+    add("tcp_user_timeout", waits.to_string());
+    let statement = format!(
+        "-c statement_timeout={}",
+        options.statement_timeout.as_millis()
+    );
+    match pairs.iter_mut().find(|(n, _)| n == "options") {
+        Some((_, value)) if !value.contains("statement_timeout") => {
+            value.push(' ');
+            value.push_str(&statement);
+        }
+        Some(_) => {}
+        None => pairs.push(("options".to_string(), statement)),
+    }
+    let query = pairs
+        .iter()
+        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    url.set_query(Some(&query));
+    url.to_string()
+}
+
+/// Percent-encodes all but unreserved characters: libpq decodes `%XX` in a
+/// URL's parameters but reads `+` as itself, not as a space.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> PoolOptions {
+        PoolOptions {
+            max_size: 4,
+            connect_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn the_timeouts_are_added_to_a_plain_url() {
+        let url = with_timeouts("postgres://app:p%40ss@db.example:5433/pi", &options());
+        assert_eq!(
+            url,
+            "postgres://app:p%40ss@db.example:5433/pi?connect_timeout=3&keepalives=1\
+             &keepalives_idle=10&keepalives_interval=5&keepalives_count=3\
+             &tcp_user_timeout=8000&options=-c%20statement_timeout%3D5000"
+        );
+    }
+
+    #[test]
+    fn settings_already_in_the_url_are_kept() {
+        let url = with_timeouts(
+            "postgres://localhost/pi?sslmode=require&connect_timeout=20&options=-c%20search_path%3Dapp",
+            &options(),
+        );
+        assert!(url.contains("sslmode=require&connect_timeout=20&"), "{url}");
+        assert!(!url.contains("connect_timeout=3"), "{url}");
+        assert!(
+            url.contains("&options=-c%20search_path%3Dapp%20-c%20statement_timeout%3D5000&"),
+            "{url}"
+        );
+        let own = "postgres://localhost/pi?options=-c%20statement_timeout%3D0";
+        let url = with_timeouts(own, &options());
+        assert!(
+            url.contains("?options=-c%20statement_timeout%3D0&"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn libpq_never_gets_a_connect_timeout_it_would_round_up() {
+        let quick = PoolOptions {
+            connect_timeout: Duration::from_secs(1),
+            ..options()
+        };
+        assert!(with_timeouts("postgres://localhost/pi", &quick).contains("connect_timeout=2&"));
+    }
+}
