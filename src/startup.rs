@@ -167,15 +167,11 @@ impl Application {
 /// own `/static`, which is what lets the CSP forbid everything inline. Served
 /// over https, browsers are also told never to try plain http again.
 fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"));
+    let headers = panel::SECURITY_HEADERS
+        .iter()
+        .fold(DefaultHeaders::new(), |headers, &header| {
+            headers.add(header)
+        });
     if https {
         headers.add((
             "Strict-Transport-Security",

@@ -67,6 +67,12 @@ impl ErrorPage {
 
     pub fn response(&self, status: StatusCode) -> HttpResponse {
         let mut response = HttpResponse::build(status);
+        // An error raised by a middleware (the session layer, the sign-in
+        // gate) becomes its page outside the headers middleware, so the
+        // page carries them itself.
+        for &header in crate::web::SECURITY_HEADERS {
+            response.insert_header(header);
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }

@@ -249,6 +249,16 @@ fn assert_unavailable_page(what: &str, reply: &Reply) {
     reply.assert_status(StatusCode::SERVICE_UNAVAILABLE);
     assert_retry_after(what, reply);
     assert!(
+        reply.header("content-security-policy").is_some()
+            && reply.header("x-frame-options") == Some("DENY"),
+        "{what}: the 503 page lacks the security headers"
+    );
+    assert!(
+        reply.header("content-security-policy").is_some()
+            && reply.header("x-frame-options") == Some("DENY"),
+        "{what}: the 503 page lacks the security headers"
+    );
+    assert!(
         reply.body.contains("/static/css/app.css")
             && reply.body.contains("Temporarily unavailable"),
         "{what}: not the layout's 503 page: {}",
