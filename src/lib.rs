@@ -1,3 +1,6 @@
+//! The library behind the `private-integrations` binary: one module per layer
+//! (see the README's Architecture section for which may use which).
+
 pub mod actions;
 pub mod api;
 pub mod auth;

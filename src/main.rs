@@ -1,3 +1,6 @@
+//! The `private-integrations` binary: parses the command line, loads the
+//! settings and hands over to the library; exit codes live here.
+
 use clap::Parser;
 use private_integrations::cli::{self, Cli};
 use private_integrations::config::Settings;
