@@ -7,7 +7,10 @@
 //! request inside [`watching_outages`].
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use actix_session::storage::{
     LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
@@ -26,11 +29,44 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    /// When this instance last pushed each session's expiry forward. The
+    /// database moves an expiry at most once a minute anyway, so asking it
+    /// more often is a round trip per page for nothing.
+    extended: Arc<Mutex<HashMap<Vec<u8>, Instant>>>,
 }
+
+/// How often one session's expiry is pushed forward, per instance.
+const EXTEND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Past this many sessions remembered, the memory starts again empty.
+const REMEMBERED: usize = 100_000;
 
 impl PgSessionStore {
     pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            extended: Arc::default(),
+        }
+    }
+
+    /// Whether this session's expiry is due to be pushed forward; notes it
+    /// as pushed when it is.
+    fn extension_due(&self, id: &[u8]) -> bool {
+        let mut extended = self
+            .extended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if extended
+            .get(id)
+            .is_some_and(|at| now.duration_since(*at) < EXTEND_EVERY)
+        {
+            return false;
+        }
+        if extended.len() >= REMEMBERED {
+            extended.clear();
+        }
+        extended.insert(id.to_vec(), now);
+        true
     }
 }
 
@@ -134,6 +170,9 @@ impl SessionStore for PgSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         let id = storage_id(key);
+        if !self.extension_due(&id) {
+            return Ok(());
+        }
         let expires_at = expiry(ttl);
         db::query(&self.pool, move |conn| {
             session::extend(conn, &id, expires_at)
