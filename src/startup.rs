@@ -65,6 +65,7 @@ pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupErro
     if applied > 0 {
         tracing::info!(applied, "ran database migrations");
     }
+    crate::workers::maintenance::request_log_partitions(&mut conn);
     Ok(conn)
 }
 

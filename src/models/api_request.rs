@@ -2,6 +2,7 @@
 //! the scopes an integration actually used.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use uuid::Uuid;
@@ -146,4 +147,74 @@ pub fn delete_requests_before(
     cutoff: DateTime<Utc>,
 ) -> QueryResult<usize> {
     diesel::delete(api_requests::table.filter(api_requests::created_at.lt(cutoff))).execute(conn)
+}
+
+/// Name of the partition holding `day`'s requests.
+fn partition_name(day: NaiveDate) -> String {
+    format!("api_requests_p{}", day.format("%Y%m%d"))
+}
+
+/// Makes sure `days` day partitions exist from `from` on. Rows the DEFAULT
+/// partition already holds for such a day (a database older than its
+/// partitions, e.g. a copy of a template) move into it, in the same
+/// transaction. Returns how many partitions were made.
+pub fn ensure_partitions(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    days: u32,
+) -> QueryResult<usize> {
+    let mut made = 0;
+    for day in from.iter_days().take(days as usize) {
+        let name = partition_name(day);
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "to_regclass('{name}') IS NOT NULL"
+        )))
+        .get_result(conn)?;
+        if exists {
+            continue;
+        }
+        let (start, end) = (day, day + chrono::Days::new(1));
+        let range =
+            format!("created_at >= '{start} 00:00:00+00' AND created_at < '{end} 00:00:00+00'");
+        conn.transaction(|conn| {
+            conn.batch_execute(&format!(
+                "CREATE TEMP TABLE moving ON COMMIT DROP AS \
+                 WITH m AS (DELETE FROM api_requests_default WHERE {range} RETURNING *) \
+                 SELECT * FROM m; \
+                 CREATE TABLE {name} PARTITION OF api_requests \
+                 FOR VALUES FROM ('{start} 00:00:00+00') TO ('{end} 00:00:00+00'); \
+                 INSERT INTO api_requests SELECT * FROM moving;"
+            ))
+        })?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+/// Drops the day partitions wholly before `cutoff`: retention without
+/// deleting row by row. Returns how many were dropped.
+pub fn drop_partitions_before(conn: &mut PgConnection, cutoff: NaiveDate) -> QueryResult<usize> {
+    #[derive(QueryableByName)]
+    struct Partition {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let partitions: Vec<Partition> = diesel::sql_query(
+        "SELECT c.relname AS name FROM pg_inherits i \
+         JOIN pg_class c ON c.oid = i.inhrelid \
+         WHERE i.inhparent = 'api_requests'::regclass AND c.relname LIKE 'api\\_requests\\_p%'",
+    )
+    .load(conn)?;
+    let mut dropped = 0;
+    for Partition { name } in partitions {
+        let day = name
+            .strip_prefix("api_requests_p")
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok());
+        // The partition holds `day`; it is wholly past once the next day is.
+        if day.is_some_and(|d| d + chrono::Days::new(1) <= cutoff) {
+            diesel::sql_query(format!("DROP TABLE IF EXISTS {name}")).execute(conn)?;
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
 }

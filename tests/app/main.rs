@@ -40,6 +40,7 @@ mod login;
 mod maintenance;
 mod outage;
 mod outage_proxy;
+mod request_log;
 mod return_to;
 mod sdk_compat;
 mod secrets;

@@ -1,0 +1,13 @@
+create table api_requests_flat (like api_requests including defaults);
+insert into api_requests_flat select * from api_requests;
+alter sequence api_requests_id_seq owned by none;
+drop table api_requests;
+alter table api_requests_flat rename to api_requests;
+alter table api_requests add primary key (id);
+alter sequence api_requests_id_seq owned by api_requests.id;
+alter table api_requests add foreign key (account_id) references accounts (id) on delete cascade;
+alter table api_requests add foreign key (integration_id) references integrations (id) on delete cascade;
+alter table api_requests add foreign key (token_id) references access_tokens (id) on delete set null;
+alter table api_requests add foreign key (legacy_key_id) references legacy_api_keys (id) on delete set null;
+create index api_requests_integration_idx on api_requests (integration_id, created_at desc);
+create index api_requests_created_idx on api_requests (created_at);
