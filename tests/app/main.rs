@@ -41,6 +41,7 @@ mod maintenance;
 mod outage;
 mod outage_proxy;
 mod return_to;
+mod scale_out;
 mod sdk_compat;
 mod secrets;
 mod sessions;
