@@ -39,8 +39,22 @@ struct Instance {
 impl Instance {
     /// Starts `serve` on a free loopback port with only the given settings,
     /// outside the project directory (so no `.env` is read), and waits until
-    /// it answers `/healthz`.
+    /// it answers `/healthz`. Another test may take the port between our
+    /// finding it free and the server binding it: then it tries another.
     async fn start(database_url: &str, session_key: &str) -> Instance {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut instance = Instance::spawn(database_url, session_key);
+            match instance.wait_until_healthy().await {
+                Ok(()) => return instance,
+                Err(stderr) if attempts < 3 && stderr.contains("in use") => continue,
+                Err(stderr) => panic!("the server on {} did not start: {stderr}", instance.address),
+            }
+        }
+    }
+
+    fn spawn(database_url: &str, session_key: &str) -> Instance {
         let port = free_port();
         let log = std::env::temp_dir().join(format!(
             "pi-scale-out-{}.log",
@@ -63,21 +77,21 @@ impl Instance {
             .stderr(stderr)
             .spawn()
             .expect("start the binary");
-        let mut instance = Instance {
+        Instance {
             address: format!("http://127.0.0.1:{port}"),
             child,
             log,
-        };
-        instance.wait_until_healthy().await;
-        instance
+        }
     }
 
-    async fn wait_until_healthy(&mut self) {
+    /// Waits until the process answers `/healthz`; what it wrote to
+    /// standard error if it exits or stays silent for too long.
+    async fn wait_until_healthy(&mut self) -> Result<(), String> {
         let client = reqwest::Client::new();
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("poll the process") {
-                panic!("the server exited ({status}): {}", self.stderr());
+                return Err(format!("exited ({status}): {}", self.stderr()));
             }
             let health = client
                 .get(format!("{}/healthz", self.address))
@@ -85,14 +99,14 @@ impl Instance {
                 .send()
                 .await;
             if health.is_ok_and(|r| r.status() == StatusCode::OK) {
-                return;
+                return Ok(());
             }
-            assert!(
-                started.elapsed() < START_TIMEOUT,
-                "{} did not answer /healthz within {START_TIMEOUT:?}: {}",
-                self.address,
-                self.stderr()
-            );
+            if started.elapsed() > START_TIMEOUT {
+                return Err(format!(
+                    "no answer on /healthz within {START_TIMEOUT:?}: {}",
+                    self.stderr()
+                ));
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
