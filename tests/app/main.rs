@@ -42,6 +42,7 @@ mod outage;
 mod outage_proxy;
 mod request_log;
 mod return_to;
+mod scale_out;
 mod sdk_compat;
 mod secrets;
 mod sessions;
