@@ -3,45 +3,77 @@
 //! token, however busy it is.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{Connection, PgConnection};
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::db::{self, DbError, DbPool};
 use crate::models::AccessToken;
 use crate::models::api_request::{self, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
-use crate::usage::{UsageRecord, UsageSink};
+use crate::usage::{UsageQueue, UsageRecord, UsageSink};
 
 const BATCH: usize = 500;
 /// Longest a record waits before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
+/// First wait before a failed batch is tried again; it doubles up to
+/// [`RETRY_AT_MOST`] while the database stays away.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_AT_MOST: Duration = Duration::from_secs(5);
+
 /// Starts the writer on the current runtime; its sink goes into the state.
 pub fn start(pool: DbPool) -> UsageSink {
-    let (sink, rx) = UsageSink::channel();
-    actix_web::rt::spawn(run(pool, rx));
+    let (sink, queue) = UsageSink::channel();
+    actix_web::rt::spawn(run(pool, queue));
     sink
 }
 
-async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
+/// What the writer holds but has not written: when the runtime stops and
+/// drops the writer mid-way, whatever is left is counted as lost (a batch
+/// whose write was already under way may still reach the database).
+struct Unwritten {
+    queue: UsageQueue,
+    in_flight: usize,
+}
+
+impl Drop for Unwritten {
+    fn drop(&mut self) {
+        let left = self.in_flight + self.queue.queued();
+        self.queue.lose(left, "stopped before writing API usage");
+    }
+}
+
+/// Rows, daily counts and last uses of one batch, shared with each attempt.
+struct Batch {
+    records: Vec<UsageRecord>,
+    touches: HashMap<Uuid, (DateTime<Utc>, String)>,
+    legacy_touches: HashMap<Uuid, DateTime<Utc>>,
+}
+
+async fn run(pool: DbPool, queue: UsageQueue) {
+    let mut held = Unwritten {
+        queue,
+        in_flight: 0,
+    };
     let mut last_written: HashMap<Uuid, Instant> = HashMap::new();
     loop {
-        let Some(first) = rx.recv().await else {
+        let Some(first) = held.queue.recv().await else {
             return;
         };
-        let mut batch = vec![first];
+        let mut records = vec![first];
         let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
-        while batch.len() < BATCH {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(r)) => batch.push(r),
+        while records.len() < BATCH {
+            match tokio::time::timeout_at(deadline, held.queue.recv()).await {
+                Ok(Some(r)) => records.push(r),
                 Ok(None) | Err(_) => break,
             }
         }
+        held.in_flight = records.len();
         // Last use: the newest record per token, unless written within the minute.
         let now = Instant::now();
         let mut touches: HashMap<Uuid, (DateTime<Utc>, String)> = HashMap::new();
@@ -53,7 +85,7 @@ async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
         };
         // A refusal is logged but is no use: it must never move the last
         // use, or an inactive token would come back to life.
-        for r in batch.iter().filter(|r| r.outcome == Outcome::Used) {
+        for r in records.iter().filter(|r| r.outcome == Outcome::Used) {
             if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
                 touches.insert(token, (r.at, r.ip.clone()));
             }
@@ -66,14 +98,89 @@ async fn run(pool: DbPool, mut rx: mpsc::Receiver<UsageRecord>) {
         }
         last_written.retain(|_, t| now.duration_since(*t) < LAST_USED_EVERY);
 
-        let result = db::run(&pool, move |conn| {
-            write(conn, &batch, &touches, &legacy_touches)
-        })
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "could not write API usage");
+        let batch = Arc::new(Batch {
+            records,
+            touches,
+            legacy_touches,
+        });
+        write_until_done(&pool, &batch, &held.queue).await;
+        held.in_flight = 0;
+    }
+}
+
+/// Writes `batch`, retrying while the database is unavailable; newer
+/// records wait in the queue meanwhile, so memory, not data, pays for an
+/// outage. A batch the database refuses (say, a row of an integration
+/// deleted since) is written row by row so only the refused rows are lost.
+async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue) {
+    let mut delay = RETRY_FIRST;
+    let mut row_by_row = false;
+    loop {
+        let attempt = batch.clone();
+        let result = if row_by_row {
+            db::run(pool, move |conn| write_each(conn, &attempt)).await
+        } else {
+            db::run(pool, move |conn| {
+                write(
+                    conn,
+                    &attempt.records,
+                    &attempt.touches,
+                    &attempt.legacy_touches,
+                )
+                .map(|()| 0)
+            })
+            .await
+        };
+        match result {
+            Ok(refused) => {
+                queue.lose(refused, "the database refused usage rows");
+                return;
+            }
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(
+                    error = %e,
+                    rows = batch.records.len(),
+                    queued = queue.queued(),
+                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "could not write API usage yet; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(RETRY_AT_MOST);
+            }
+            Err(e) if !row_by_row => {
+                tracing::error!(error = %e, "could not write a usage batch; writing it row by row");
+                row_by_row = true;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not write API usage");
+                queue.lose(batch.records.len(), "the database refused usage rows");
+                return;
+            }
         }
     }
+}
+
+/// The batch one row at a time, each behind a savepoint, in one
+/// transaction: a row the database refuses is skipped and counted, and an
+/// outage half-way rolls everything back so the retry writes no duplicate.
+fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> {
+    let nobody = HashMap::new();
+    let no_key = HashMap::new();
+    conn.transaction(|conn| {
+        let mut refused = 0;
+        for record in &batch.records {
+            match write(conn, std::slice::from_ref(record), &nobody, &no_key) {
+                Ok(()) => {}
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(e) => {
+                    tracing::error!(error = %e, route = %record.route, "usage row refused");
+                    refused += 1;
+                }
+            }
+        }
+        write(conn, &[], &batch.touches, &batch.legacy_touches)?;
+        Ok(refused)
+    })
 }
 
 fn write(
@@ -100,7 +207,9 @@ fn write(
                 created_at: r.at,
             })
             .collect();
-        api_request::insert_requests(conn, &rows)?;
+        if !rows.is_empty() {
+            api_request::insert_requests(conn, &rows)?;
+        }
 
         let mut daily: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
         for r in batch {

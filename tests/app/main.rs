@@ -50,6 +50,7 @@ mod setup;
 mod token_actions;
 mod token_cache;
 mod token_hardening;
+mod usage_durability;
 mod usage_page;
 mod viewers;
 mod visitors;
