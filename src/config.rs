@@ -53,6 +53,9 @@ pub struct Settings {
     pub webhook_retry_schedule: Vec<u64>,
     pub api_rate_limit_burst: u32,
     pub api_rate_limit_window_seconds: u64,
+    /// `USAGE_RECORDING=false` records no API usage: for measuring what
+    /// recording costs in benchmarks only, never for a real deployment.
+    pub usage_recording: bool,
     /// Proxies whose `X-Forwarded-For` is believed; empty = use the socket address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// HTTP worker threads; `None` means one per core.
@@ -82,6 +85,7 @@ impl Settings {
             webhook_retry_schedule: vec![5, 300, 1800, 7200, 18000, 36000],
             api_rate_limit_burst: 100,
             api_rate_limit_window_seconds: 10,
+            usage_recording: true,
             trusted_proxies: Vec::new(),
             workers: None,
             db_pool_size: 10,
@@ -123,6 +127,9 @@ impl Settings {
         }
         if let Some(v) = get("COOKIE_SECURE") {
             s.cookie_secure = Some(parse_bool("COOKIE_SECURE", &v)?);
+        }
+        if let Some(v) = get("USAGE_RECORDING") {
+            s.usage_recording = parse_bool("USAGE_RECORDING", &v)?;
         }
         if let Some(v) = get("WEBHOOK_ALLOW_PRIVATE_TARGETS") {
             s.webhook_allow_private_targets = parse_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", &v)?;

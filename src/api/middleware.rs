@@ -51,7 +51,7 @@ pub async fn api_middleware(
         }
     }
 
-    if let Some(account_id) = ctx.account_id {
+    if let Some(account_id) = ctx.account_id.filter(|_| state.settings.usage_recording) {
         // `/contacts` and `/contacts/` are one route for reports.
         let route = res
             .request()

@@ -57,3 +57,21 @@ async fn requests_answered_while_the_usage_table_is_locked_are_all_recorded_afte
     );
     assert_eq!(app.db.query_count(&daily), calls, "daily counts too");
 }
+
+#[actix_web::test]
+async fn with_usage_recording_switched_off_for_a_benchmark_nothing_is_recorded() {
+    let app = crate::helpers::spawn_app_with(|s| s.usage_recording = false).await;
+    app.setup_owner().await;
+    let (_, token) =
+        crate::integration_support::create_with_token(&app, "Quiet", &["contacts.readonly"], "")
+            .await;
+    for _ in 0..5 {
+        assert_eq!(
+            crate::integration_support::api_status(&app, &token).await,
+            reqwest::StatusCode::OK
+        );
+    }
+    // Longer than the writer's flush interval.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(app.count("api_requests"), 0);
+}
