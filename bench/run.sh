@@ -24,14 +24,17 @@ EMAIL="bench@example.test"
 PASSWORD="benchmark password $(date +%s%N)"
 WORK="$(mktemp -d)"
 SERVER_PID=""
+QUIET_PID=""
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
+    for pid in "$SERVER_PID" "$QUIET_PID"; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     psql "$ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$WORK"
     exit "$status"
@@ -156,6 +159,26 @@ measure list "$LIST" "Cookie: pi_session=$SESSION"
 
 # --------------------------------------------------------------- usage, RSS
 RSS_KB="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
+
+# What recording usage costs: the same call on a second instance of the same
+# database with USAGE_RECORDING=false (for benchmarks only).
+QUIET_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+say "starting a second instance without usage recording on port $QUIET_PORT"
+DATABASE_URL="$DB_URL" LISTEN_ADDR="127.0.0.1:$QUIET_PORT" RUST_LOG=warn USAGE_RECORDING=false \
+    API_RATE_LIMIT_BURST=100000000 "$BIN" serve >"$WORK/quiet.log" 2>&1 &
+QUIET_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$QUIET_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+# The first server stays up but idle; only the quiet one is measured now.
+MAIN_BASE="$BASE"
+BASE="http://127.0.0.1:$QUIET_PORT"
+measure quiet "/v2/contacts/$CONTACT" "$AUTH"
+BASE="$MAIN_BASE"
+kill "$QUIET_PID" 2>/dev/null || true
+wait "$QUIET_PID" 2>/dev/null || true
+QUIET_PID=""
 ANSWERED=$((TOTAL[token] + TOTAL[contact]))
 # The writer flushes every 250 ms; wait until the count stops moving.
 rows=-1
@@ -176,8 +199,10 @@ lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? 1 : 0 }'; }
 R_TOKEN="$(ratio "${RPS[token]}" "${RPS[healthz]}")"
 R_CONTACT="$(ratio "${RPS[contact]}" "${RPS[readyz]}")"
 R_LIST="$(ratio "${RPS[list]}" "${RPS[readyz]}")"
+# How much slower the call is with usage recorded than without, in percent.
+R_RECORDING="$(awk -v on="${RPS[contact]}" -v off="${RPS[quiet]}" 'BEGIN { printf "%.0f", (off > 0 ? 100 * (off - on) / off : 0) }')"
 ERRORS=0
-for k in healthz readyz token contact list; do
+for k in healthz readyz token contact list quiet; do
     ERRORS=$((ERRORS + NON2XX[$k] + SOCKERR[$k]))
 done
 RSS_MB=$((RSS_KB / 1024))
@@ -191,13 +216,14 @@ echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' 
 echo
 echo "| endpoint | req/s | p50 ms | p99 ms | non-2xx | socket errors |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-for k in healthz readyz token contact list; do
+for k in healthz readyz token contact list quiet; do
     case $k in
         healthz) name='`GET /healthz`' ;;
         readyz) name='`GET /readyz`' ;;
         token) name='`GET /v2/token`' ;;
         contact) name='`GET /v2/contacts/{id}`' ;;
         list) name='integrations list (signed in)' ;;
+        quiet) name='`GET /v2/contacts/{id}`, usage recording off' ;;
     esac
     echo "| $name | ${RPS[$k]} | ${P50[$k]} | ${P99[$k]} | ${NON2XX[$k]} | ${SOCKERR[$k]} |"
 done
@@ -208,6 +234,7 @@ echo "| \`/v2/token\` ≥ 70 % of \`/healthz\` | ${R_TOKEN} % | $(goal "$(ge "$R
 echo "| \`/v2/token\` p99 < 10 ms | ${P99[token]} ms | $(goal "$(lt "${P99[token]}" 10)") |"
 echo "| \`/v2/contacts/{id}\` ≥ 70 % of \`/readyz\` | ${R_CONTACT} % | $(goal "$(ge "$R_CONTACT" 70)") |"
 echo "| list page ≥ 40 % of \`/readyz\` | ${R_LIST} % | $(goal "$(ge "$R_LIST" 40)") |"
+echo "| recording usage costs \`/v2/contacts/{id}\` < 10 % | ${R_RECORDING} % | $(goal "$(lt "$R_RECORDING" 10)") |"
 echo "| zero non-2xx, zero socket errors | $ERRORS | $(goal "$((ERRORS == 0 ? 1 : 0))") |"
 echo "| usage rows written = API requests answered | $WRITTEN written, $ANSWERED counted by wrk | $(goal "$USAGE_OK") |"
 echo "| server RSS after the run < 150 MB | $RSS_MB MB | $(goal "$(lt "$RSS_MB" 150)") |"
