@@ -266,3 +266,34 @@ pub async fn wait_for_last_use(app: &TestApp, id: &str) {
     }
     panic!("the token's last use was never recorded");
 }
+
+/// The status `path` on `browser`'s server answers for `token`.
+pub async fn status_on(browser: &Browser, token: &str, path: &str) -> StatusCode {
+    browser
+        .send(browser.client.get(browser.url(path)).bearer_auth(token))
+        .await
+        .status
+}
+
+/// Polls `path` on `browser`'s server with `token` until it answers
+/// `expected`; how long that took. Gives up (failing) after five seconds.
+pub async fn until_status(
+    browser: &Browser,
+    token: &str,
+    path: &str,
+    expected: StatusCode,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let status = status_on(browser, token, path).await;
+        if status == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{path} on {} still answers {status}, not {expected}",
+            browser.url("")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -16,7 +16,7 @@ use crate::helpers::{
     Browser, OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, SESSION_COOKIE, TestDb, excerpt,
 };
 use crate::integration_support::{
-    act, create_with_token, integration_path, item_for, json, rotate, token_items,
+    self, act, create_with_token, integration_path, item_for, json, rotate, token_items,
 };
 
 /// Two processes per test are heavy on a small machine: these tests take
@@ -185,13 +185,8 @@ async fn two_instances() -> TwoInstances {
     }
 }
 
-/// The status `path` answers on `instance` for `token`.
 async fn status_on(instance: &Instance, token: &str, path: &str) -> StatusCode {
-    let client = instance.browser();
-    client
-        .send(client.client.get(client.url(path)).bearer_auth(token))
-        .await
-        .status
+    integration_support::status_on(&instance.browser(), token, path).await
 }
 
 /// Calls `path` on both instances a few times, so both hold `token` in
@@ -217,19 +212,7 @@ async fn until_status(
     path: &str,
     expected: StatusCode,
 ) -> Duration {
-    let started = Instant::now();
-    loop {
-        let status = status_on(instance, token, path).await;
-        if status == expected {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{path} on {} still answers {status}, not {expected}",
-            instance.address
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    integration_support::until_status(&instance.browser(), token, path, expected).await
 }
 
 /// Asserts the other instance refuses `token` on `path` with `expected`

@@ -2,14 +2,14 @@
 //! change through one instance is refused by that instance at once and by
 //! another instance, whose cache held the token, within a second.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::api_support::{Api, edit_integration, location_of};
 use crate::helpers::{Browser, TestApp, spawn_app, test_settings};
 use crate::integration_support::{
-    act, api_status, create_with_token, integration_path, rotate, texts,
+    act, api_status, create_with_token, integration_path, rotate, status_on, texts, until_status,
 };
 use private_integrations::startup::Application;
 
@@ -21,35 +21,6 @@ async fn second_instance(app: &TestApp) -> Browser {
     let address = format!("http://127.0.0.1:{}", second.port());
     actix_web::rt::spawn(second.run_until_stopped());
     Browser::new(&address)
-}
-
-async fn status_on(browser: &Browser, token: &str, path: &str) -> StatusCode {
-    browser
-        .send(browser.client.get(browser.url(path)).bearer_auth(token))
-        .await
-        .status
-}
-
-/// Polls `path` on `browser` with `token` until it answers `expected`;
-/// how long that took.
-async fn until_status(
-    browser: &Browser,
-    token: &str,
-    path: &str,
-    expected: StatusCode,
-) -> Duration {
-    let started = Instant::now();
-    loop {
-        let status = status_on(browser, token, path).await;
-        if status == expected {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{path} still answers {status}, not {expected}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Warms both instances' caches with `token`.
