@@ -298,3 +298,14 @@ pub async fn ready() -> (TestApp, Api, String) {
     let api = Api::new(&app, &token);
     (app, api, location)
 }
+
+/// Creates a contact with `firstName` "Kept"; its path.
+pub async fn kept_contact(api: &Api, location: &str) -> String {
+    let body = serde_json::json!({"locationId": location, "firstName": "Kept"});
+    let reply = api.post("/v2/contacts/", &body).await;
+    let id = ok_json("create", &reply, StatusCode::CREATED)["contact"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    format!("/v2/contacts/{id}")
+}

@@ -5,21 +5,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api_support::{Api, assert_error, assert_names_field, ok_json, ready};
+use crate::api_support::{assert_error, assert_names_field, kept_contact, ok_json, ready};
 
 /// Bodies to send and the field each one's 422 must name.
 type Cases<'a> = &'a [(Value, &'a str)];
-
-/// Creates a contact with `firstName` "Kept"; its path.
-async fn kept_contact(api: &Api, location: &str) -> String {
-    let body = json!({"locationId": location, "firstName": "Kept"});
-    let reply = api.post("/v2/contacts/", &body).await;
-    let id = ok_json("create", &reply, StatusCode::CREATED)["contact"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    format!("/v2/contacts/{id}")
-}
 
 #[actix_web::test]
 async fn malformed_json_is_a_400_on_every_route_that_takes_a_body() {

@@ -7,20 +7,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::api_keys_page::generate_key;
-use crate::api_support::{Api, assert_error, assert_names_field, ok_json, ready};
+use crate::api_support::{Api, assert_error, assert_names_field, kept_contact, ok_json, ready};
 use crate::helpers::TestApp;
 use crate::integration_support::{create_with_token, execute, texts};
-
-/// Creates a contact with `firstName` "Kept"; its path.
-async fn kept_contact(api: &Api, location: &str) -> String {
-    let body = json!({"locationId": location, "firstName": "Kept"});
-    let reply = api.post("/v2/contacts/", &body).await;
-    let id = ok_json("create", &reply, StatusCode::CREATED)["contact"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    format!("/v2/contacts/{id}")
-}
 
 /// Every column of every contact, as text: a fingerprint of the table.
 fn contacts_snapshot(app: &TestApp) -> Vec<String> {
