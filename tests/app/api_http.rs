@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::api_keys_page::generate_key;
-use crate::api_support::{Api, assert_error, assert_names_field, ok_json, ready};
+use crate::api_support::{Api, assert_error, assert_names_field, kept_contact, ok_json, ready};
 
 /// 64 KiB: the largest body the API reads.
 const LIMIT: usize = 64 * 1024;
@@ -34,17 +34,7 @@ fn allowed(reply: &crate::helpers::Reply) -> BTreeSet<String> {
 #[actix_web::test]
 async fn a_body_over_64_kib_is_a_413_with_the_json_error_body_on_v1_and_v2() {
     let (app, api, location) = ready().await;
-    let reply = api
-        .post(
-            "/v2/contacts/",
-            &json!({"locationId": location, "firstName": "Kept"}),
-        )
-        .await;
-    let id = ok_json("create", &reply, StatusCode::CREATED)["contact"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let contact = format!("/v2/contacts/{id}");
+    let contact = kept_contact(&api, &location).await;
     let v1 = Api::new(&app, &generate_key(&app).await);
     let tokens = app.count("access_tokens");
 
@@ -90,17 +80,7 @@ async fn a_body_over_64_kib_is_a_413_with_the_json_error_body_on_v1_and_v2() {
 #[actix_web::test]
 async fn a_method_a_path_does_not_serve_is_a_405_with_allow_and_the_json_body() {
     let (app, api, location) = ready().await;
-    let reply = api
-        .post(
-            "/v2/contacts/",
-            &json!({"locationId": location, "firstName": "Kept"}),
-        )
-        .await;
-    let id = ok_json("create", &reply, StatusCode::CREATED)["contact"]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let contact = format!("/v2/contacts/{id}");
+    let contact = kept_contact(&api, &location).await;
     let v1 = Api::new(&app, &generate_key(&app).await);
     let body = json!({"firstName": "Changed"});
 
