@@ -109,11 +109,25 @@ where
     query(pool, move |conn| conn.transaction(f)).await
 }
 
+/// Key of the advisory lock held while migrating.
+const MIGRATION_LOCK: i64 = 0x7069_6d69_6772_0001;
+
+/// Applies pending migrations. Instances started together on one database
+/// take turns under a session advisory lock: the second finds nothing left
+/// to do instead of failing halfway through the first one's work.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<usize, anyhow::Error> {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(conn)
+        .map_err(|e| anyhow::anyhow!("cannot lock for migrations: {}", one_line(&e)))?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
+        .map(|done| done.len())
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+    let unlocked =
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn);
+    let applied = applied?;
+    unlocked.map_err(|e| anyhow::anyhow!("cannot unlock after migrations: {}", one_line(&e)))?;
+    Ok(applied)
 }
 
 /// Creates the database named in `database_url` when it is missing, by way of

@@ -125,6 +125,25 @@ async fn create_admin_refuses_a_short_password() {
 }
 
 #[actix_web::test]
+async fn instances_started_together_on_a_fresh_database_take_turns_migrating() {
+    for _ in 0..3 {
+        let db = TestDb::empty();
+        let env = [("DATABASE_URL", db.url.as_str())];
+        let (a, b, c) = tokio::join!(
+            run_cli(&["migrate"], &env, None),
+            run_cli(&["migrate"], &env, None),
+            run_cli(&["migrate"], &env, None),
+        );
+        for (which, output) in [("first", &a), ("second", &b), ("third", &c)] {
+            assert_succeeded(
+                &format!("the {which} of three concurrent migrations"),
+                output,
+            );
+        }
+    }
+}
+
+#[actix_web::test]
 async fn migrate_twice_on_a_fresh_database_succeeds_both_times() {
     let db = TestDb::empty();
 
