@@ -51,6 +51,11 @@ pub struct Settings {
     pub cookie_secure: Option<bool>,
     pub webhook_allow_private_targets: bool,
     pub webhook_retry_schedule: Vec<u64>,
+    /// `WEBHOOK_RESOLVE=host=addr,addr;other=`: pins host names to addresses
+    /// for webhook targets, like curl's `--resolve` (split-horizon DNS, and
+    /// tests that must never resolve an outside name). A pinned name with no
+    /// address does not resolve. The private-address rule still applies.
+    pub webhook_resolve: Vec<(String, Vec<std::net::IpAddr>)>,
     pub api_rate_limit_burst: u32,
     pub api_rate_limit_window_seconds: u64,
     /// `USAGE_RECORDING=false` records no API usage: for measuring what
@@ -83,6 +88,7 @@ impl Settings {
             cookie_secure: None,
             webhook_allow_private_targets: false,
             webhook_retry_schedule: vec![5, 300, 1800, 7200, 18000, 36000],
+            webhook_resolve: Vec::new(),
             api_rate_limit_burst: 100,
             api_rate_limit_window_seconds: 10,
             usage_recording: true,
@@ -146,6 +152,9 @@ impl Settings {
                     )
                 })?;
         }
+        if let Some(v) = get("WEBHOOK_RESOLVE") {
+            s.webhook_resolve = parse_resolve(&v)?;
+        }
         if let Some(v) = get("API_RATE_LIMIT_BURST") {
             s.api_rate_limit_burst = parse_positive("API_RATE_LIMIT_BURST", &v)?;
         }
@@ -173,6 +182,13 @@ impl Settings {
             })?;
         }
         Ok(s)
+    }
+
+    /// Attempts a delivery gets: the first, then one per retry wait.
+    pub fn webhook_max_attempts(&self) -> i32 {
+        i32::try_from(self.webhook_retry_schedule.len())
+            .unwrap_or(i32::MAX - 1)
+            .saturating_add(1)
     }
 
     /// The address people and scripts use, without a trailing slash.
@@ -206,6 +222,27 @@ fn decode_key(name: &'static str, value: &str) -> Result<Vec<u8>, ConfigError> {
     STANDARD
         .decode(value.trim())
         .map_err(|_| invalid(name, "expected base64"))
+}
+
+fn parse_resolve(v: &str) -> Result<Vec<(String, Vec<std::net::IpAddr>)>, ConfigError> {
+    let bad = || invalid("WEBHOOK_RESOLVE", "expected host=address,address;host=...");
+    v.split(';')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(|entry| {
+            let (host, addrs) = entry.split_once('=').ok_or_else(bad)?;
+            let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+            if host.is_empty() {
+                return Err(bad());
+            }
+            let addrs = addrs
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| a.trim_matches(['[', ']']).parse().map_err(|_| bad()))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((host, addrs))
+        })
+        .collect()
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -309,5 +346,23 @@ mod tests {
         assert!(settings(&[("DB_POOL_SIZE", "many")]).is_err());
         assert!(settings(&[("API_RATE_LIMIT_BURST", "0")]).is_err());
         assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,x")]).is_err());
+        assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test")]).is_err());
+        assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test=nowhere")]).is_err());
+    }
+
+    #[test]
+    fn webhook_names_can_be_pinned_to_addresses_or_to_nothing() {
+        let s = settings(&[("WEBHOOK_RESOLVE", "Hooks.Test=127.0.0.1,[::1];gone.test=")]).unwrap();
+        assert_eq!(
+            s.webhook_resolve,
+            vec![
+                (
+                    "hooks.test".to_string(),
+                    vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]
+                ),
+                ("gone.test".to_string(), vec![]),
+            ]
+        );
+        assert_eq!(s.webhook_max_attempts(), 7);
     }
 }

@@ -10,6 +10,8 @@ pub mod db;
 pub mod domain;
 pub mod errors;
 pub mod models;
+pub mod outbound;
+pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

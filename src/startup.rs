@@ -21,6 +21,8 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::errors::WebError;
 use crate::models::server_secret;
+use crate::outbound::Resolver;
+use crate::secrets::SecretBox;
 use crate::state::AppState;
 use crate::token_cache::TokenCache;
 use crate::usage::rate_limit::RateLimiter;
@@ -71,7 +73,10 @@ pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupErro
 
 /// The cookie-signing key: from configuration, or generated once and kept in
 /// the database so that every instance signs alike.
-fn session_key(settings: &Settings, conn: &mut PgConnection) -> Result<Key, StartupError> {
+fn session_key(
+    settings: &Settings,
+    conn: &mut PgConnection,
+) -> Result<(Key, SecretBox), StartupError> {
     let bytes = match &settings.session_key {
         Some(k) => k.expose().to_vec(),
         None => server_secret::get_or_create(conn, "session_key", || {
@@ -80,8 +85,20 @@ fn session_key(settings: &Settings, conn: &mut PgConnection) -> Result<Key, Star
         })
         .map_err(|e| StartupError::Database(format!("cannot read the session key: {e}")))?,
     };
-    Key::try_from(bytes.as_slice())
-        .map_err(|_| StartupError::Database("the session key must be at least 64 bytes".into()))
+    let key = Key::try_from(bytes.as_slice())
+        .map_err(|_| StartupError::Database("the session key must be at least 64 bytes".into()))?;
+    let secrets = match &settings.secrets_key {
+        Some(k) => {
+            let mut key = [0u8; 32];
+            if k.expose().len() != key.len() {
+                return Err(StartupError::Config("SECRETS_KEY must be exactly 32 bytes"));
+            }
+            key.copy_from_slice(k.expose());
+            SecretBox::new(&key)
+        }
+        None => SecretBox::derived_from(&bytes),
+    };
+    Ok((key, secrets))
 }
 
 impl Application {
@@ -109,7 +126,7 @@ impl Application {
             .port();
 
         let blocking_settings = settings.clone();
-        let (pool, key) = actix_web::rt::task::spawn_blocking(move || {
+        let (pool, (key, secrets)) = actix_web::rt::task::spawn_blocking(move || {
             let mut conn = prepare_database(&blocking_settings)?;
             let key = session_key(&blocking_settings, &mut conn)?;
             drop(conn);
@@ -142,7 +159,7 @@ impl Application {
             settings.public_url = Some(format!("http://{host}:{port}"));
         }
         let public_url = settings.public_url();
-        let server = run(listener, pool, key, settings)?;
+        let server = run(listener, pool, key, secrets, settings)?;
         Ok(Self {
             port,
             public_url,
@@ -187,6 +204,7 @@ fn run(
     listener: TcpListener,
     pool: DbPool,
     key: Key,
+    secrets: SecretBox,
     settings: Settings,
 ) -> Result<Server, StartupError> {
     let cookie_secure = settings.cookie_secure();
@@ -208,6 +226,10 @@ fn run(
         db::pool::with_timeouts(&settings.database_url, &settings.pool_options()),
         &tokens,
     );
+    let resolver = Arc::new(Resolver::new(
+        &settings.webhook_resolve,
+        settings.webhook_allow_private_targets,
+    ));
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
@@ -216,6 +238,8 @@ fn run(
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
         usage: workers::usage_writer::start(pool.clone()),
         tokens,
+        secrets,
+        resolver,
     });
     workers::maintenance::start(pool.clone());
     let store = PgSessionStore::new(pool);

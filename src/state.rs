@@ -9,6 +9,8 @@ use actix_web::cookie::Key;
 
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::outbound::Resolver;
+use crate::secrets::SecretBox;
 use crate::token_cache::TokenCache;
 use crate::usage::UsageSink;
 use crate::usage::rate_limit::RateLimiter;
@@ -27,4 +29,8 @@ pub struct AppState {
     pub usage: UsageSink,
     /// Verified tokens, kept honest by `workers::token_listener`.
     pub tokens: Arc<TokenCache>,
+    /// Seals webhook signing secrets (`SECRETS_KEY`).
+    pub secrets: SecretBox,
+    /// Resolves and screens webhook targets.
+    pub resolver: Arc<Resolver>,
 }

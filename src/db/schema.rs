@@ -166,6 +166,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        started_at -> Timestamptz,
+        duration_ms -> Int4,
+        status_code -> Nullable<Int2>,
+        error -> Nullable<Text>,
+        response_excerpt -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Nullable<Int4>,
+        next_attempt_at -> Nullable<Timestamptz>,
+        lease_until -> Nullable<Timestamptz>,
+        is_test -> Bool,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        integration_id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        secret_sealed -> Bytea,
+        previous_secret_sealed -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        secret_shown_at -> Nullable<Timestamptz>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(access_tokens -> integrations (integration_id));
 diesel::joinable!(access_tokens -> users (created_by));
 diesel::joinable!(api_requests -> access_tokens (token_id));
@@ -183,6 +242,13 @@ diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_endpoints -> accounts (account_id));
+diesel::joinable!(webhook_endpoints -> integrations (integration_id));
+diesel::joinable!(webhook_endpoints -> users (created_by));
+diesel::joinable!(webhook_events -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
@@ -197,4 +263,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     usage_daily,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
 );

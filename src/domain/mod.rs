@@ -6,3 +6,4 @@ pub mod password;
 pub mod scope;
 pub mod text;
 pub mod token;
+pub mod webhook;

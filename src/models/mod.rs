@@ -13,6 +13,8 @@ pub mod server_secret;
 pub mod session;
 pub mod token_change;
 pub mod user;
+pub mod webhook_endpoint;
+pub mod webhook_event;
 
 pub use access_token::AccessToken;
 pub use account::Account;
