@@ -54,3 +54,4 @@ mod usage_durability;
 mod usage_page;
 mod viewers;
 mod visitors;
+mod webhook_outbox;
