@@ -7,6 +7,7 @@
 //! `api/error.rs`).
 
 pub mod api_keys;
+pub mod contacts;
 pub mod inactivity;
 pub mod integrations;
 pub mod people;

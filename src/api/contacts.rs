@@ -14,11 +14,11 @@ use super::error::ApiError;
 use super::extract::{parse_json, validate};
 use super::rfc3339;
 use super::routes::{ApiRoute, api_route};
+use crate::actions;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::domain::webhook::EventType;
 use crate::models::contact::{Contact, ContactChanges};
-use crate::models::webhook_event;
 
 /// Creating a contact and the single-contact routes, with the scope each
 /// needs (see [`super::routes`]).
@@ -225,24 +225,8 @@ impl ContactInput {
     }
 }
 
-/// Writes the webhook event of a contact change, in the change's
-/// transaction (SPEC §8). Every route that changes a contact calls this.
-pub(crate) fn announce(
-    conn: &mut diesel::PgConnection,
-    event: EventType,
-    contact: &Contact,
-) -> diesel::QueryResult<()> {
-    webhook_event::record(
-        conn,
-        contact.account_id,
-        event,
-        &webhook_body(event, contact),
-    )
-    .map(drop)
-}
-
 /// HighLevel's flat webhook body: `{"type", "locationId", "id", ...fields}`.
-fn webhook_body(event: EventType, contact: &Contact) -> serde_json::Value {
+pub(crate) fn webhook_body(event: EventType, contact: &Contact) -> serde_json::Value {
     let mut body = serde_json::to_value(ContactOut::from(contact.clone()))
         .unwrap_or_else(|_| serde_json::json!({}));
     if let Some(fields) = body.as_object_mut() {
@@ -301,9 +285,7 @@ pub(crate) async fn create_for(
     let changes = input.into_changes();
     let account_id = caller.account.id;
     let contact = db::query_in_transaction(&caller.pool, move |conn| {
-        let contact = Contact::create(conn, account_id, &changes)?;
-        announce(conn, EventType::ContactCreate, &contact)?;
-        Ok(contact)
+        actions::contacts::create(conn, account_id, &changes, webhook_body)
     })
     .await?;
     Ok(HttpResponse::Created().json(ContactEnvelope {
@@ -330,9 +312,7 @@ pub async fn update_contact(
     let changes = input.into_changes();
     let account_id = auth.account.id;
     let contact = db::query_in_transaction(&auth.pool, move |conn| {
-        let contact = Contact::apply(conn, account_id, id, &changes)?;
-        announce(conn, EventType::ContactUpdate, &contact)?;
-        Ok(contact)
+        actions::contacts::update(conn, account_id, id, &changes, webhook_body)
     })
     .await
     .map_err(not_found)?;
@@ -354,8 +334,7 @@ pub async fn delete_contact(
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
     db::query_in_transaction(&auth.pool, move |conn| {
-        let contact = Contact::delete_for_account(conn, account_id, id)?;
-        announce(conn, EventType::ContactDelete, &contact)
+        actions::contacts::delete(conn, account_id, id, webhook_body)
     })
     .await
     .map_err(not_found)?;

@@ -77,7 +77,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         contacts::get_contact, contacts::create_contact, contacts::update_contact, contacts::delete_contact,
         contact_search::list_contacts, contact_search::search_contacts,
         locations::get_location,
-        users::list_users, users::search_users,
+        users::list_users, users::search_users, users::get_user,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&BearerScheme, &ScopesFromRoutes),

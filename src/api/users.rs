@@ -13,11 +13,14 @@ use super::routes::{ApiRoute, api_route};
 use crate::db;
 use crate::domain::scope::Scope;
 use crate::models::User;
+use crate::models::user::{Role, UserSearch, UserSort};
+use uuid::Uuid;
 
 /// The users routes and the scope they need (see [`super::routes`]).
 pub const ROUTES: &[ApiRoute] = &[
     api_route!(GET "/users" => list_users, Scope::UsersReadonly),
     api_route!(GET "/users/search" => search_users, Scope::UsersReadonly),
+    api_route!(GET "/users/{userId}" => get_user, Scope::UsersReadonly),
 ];
 
 #[derive(Serialize, ToSchema)]
@@ -106,11 +109,50 @@ pub struct SearchUsersQuery {
     skip: Option<String>,
     /// 1 to 100, default 25.
     limit: Option<String>,
+    /// Comma-separated user ids: only these users.
+    ids: Option<String>,
+    /// `admin` (owners and admins) or `user` (viewers).
+    role: Option<String>,
+    /// `account` (every user here) or `agency` (none: there are no agency users).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// `dateAdded` (default) or `email`.
+    sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    sort_direction: Option<String>,
+    /// `true` or `false`; no user here syncs calendars two ways, so `true`
+    /// matches nobody.
+    #[serde(rename = "enabled2waySync")]
+    #[param(rename = "enabled2waySync")]
+    enabled_2way_sync: Option<String>,
+}
+
+/// Admins in HighLevel's terms are our owners and admins; users are viewers.
+const ADMIN_ROLES: &[Role] = &[Role::Owner, Role::Admin];
+const USER_ROLES: &[Role] = &[Role::Viewer];
+
+/// `value` as one of `allowed`, or a 422 naming the parameter.
+fn one_of<'a>(
+    name: &str,
+    value: Option<&'a str>,
+    allowed: &[&'a str],
+) -> Result<Option<&'a str>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => allowed
+            .iter()
+            .find(|a| **a == v)
+            .map(|a| Some(*a))
+            .ok_or_else(|| {
+                ApiError::unprocessable(format!("{name} must be one of: {}", allowed.join(", ")))
+            }),
+    }
 }
 
 /// Search the account's users.
 #[utoipa::path(get, path = "/v2/users/search", tag = "Users", params(SearchUsersQuery),
-    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody)))]
+    responses((status = 200, body = UserSearchResult), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn search_users(
     auth: ApiAuth,
     query: web::Query<SearchUsersQuery>,
@@ -124,21 +166,89 @@ pub async fn search_users(
         ("query", q.query.as_deref()),
         ("skip", q.skip.as_deref()),
         ("limit", q.limit.as_deref()),
+        ("ids", q.ids.as_deref()),
+        ("role", q.role.as_deref()),
+        ("type", q.kind.as_deref()),
+        ("sort", q.sort.as_deref()),
+        ("sortDirection", q.sort_direction.as_deref()),
+        ("enabled2waySync", q.enabled_2way_sync.as_deref()),
     ]))?;
     auth.check_location(&ids, LocationId::Required)?;
     let skip = query_number("skip", q.skip.as_deref(), 0, 0, i64::from(i32::MAX))?;
     let limit = query_number("limit", q.limit.as_deref(), 25, 1, 100)?;
+    let roles = match one_of("role", q.role.as_deref(), &["admin", "user"])? {
+        Some("admin") => Some(ADMIN_ROLES),
+        Some(_) => Some(USER_ROLES),
+        None => None,
+    };
+    let agency = one_of("type", q.kind.as_deref(), &["account", "agency"])? == Some("agency");
+    let sort = match one_of("sort", q.sort.as_deref(), &["dateAdded", "email"])? {
+        Some("email") => UserSort::Email,
+        _ => UserSort::DateAdded,
+    };
+    let descending = one_of(
+        "sortDirection",
+        q.sort_direction.as_deref(),
+        &["asc", "desc"],
+    )? == Some("desc");
+    let two_way = one_of(
+        "enabled2waySync",
+        q.enabled_2way_sync.as_deref(),
+        &["true", "false"],
+    )? == Some("true");
+    if q.ids.as_deref().is_some_and(|v| v.len() > 10_000) {
+        return Err(ApiError::unprocessable(
+            "ids must be at most 10000 characters",
+        ));
+    }
+    // HighLevel's ids are not UUIDs; one that is not ours matches nobody.
+    let wanted = q.ids.as_deref().map(|list| {
+        list.split(',')
+            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+            .collect::<Vec<_>>()
+    });
     let text = q
         .query
         .map(|t| t.trim().to_lowercase())
         .filter(|t| !t.is_empty());
+    if agency || two_way {
+        return Ok(HttpResponse::Ok().json(UserSearchResult {
+            users: Vec::new(),
+            count: 0,
+        }));
+    }
     let account_id = auth.account.id;
     let (found, count) = db::query(&auth.pool, move |conn| {
-        User::search_in_account(conn, account_id, text.as_deref(), skip, limit)
+        let search = UserSearch {
+            text: text.as_deref(),
+            ids: wanted,
+            roles,
+            sort,
+            descending,
+            skip,
+            limit,
+        };
+        User::search_in_account(conn, account_id, &search)
     })
     .await?;
     Ok(HttpResponse::Ok().json(UserSearchResult {
         users: found.iter().map(UserOut::from_user).collect(),
         count,
     }))
+}
+
+/// Get one of the account's users.
+#[utoipa::path(get, path = "/v2/users/{userId}", tag = "Users",
+    params(("userId" = String, Path, description = "User id")),
+    responses((status = 200, body = UserOut), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get_user(auth: ApiAuth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::NotFound("User not found".into());
+    let id = Uuid::parse_str(path.trim()).map_err(|_| not_found())?;
+    let account_id = auth.account.id;
+    let user = db::query(&auth.pool, move |conn| {
+        User::find_in_account(conn, account_id, id)
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(UserOut::from_user(&user)))
 }

@@ -131,33 +131,56 @@ impl User {
             .load(conn)
     }
 
-    /// One page of the account's users whose email contains `text` (all of
-    /// them when `None`), oldest first, and how many match in all. Emails
-    /// are stored lower-cased, so `text` must be too.
+    /// One page of the account's users matching `search`, and how many
+    /// match in all.
     pub fn search_in_account(
         conn: &mut PgConnection,
         account_id: Uuid,
-        text: Option<&str>,
-        skip: i64,
-        limit: i64,
+        search: &UserSearch<'_>,
     ) -> QueryResult<(Vec<User>, i64)> {
         let matching = || {
             let mut q = users::table
                 .filter(users::account_id.eq(account_id))
                 .into_boxed();
-            if let Some(text) = text {
+            if let Some(text) = search.text {
                 q = q.filter(users::email.like(format!("%{}%", escape_like(text))));
+            }
+            if let Some(ids) = &search.ids {
+                q = q.filter(users::id.eq_any(ids.clone()));
+            }
+            if let Some(roles) = search.roles {
+                q = q.filter(users::role.eq_any(roles.iter().map(|r| r.as_str())));
             }
             q
         };
         let count = matching().count().get_result(conn)?;
-        let page = matching()
-            .order(users::created_at.asc())
-            .offset(skip)
-            .limit(limit)
+        let mut q = matching();
+        q = match (search.sort, search.descending) {
+            (UserSort::DateAdded, false) => q.order((users::created_at.asc(), users::id.asc())),
+            (UserSort::DateAdded, true) => q.order((users::created_at.desc(), users::id.desc())),
+            (UserSort::Email, false) => q.order((users::email.asc(), users::id.asc())),
+            (UserSort::Email, true) => q.order((users::email.desc(), users::id.desc())),
+        };
+        let page = q
+            .offset(search.skip)
+            .limit(search.limit)
             .select(User::as_select())
             .load(conn)?;
         Ok((page, count))
+    }
+
+    /// One of the account's users.
+    pub fn find_in_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::account_id.eq(account_id))
+            .filter(users::id.eq(id))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
     }
 
     pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
@@ -166,4 +189,25 @@ impl User {
             .execute(conn)
             .map(drop)
     }
+}
+
+/// What a users search matches and how it is ordered.
+#[derive(Debug, Clone)]
+pub struct UserSearch<'a> {
+    /// Part of the email address, lower-cased.
+    pub text: Option<&'a str>,
+    /// Only these users (unknown ids match nothing).
+    pub ids: Option<Vec<Uuid>>,
+    /// Only users with one of these roles.
+    pub roles: Option<&'a [Role]>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub skip: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSort {
+    DateAdded,
+    Email,
 }

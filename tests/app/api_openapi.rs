@@ -14,7 +14,7 @@ use crate::helpers::spawn_app;
 use crate::integration_support::create_with_token;
 
 /// `(path, method, scope)` of every route; `None` = any scope.
-const ROUTES: [(&str, &str, Option<&str>); 11] = [
+const ROUTES: [(&str, &str, Option<&str>); 12] = [
     ("/v2/token", "get", None),
     ("/v2/token/rotate", "post", None),
     ("/v2/contacts/", "get", Some("contacts.readonly")),
@@ -30,6 +30,7 @@ const ROUTES: [(&str, &str, Option<&str>); 11] = [
     ),
     ("/v2/users/", "get", Some("users.readonly")),
     ("/v2/users/search", "get", Some("users.readonly")),
+    ("/v2/users/{userId}", "get", Some("users.readonly")),
 ];
 
 const METHODS: [&str; 8] = [
@@ -111,7 +112,8 @@ async fn every_operation_in_the_document_is_served() {
     for (path, method, _) in ROUTES {
         let concrete = path
             .replace("{contactId}", &id)
-            .replace("{locationId}", &id);
+            .replace("{locationId}", &id)
+            .replace("{userId}", &id);
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
         let body = (method == Method::POST || method == Method::PUT).then_some("{}");
         let reply = send(&client, Auth::None, method.clone(), &concrete, body).await;
@@ -157,7 +159,8 @@ async fn each_operation_asks_a_token_for_the_scope_the_document_names_with_and_w
                 .map(|s| s.as_str().expect("a scope name").to_string());
             let concrete = path
                 .replace("{contactId}", &contact)
-                .replace("{locationId}", &location);
+                .replace("{locationId}", &location)
+                .replace("{userId}", &contact);
             let trimmed = concrete.trim_end_matches('/').to_string();
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
             // An empty body: nothing is created, changed or rotated.

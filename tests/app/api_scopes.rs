@@ -38,9 +38,14 @@ fn route(method: Method, path: String, scope: Option<&'static str>, body: Option
     }
 }
 
+/// The id of the account's first user.
+fn owner_id(app: &crate::helpers::TestApp) -> String {
+    crate::integration_support::texts(app, "SELECT id::text AS s FROM users LIMIT 1").remove(0)
+}
+
 /// Every route but self-rotation (which changes the token; tested apart).
 /// `doomed` is a contact the DELETE may remove.
-fn routes(location: &str, contact: &str, doomed: &str) -> Vec<Route> {
+fn routes(location: &str, contact: &str, doomed: &str, user: &str) -> Vec<Route> {
     let read = Some("contacts.readonly");
     let write = Some("contacts.write");
     vec![
@@ -91,6 +96,12 @@ fn routes(location: &str, contact: &str, doomed: &str) -> Vec<Route> {
         route(
             Method::GET,
             format!("/v2/users/search?companyId={location}&limit=10"),
+            Some("users.readonly"),
+            None,
+        ),
+        route(
+            Method::GET,
+            format!("/v2/users/{user}"),
             Some("users.readonly"),
             None,
         ),
@@ -148,7 +159,7 @@ async fn every_route_answers_2xx_with_its_scope_and_403_naming_the_scope_without
         let api = Api::new(&app, token);
         for toggled in [false, true] {
             let doomed = insert_contact(&app, &location, "Doomed");
-            for route in routes(&location, &contact, &doomed) {
+            for route in routes(&location, &contact, &doomed, &owner_id(&app)) {
                 let what = format!(
                     "{} {} (slash toggled: {toggled}) with only {granted}",
                     route.method, route.path
@@ -277,7 +288,7 @@ async fn malformed_tokens_of_every_shape_get_401_on_every_route_never_a_500() {
     let location = location_of(&app, &token).await;
     let contact = insert_contact(&app, &location, "Safe");
     let api = Api::new(&app, &token);
-    let mut table = routes(&location, &contact, &contact);
+    let mut table = routes(&location, &contact, &contact, &owner_id(&app));
     table.push(route(
         Method::POST,
         "/v2/token/rotate".into(),
