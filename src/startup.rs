@@ -242,6 +242,9 @@ fn run(
         resolver,
     });
     workers::maintenance::start(pool.clone());
+    let reference = web::Data::new(Arc::new(panel::docs::Reference::from_openapi(
+        &crate::api::openapi::document_json(),
+    )));
     let store = PgSessionStore::new(pool);
     // Beside the binary's working directory when deployed, else the source tree.
     let static_dir = if std::path::Path::new("static/css").is_dir() {
@@ -270,6 +273,9 @@ fn run(
             .service(Files::new("/static", static_dir.clone()))
             .configure(crate::api::configure)
             .configure(panel::health::configure)
+            // The API reference holds no account data: no session, no sign-in.
+            .app_data(reference.clone())
+            .configure(panel::docs::configure)
             .service(
                 web::scope("")
                     .configure(panel::configure)

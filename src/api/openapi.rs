@@ -84,6 +84,11 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
 )]
 pub struct ApiDoc;
 
+/// The document as JSON, for the panel's reference page.
+pub fn document_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+}
+
 async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

@@ -3,6 +3,7 @@
 //! `urls`.
 
 pub mod api_keys;
+pub mod docs;
 pub mod editor;
 pub mod error_page;
 pub mod forms;

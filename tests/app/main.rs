@@ -23,6 +23,7 @@ mod browser;
 mod browser_support;
 mod cli;
 mod csrf;
+mod docs_page;
 mod error_pages;
 mod form_limits;
 mod headers;

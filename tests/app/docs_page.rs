@@ -1,0 +1,66 @@
+//! `GET /docs/api` (SPEC §6): the API reference, readable without signing in
+//! and before setup, drawn from the same OpenAPI document the API serves, so
+//! every route appears with its scope, and holding no account data.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+#[actix_web::test]
+async fn the_reference_is_public_before_and_after_setup() {
+    let app = spawn_app().await;
+    let before = app.new_client().get("/docs/api").await;
+    before.assert_status(StatusCode::OK);
+    assert!(before.body.contains("API reference"), "{}", before.body);
+
+    let owner = app.setup_owner().await;
+    let visitor = app.new_client();
+    let page = visitor.get("/docs/api").await;
+    page.assert_status(StatusCode::OK);
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert!(page.header("content-security-policy").is_some());
+    assert!(
+        !page.body.contains(&owner.email) && !page.body.contains(&owner.account_name),
+        "the reference shows no account data"
+    );
+    assert!(
+        visitor.current_session_cookie().is_none(),
+        "reading the reference makes no session"
+    );
+}
+
+#[actix_web::test]
+async fn every_route_of_the_openapi_document_appears_with_its_scope_and_an_example() {
+    let app = spawn_app().await;
+    let doc: Value =
+        serde_json::from_str(&app.get("/v2/openapi.json").await.body).expect("openapi json");
+    let page = app.get("/docs/api").await;
+    page.assert_status(StatusCode::OK);
+    let body = &page.body;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut seen = 0;
+    for (path, item) in paths {
+        for method in METHODS.iter().filter(|m| item.get(**m).is_some()) {
+            let heading = format!("{} {}", method.to_uppercase(), path);
+            assert!(body.contains(&heading), "{heading} missing");
+            if let Some(scope) = item[*method]["security"][0]["bearer"][0].as_str() {
+                assert!(body.contains(&format!("<code>{scope}</code>")), "{scope}");
+            }
+            let route = path.strip_prefix("/v2").unwrap_or(path);
+            assert!(
+                body.contains(&format!("{}/v2{route}", app.address)),
+                "curl example of {heading}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "only {seen} operations");
+    for scope in ["contacts.readonly", "contacts.write", "users.readonly"] {
+        assert!(body.contains(scope), "{scope}");
+    }
+    assert!(body.contains("&quot;statusCode&quot;") || body.contains("\"statusCode\""));
+    assert!(body.contains("insufficient_scope"));
+}
