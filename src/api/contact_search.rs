@@ -11,7 +11,9 @@ use super::auth::ApiAuth;
 use super::caller::{Caller, LocationId};
 use super::contacts::ContactOut;
 use super::error::ApiError;
-use super::extract::{given, in_supported_years, parse_json, query_number, reject_nul};
+use super::extract::{
+    given, in_supported_years, parse_json, query_number, reject_nul, whole_number,
+};
 use super::routes::{ApiRoute, api_route};
 use crate::db;
 use crate::domain::scope::Scope;
@@ -32,10 +34,13 @@ pub struct ListQuery {
     /// Matches name, email, phone or company.
     query: Option<String>,
     /// 1 to 100, default 20.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// Id of the last contact of the previous page.
+    #[param(value_type = Option<String>, format = Uuid)]
     start_after_id: Option<String>,
     /// `dateAdded` (epoch milliseconds) of the last contact of the previous page.
+    #[param(value_type = Option<i64>, minimum = -62135596800000i64, maximum = 253402300799999i64)]
     start_after: Option<String>,
 }
 
@@ -161,12 +166,15 @@ pub struct SearchBody {
     location_id: Option<String>,
     query: Option<String>,
     /// 1 to 500, default 20.
+    #[schema(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "whole_number")]
     page_limit: Option<i64>,
     /// 1-based page number, when `searchAfter` is not given.
     #[schema(minimum = 1, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "whole_number")]
     page: Option<i64>,
     /// The `searchAfter` of the last contact of the previous page.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(schema_with = super::openapi::search_after_schema)]
     search_after: Option<Vec<serde_json::Value>>,
     filters: Option<Vec<SearchFilter>>,
     sort: Option<Vec<SearchSort>>,

@@ -71,7 +71,7 @@ pub struct ContactOut {
     date_updated: String,
     /// Pass back as `searchAfter` to get the next page of a search.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(schema_with = super::openapi::search_after_schema)]
     pub(super) search_after: Option<(i64, String)>,
 }
 

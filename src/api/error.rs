@@ -17,9 +17,20 @@ const REALM: &str = "Bearer realm=\"api\"";
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     status_code: u16,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = message_schema)]
     message: serde_json::Value,
     error: String,
+}
+
+/// A string, or (422) a list of strings.
+fn message_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
+            .build(),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]

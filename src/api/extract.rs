@@ -125,6 +125,25 @@ pub fn messages(errors: &ValidationErrors) -> Vec<String> {
     out
 }
 
+/// A whole number in a JSON body, also when written with a zero fraction
+/// (`2.0`, as Python's `json` writes floats): JSON Schema's `integer` allows
+/// it, so clients generated from the OpenAPI document may send it.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v: Option<serde_json::Number> = serde::Deserialize::deserialize(d)?;
+    v.map(|n| {
+        n.as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("invalid type: {n}, expected a whole number"))
+            })
+    })
+    .transpose()
+}
+
 /// A query parameter's value, trimmed; given empty, it counts as absent, as
 /// SDKs send parameters they have no value for.
 pub fn given(raw: Option<&str>) -> Option<&str> {
@@ -153,6 +172,24 @@ pub fn query_number(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Paged {
+        #[serde(default, deserialize_with = "whole_number")]
+        page: Option<i64>,
+    }
+
+    #[test]
+    fn whole_numbers_may_carry_a_zero_fraction() {
+        let page = |json: &str| serde_json::from_str::<Paged>(json).map(|p| p.page);
+        assert_eq!(page(r#"{"page": 3}"#).unwrap(), Some(3));
+        assert_eq!(page(r#"{"page": 3.0}"#).unwrap(), Some(3));
+        assert_eq!(page(r#"{"page": null}"#).unwrap(), None);
+        assert_eq!(page("{}").unwrap(), None);
+        assert!(page(r#"{"page": 3.5}"#).is_err());
+        assert!(page(r#"{"page": "3"}"#).is_err());
+        assert!(page(r#"{"page": 1e300}"#).is_err());
+    }
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]

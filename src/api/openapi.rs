@@ -4,8 +4,11 @@
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{contact_search, contacts, error, locations, routes, token, users};
@@ -52,6 +55,97 @@ impl Modify for ScopesFromRoutes {
     }
 }
 
+/// Every answer an API v2 operation can give besides its successes, each
+/// with HighLevel's error body: the extractors, limits and fallbacks run in
+/// front of every handler, so every operation can answer them.
+const ERRORS: &[(&str, &str)] = &[
+    ("400", "Malformed JSON or query string"),
+    (
+        "401",
+        "No token, or a malformed, unknown, expired or revoked one",
+    ),
+    (
+        "403",
+        "The token lacks the scope, names another location, or comes from outside the allowlist",
+    ),
+    ("404", "Not found, or another account's"),
+    ("413", "Body over 64 KiB"),
+    (
+        "422",
+        "Missing, invalid or unknown fields; `message` lists them",
+    ),
+    ("429", "Rate limit reached; see Retry-After"),
+    ("503", "The database is unreachable; see Retry-After"),
+];
+
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for (_, operation) in operations(item) {
+                let responses = &mut operation.responses.responses;
+                for (status, description) in ERRORS {
+                    responses
+                        .entry((*status).to_string())
+                        .or_insert_with(|| error_response(description));
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = success_words(status).to_string();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The keyset cursor `[dateAdded in epoch milliseconds, id]`.
+pub(crate) fn search_after_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    Schema::Array(
+        ArrayBuilder::new()
+            // Absent or null: the first page.
+            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(
+                OneOfBuilder::new()
+                    .item(ObjectBuilder::new().schema_type(Type::Integer))
+                    .item(ObjectBuilder::new().schema_type(Type::String)),
+            )
+            .min_items(Some(2))
+            .max_items(Some(2))
+            .description(Some("[dateAdded in epoch milliseconds, contact id], from the last contact of the previous page"))
+            .build(),
+    )
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn success_words(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "409" => "Conflict with the current state",
+        _ => "Error, with HighLevel's error body",
+    }
+}
+
 /// The operations a path item holds, by method.
 fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operation)> {
     [
@@ -80,7 +174,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         users::list_users, users::search_users, users::get_user,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerScheme, &ScopesFromRoutes),
+    modifiers(&BearerScheme, &ScopesFromRoutes, &ErrorResponses),
 )]
 pub struct ApiDoc;
 

@@ -106,25 +106,29 @@ pub struct SearchUsersQuery {
     /// Matches the email address.
     query: Option<String>,
     /// Users to skip, default 0.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 2147483647)]
     skip: Option<String>,
     /// 1 to 100, default 25.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// Comma-separated user ids: only these users.
     ids: Option<String>,
     /// `admin` (owners and admins) or `user` (viewers).
+    #[param(pattern = "^(admin|user)$")]
     role: Option<String>,
     /// `account` (every user here) or `agency` (none: there are no agency users).
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", pattern = "^(account|agency)$")]
     kind: Option<String>,
     /// `dateAdded` (default) or `email`.
+    #[param(pattern = "^(dateAdded|email)$")]
     sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(pattern = "^(asc|desc)$")]
     sort_direction: Option<String>,
-    /// `true` or `false`; no user here syncs calendars two ways, so `true`
-    /// matches nobody.
+    /// No user here syncs calendars two ways, so `true` matches nobody.
     #[serde(rename = "enabled2waySync")]
-    #[param(rename = "enabled2waySync")]
+    #[param(rename = "enabled2waySync", value_type = Option<bool>)]
     enabled_2way_sync: Option<String>,
 }
 
