@@ -13,8 +13,8 @@ use crate::integration_support::{
 use crate::secrets::pg_dump;
 use crate::webhook_support::{
     ALL_EVENTS, INSIDE_HOST, NOWHERE_HOST, NOWHERE_URL, add_endpoint, audit_count, audit_details,
-    endpoint_action, endpoint_path, post_endpoint, read_secret, revealed_secret, spawn_webhook_app,
-    webhooks_path,
+    endpoint_action, endpoint_path, post_endpoint, read_secret, revealed_endpoint, revealed_secret,
+    spawn_webhook_app, webhooks_path,
 };
 
 /// The `pi_reveal=…` pair a response sets, for replaying it.
@@ -132,21 +132,25 @@ async fn a_rolled_secret_is_shown_once_and_an_older_cookie_shows_nothing() {
     );
     let rolled = endpoint_action(&app, &id, &endpoint, "/roll-secret").await;
     rolled.assert_redirect_to(&webhooks_path(&id));
-    let (shown_for, second) = read_secret(&app, &id).await;
-    assert_eq!(shown_for, endpoint);
+    let second_cookie = reveal_cookie_of(&rolled);
 
-    let first_plain = {
-        // The first cookie still carries the first secret, but it is no
-        // longer current: nothing is shown.
-        let replay = get_with_cookie(&app, &webhooks_path(&id), &first_cookie).await;
-        replay.assert_status(StatusCode::OK);
-        revealed_secret(&replay.body)
-    };
-    assert_eq!(first_plain, None, "a secret overtaken by a roll was shown");
+    // The first cookie still carries the first secret, which is no longer
+    // current: it shows nothing, and does not use up the new secret's showing.
+    let replay = get_with_cookie(&app, &webhooks_path(&id), &first_cookie).await;
+    replay.assert_status(StatusCode::OK);
     assert_eq!(
-        revealed_secret(&app.get(&webhooks_path(&id)).await.body),
-        None
+        revealed_secret(&replay.body),
+        None,
+        "a secret overtaken by a roll was shown"
     );
+    let page = get_with_cookie(&app, &webhooks_path(&id), &second_cookie).await;
+    let second = revealed_secret(&page.body).expect("the new secret is shown");
+    assert_eq!(
+        revealed_endpoint(&page.body).as_deref(),
+        Some(endpoint.as_str())
+    );
+    let again = get_with_cookie(&app, &webhooks_path(&id), &second_cookie).await;
+    assert_eq!(revealed_secret(&again.body), None, "shown twice");
     assert!(second.starts_with("whsec_"));
     assert_eq!(
         app.db.query_count(
