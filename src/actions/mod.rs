@@ -12,6 +12,7 @@ pub mod inactivity;
 pub mod integrations;
 pub mod people;
 pub mod tokens;
+pub mod webhooks;
 
 pub use inactivity::{expire_inactive, set_inactivity_window};
 pub use integrations::{NewIntegrationFields, create, delete, update};

@@ -15,6 +15,7 @@ pub mod token_change;
 pub mod user;
 pub mod webhook_endpoint;
 pub mod webhook_event;
+pub mod webhook_log;
 
 pub use access_token::AccessToken;
 pub use account::Account;

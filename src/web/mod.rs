@@ -15,6 +15,7 @@ pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
 pub mod urls;
+pub mod webhooks;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -33,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     setup::configure(cfg);
     login::configure(cfg);
     settings::configure(cfg);
+    // Before the integration pages, whose scope holds these paths too.
+    webhooks::configure(cfg);
     integrations::configure(cfg);
     api_keys::configure(cfg);
 }

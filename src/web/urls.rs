@@ -30,6 +30,19 @@ pub mod integration_routes {
     pub const EXPIRE_TOKEN: &str = "/{id}/tokens/{token_id}/expire";
 }
 
+/// Actix route patterns of an integration's webhook pages, under
+/// [`Urls::integrations`] like [`integration_routes`].
+pub mod webhook_routes {
+    pub const LIST: &str = "/{id}/webhooks";
+    pub const DELETE: &str = "/{id}/webhooks/{endpoint_id}/delete";
+    pub const ENABLE: &str = "/{id}/webhooks/{endpoint_id}/enable";
+    pub const DISABLE: &str = "/{id}/webhooks/{endpoint_id}/disable";
+    pub const ROLL_SECRET: &str = "/{id}/webhooks/{endpoint_id}/roll-secret";
+    pub const TEST: &str = "/{id}/webhooks/{endpoint_id}/test";
+    pub const DELIVERIES: &str = "/{id}/webhooks/{endpoint_id}/deliveries";
+    pub const RESEND: &str = "/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend";
+}
+
 /// The panel's paths. A value so that templates can call it; Rust code
 /// writes `Urls.integration(&id)`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,6 +97,41 @@ impl Urls {
         format!("{INTEGRATIONS}/{id}/tokens/{token_id}/expire")
     }
 
+    /// The integration's webhook endpoints and the add form; a new signing
+    /// secret's reveal cookie is scoped to this path.
+    pub fn webhooks(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks")
+    }
+
+    pub fn delete_webhook(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/delete")
+    }
+
+    pub fn enable_webhook(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/enable")
+    }
+
+    pub fn disable_webhook(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/disable")
+    }
+
+    pub fn roll_webhook_secret(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/roll-secret")
+    }
+
+    pub fn test_webhook(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/test")
+    }
+
+    /// An endpoint's delivery log.
+    pub fn webhook_deliveries(&self, id: &Uuid, endpoint_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/deliveries")
+    }
+
+    pub fn resend_delivery(&self, id: &Uuid, endpoint_id: &Uuid, delivery_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend")
+    }
+
     pub const fn api_keys(&self) -> &'static str {
         API_KEYS
     }
@@ -107,11 +155,13 @@ mod tests {
     use actix_web::dev::ResourceDef;
 
     use super::integration_routes as route;
+    use super::webhook_routes as hook;
     use super::*;
 
     #[test]
     fn every_integration_path_is_served_by_its_route_pattern() {
         let (id, token_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let (endpoint_id, delivery_id) = (Uuid::new_v4(), Uuid::new_v4());
         let u = Urls;
         let pairs = [
             (route::LIST, u.integrations().to_string()),
@@ -124,6 +174,17 @@ mod tests {
             (route::GENERATE, u.generate(&id)),
             (route::CANCEL_ROTATION, u.cancel_rotation(&id)),
             (route::EXPIRE_TOKEN, u.expire_token(&id, &token_id)),
+            (hook::LIST, u.webhooks(&id)),
+            (hook::DELETE, u.delete_webhook(&id, &endpoint_id)),
+            (hook::ENABLE, u.enable_webhook(&id, &endpoint_id)),
+            (hook::DISABLE, u.disable_webhook(&id, &endpoint_id)),
+            (hook::ROLL_SECRET, u.roll_webhook_secret(&id, &endpoint_id)),
+            (hook::TEST, u.test_webhook(&id, &endpoint_id)),
+            (hook::DELIVERIES, u.webhook_deliveries(&id, &endpoint_id)),
+            (
+                hook::RESEND,
+                u.resend_delivery(&id, &endpoint_id, &delivery_id),
+            ),
         ];
         for (pattern, path) in pairs {
             let def = ResourceDef::new(format!("{INTEGRATIONS}{pattern}"));
@@ -134,6 +195,18 @@ mod tests {
             }
             if pattern.contains("{token_id}") {
                 assert_eq!(matched.get("token_id"), Some(token_id.to_string().as_str()));
+            }
+            if pattern.contains("{endpoint_id}") {
+                assert_eq!(
+                    matched.get("endpoint_id"),
+                    Some(endpoint_id.to_string().as_str())
+                );
+            }
+            if pattern.contains("{delivery_id}") {
+                assert_eq!(
+                    matched.get("delivery_id"),
+                    Some(delivery_id.to_string().as_str())
+                );
             }
         }
     }

@@ -12,7 +12,7 @@ const OTHER_EMAIL: &str = "other@example.com";
 const OTHER_PASSWORD: &str = "a long password 123";
 
 /// A second account with its own admin, signed in in a browser of its own.
-async fn other_account(app: &TestApp) -> Browser {
+pub async fn other_account(app: &TestApp) -> Browser {
     let output = app
         .create_admin("Other Co", OTHER_EMAIL, OTHER_PASSWORD)
         .await;

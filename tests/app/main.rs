@@ -56,3 +56,7 @@ mod usage_page;
 mod viewers;
 mod visitors;
 mod webhook_outbox;
+mod webhook_support;
+mod webhooks_access;
+mod webhooks_panel;
+mod webhooks_panel_actions;

@@ -1,13 +1,10 @@
 //! A token's plaintext is never stored in the database and never logged.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use reqwest::StatusCode;
-use tokio::io::AsyncReadExt;
 
 use crate::helpers::{
-    Browser, OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, excerpt, spawn_app,
+    Browser, LoggedServer, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, excerpt, setup_owner_in,
+    spawn_app,
 };
 use crate::integration_support::{
     act, create_with_token, find_tokens, follow_reveal, integration_path, post_create, texts,
@@ -87,70 +84,12 @@ async fn the_database_never_holds_a_token_in_plaintext() {
     assert_eq!(stored, [&first[49..], &second[49..]]);
 }
 
-/// Reads all of a child's pipe in the background, so it never blocks on a
-/// full pipe.
-fn drain(
-    mut pipe: impl tokio::io::AsyncRead + Unpin + 'static,
-) -> tokio::task::JoinHandle<Vec<u8>> {
-    tokio::task::spawn_local(async move {
-        let mut out = Vec::new();
-        let _ = pipe.read_to_end(&mut out).await;
-        out
-    })
-}
-
 #[actix_web::test]
 async fn the_server_logs_no_token_and_no_password() {
     let db = TestDb::migrated();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let address = format!("http://127.0.0.1:{port}");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_private-integrations"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("PUBLIC_URL", &address)
-        .env("RUST_LOG", "debug")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the server");
-    let stdout = drain(child.stdout.take().expect("stdout"));
-    let stderr = drain(child.stderr.take().expect("stderr"));
-
-    let browser = Browser::new(&address);
-    let mut ready = false;
-    for _ in 0..300 {
-        if let Ok(resp) = browser.client.get(browser.url("/healthz")).send().await {
-            ready = resp.status() == StatusCode::OK;
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server never answered /healthz");
-
-    browser
-        .submit(
-            "/setup",
-            "/setup",
-            &[
-                ("account_name", OWNER_ACCOUNT),
-                ("email", OWNER_EMAIL),
-                ("password", OWNER_PASSWORD),
-                ("password_confirmation", OWNER_PASSWORD),
-            ],
-        )
-        .await
-        .assert_redirect_to("/settings");
+    let server = LoggedServer::start(&db.url, &[]).await;
+    let browser = Browser::new(&server.address);
+    setup_owner_in(&browser).await;
     let created = post_create(&browser, "Logged", "", &["contacts.readonly"], "30").await;
     let token = follow_reveal(&browser, &created).await;
     let broken = format!(
@@ -184,13 +123,7 @@ async fn the_server_logs_no_token_and_no_password() {
         )
         .await
         .assert_status(StatusCode::FORBIDDEN);
-    // Let the server finish writing what these requests log.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-
-    child.start_kill().expect("stop the server");
-    let _ = child.wait().await;
-    let mut logs = String::from_utf8_lossy(&stdout.await.expect("stdout")).into_owned();
-    logs.push_str(&String::from_utf8_lossy(&stderr.await.expect("stderr")));
+    let logs = server.stop().await;
 
     // Sanity: the capture works, including what requests log.
     assert!(

@@ -8,7 +8,9 @@ use crate::integration_support::{create_with_token, execute, token_info};
 const VIEWER: &str = "viewer@acme.test";
 const VIEWER_PASSWORD: &str = "a viewer's long password";
 
-async fn signed_in_viewer(app: &TestApp) -> Browser {
+/// Sets up the owner (signed in in the first browser), then a viewer of the
+/// same account, signed in in a browser of its own.
+pub async fn signed_in_viewer(app: &TestApp) -> Browser {
     let owner = app.setup_owner().await;
     let out = app
         .create_admin(&owner.account_name, VIEWER, VIEWER_PASSWORD)

@@ -1,5 +1,5 @@
 //! An integration's detail page: its scopes, every live token with its
-//! actions, and how it is used.
+//! actions, how it is used, and how many webhook endpoints it has.
 
 use std::collections::HashMap;
 
@@ -16,6 +16,7 @@ use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::errors::WebError;
+use crate::models::webhook_endpoint::WebhookEndpoint;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
@@ -39,6 +40,7 @@ struct ShowPage {
     usage: UsageView,
     chart_days: i64,
     used_scope_days: i64,
+    webhook_count: i64,
 }
 
 pub(super) async fn show(
@@ -51,7 +53,7 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
-    let (integration, live, usage) = db::run(&state.pool, move |conn| {
+    let (integration, live, usage, webhook_count) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
         let live = all
@@ -61,7 +63,8 @@ pub(super) async fn show(
             .collect::<Vec<_>>();
         let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
         let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now)?;
-        Ok::<_, DbError>((integration, live, usage))
+        let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
+        Ok::<_, DbError>((integration, live, usage, webhooks))
     })
     .await?;
     let current_id = actions::current_token(&live).map(|t| t.id);
@@ -89,6 +92,7 @@ pub(super) async fn show(
         usage,
         chart_days: usage_chart::CHART_DAYS,
         used_scope_days: usage_chart::USED_SCOPE_DAYS,
+        webhook_count,
         name: integration.name,
         description: integration.description,
     };

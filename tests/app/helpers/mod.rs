@@ -99,25 +99,7 @@ impl TestApp {
     /// Creates the account and its owner through `/setup`; the first
     /// browser is then signed in as the owner.
     pub async fn setup_owner(&self) -> Owner {
-        let owner = Owner {
-            account_name: OWNER_ACCOUNT.to_string(),
-            email: OWNER_EMAIL.to_string(),
-            password: OWNER_PASSWORD.to_string(),
-        };
-        let reply = self
-            .submit(
-                "/setup",
-                "/setup",
-                &[
-                    ("account_name", &owner.account_name),
-                    ("email", &owner.email),
-                    ("password", &owner.password),
-                    ("password_confirmation", &owner.password),
-                ],
-            )
-            .await;
-        reply.assert_redirect_to("/settings");
-        owner
+        setup_owner_in(&self.browser).await
     }
 
     /// Number of rows in `table` of this app's database.
@@ -134,6 +116,30 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// Creates the account and its owner through `/setup` of `browser`'s
+/// server, which it then is signed in to.
+pub async fn setup_owner_in(browser: &Browser) -> Owner {
+    let owner = Owner {
+        account_name: OWNER_ACCOUNT.to_string(),
+        email: OWNER_EMAIL.to_string(),
+        password: OWNER_PASSWORD.to_string(),
+    };
+    let reply = browser
+        .submit(
+            "/setup",
+            "/setup",
+            &[
+                ("account_name", &owner.account_name),
+                ("email", &owner.email),
+                ("password", &owner.password),
+                ("password_confirmation", &owner.password),
+            ],
+        )
+        .await;
+    reply.assert_redirect_to("/settings");
+    owner
 }
 
 /// Starts the application on a fresh database with settings adjusted by

@@ -85,3 +85,86 @@ pub fn assert_failed_with_one_line(output: &Output) {
         "stderr shows a panic: {stderr}"
     );
 }
+
+/// Reads all of a child's pipe in the background, so it never blocks on a
+/// full pipe.
+fn drain(
+    mut pipe: impl tokio::io::AsyncRead + Unpin + 'static,
+) -> tokio::task::JoinHandle<Vec<u8>> {
+    use tokio::io::AsyncReadExt as _;
+    tokio::task::spawn_local(async move {
+        let mut out = Vec::new();
+        let _ = pipe.read_to_end(&mut out).await;
+        out
+    })
+}
+
+/// The binary serving (`serve`, `RUST_LOG=debug`) on a free loopback port,
+/// with everything it writes captured: for tests about what is logged.
+pub struct LoggedServer {
+    pub address: String,
+    child: tokio::process::Child,
+    stdout: tokio::task::JoinHandle<Vec<u8>>,
+    stderr: tokio::task::JoinHandle<Vec<u8>>,
+}
+
+impl LoggedServer {
+    /// Starts it on `database_url` with `envs` added to a clean
+    /// environment, and waits until it answers `/healthz`.
+    pub async fn start(database_url: &str, envs: &[(&str, &str)]) -> LoggedServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!("http://127.0.0.1:{port}");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", database_url)
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_URL", &address)
+            .env("RUST_LOG", "debug")
+            .envs(envs.iter().copied())
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the server");
+        let stdout = drain(child.stdout.take().expect("stdout"));
+        let stderr = drain(child.stderr.take().expect("stderr"));
+        let client = reqwest::Client::new();
+        let mut ready = false;
+        for _ in 0..300 {
+            if let Ok(resp) = client.get(format!("{address}/healthz")).send().await {
+                ready = resp.status() == reqwest::StatusCode::OK;
+                if ready {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "the server never answered /healthz");
+        LoggedServer {
+            address,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Stops the server (after giving it time to write what the last
+    /// requests log) and returns everything it wrote.
+    pub async fn stop(mut self) -> String {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.child.start_kill().expect("stop the server");
+        let _ = self.child.wait().await;
+        let mut logs = String::from_utf8_lossy(&self.stdout.await.expect("stdout")).into_owned();
+        logs.push_str(&String::from_utf8_lossy(
+            &self.stderr.await.expect("stderr"),
+        ));
+        logs
+    }
+}
