@@ -54,3 +54,7 @@ mod usage_durability;
 mod usage_page;
 mod viewers;
 mod visitors;
+mod webhook_delivery;
+mod webhook_delivery_processes;
+mod webhook_delivery_support;
+mod webhook_receiver;
