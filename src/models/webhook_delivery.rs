@@ -1,6 +1,6 @@
 //! The delivery worker's side of `webhook_deliveries` and `webhook_attempts`:
 //! claiming due deliveries under a lease, recording each attempt and what
-//! follows from it, and keeping each endpoint's health.
+//! follows from it, keeping each endpoint's health, and the retention purge.
 //! The panel's views of the same rows live elsewhere.
 
 use chrono::{DateTime, Utc};
@@ -251,4 +251,25 @@ fn mark_failing(
         event.insert(conn)?;
     }
     Ok(!disabled.is_empty())
+}
+
+/// Deletes deliveries finished before `cutoff` (their attempts go with
+/// them), then events older than `cutoff` that no delivery still needs.
+/// How many deliveries and events went.
+pub fn purge_finished_before(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+) -> QueryResult<(usize, usize)> {
+    let deliveries = diesel::sql_query(
+        "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < $1",
+    )
+    .bind::<Timestamptz, _>(cutoff)
+    .execute(conn)?;
+    let events = diesel::sql_query(
+        "DELETE FROM webhook_events ev WHERE ev.created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id)",
+    )
+    .bind::<Timestamptz, _>(cutoff)
+    .execute(conn)?;
+    Ok((deliveries, events))
 }

@@ -1,14 +1,15 @@
 //! Webhook deliveries (SPEC §8) to a real receiver on loopback: signed
 //! Standard Webhooks requests, retries with the same `webhook-id`, timeouts,
 //! redirects not followed, the private-target screen at delivery, leases,
-//! secret rolls and endpoint health.
+//! secret rolls, endpoint health and retention.
 
 use std::time::Duration;
 
 use crate::api_support::edit_integration;
-use crate::integration_support::execute;
+use crate::integration_support::{execute, texts};
 use crate::webhook_delivery_support::{DELIVERED_WITHIN, hooks_app, insert_previous_secret};
 use crate::webhook_receiver::{Answer, Receiver, answer_body, assert_signed_by, signatures};
+use private_integrations::workers::maintenance;
 
 #[actix_web::test]
 async fn a_contact_created_through_the_api_is_delivered_signed_with_the_endpoints_secret() {
@@ -344,4 +345,54 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_a_success_clears_its_
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(down.received().len(), 1);
     assert!(new.received().len() >= 2, "the enabled endpoint is retried");
+}
+
+#[actix_web::test]
+async fn the_sweep_purges_deliveries_finished_more_than_30_days_ago() {
+    let hooks = hooks_app(|_| {}).await;
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = hooks.endpoint(&receiver.url("/hook"));
+    // Long ago: one failed, one succeeded, one still pending (held back by
+    // a lease far ahead so the worker leaves it alone).
+    execute(
+        &hooks.app,
+        &format!(
+            "WITH ev AS (INSERT INTO webhook_events (account_id, event_type, payload, created_at) \
+                 SELECT '{location}', 'ContactCreate', '{{}}', now() - interval '40 days' \
+                 FROM generate_series(1, 3) RETURNING id), \
+             numbered AS (SELECT id, row_number() OVER () AS i FROM ev) \
+             INSERT INTO webhook_deliveries (endpoint_id, event_id, state, attempts, \
+                 next_attempt_at, lease_until, created_at, finished_at) \
+             SELECT '{endpoint}', id, \
+                 CASE i WHEN 1 THEN 'failed' WHEN 2 THEN 'succeeded' ELSE 'pending' END, 1, \
+                 CASE i WHEN 3 THEN now() + interval '1 day' END, \
+                 CASE i WHEN 3 THEN now() + interval '1 day' END, \
+                 now() - interval '40 days', \
+                 CASE i WHEN 3 THEN NULL ELSE now() - interval '31 days' END \
+             FROM numbered",
+            location = hooks.location
+        ),
+    );
+    hooks.create_contact("Recent").await;
+    hooks
+        .until_count(
+            "SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'succeeded' \
+             AND finished_at > now() - interval '1 minute'",
+            1,
+        )
+        .await;
+
+    maintenance::sweep(&mut hooks.app.db.connection()).expect("sweep");
+
+    assert_eq!(
+        texts(
+            &hooks.app,
+            "SELECT state || ':' || (finished_at IS NULL)::text AS s \
+             FROM webhook_deliveries ORDER BY created_at"
+        ),
+        vec!["pending:true", "succeeded:false"],
+        "the old finished deliveries are gone; the pending one and the recent one stay"
+    );
+    assert_eq!(hooks.app.count("webhook_events"), 2);
+    assert_eq!(hooks.app.count("webhook_attempts"), 1);
 }
