@@ -56,6 +56,10 @@ pub struct Settings {
     /// tests that must never resolve an outside name). A pinned name with no
     /// address does not resolve. The private-address rule still applies.
     pub webhook_resolve: Vec<(String, Vec<std::net::IpAddr>)>,
+    /// How long a receiver has to answer a delivery. SPEC §8 fixes it at ten
+    /// seconds, so no variable sets it; tests shorten it to see a timeout
+    /// without waiting that long.
+    pub webhook_timeout: Duration,
     pub api_rate_limit_burst: u32,
     pub api_rate_limit_window_seconds: u64,
     /// `USAGE_RECORDING=false` records no API usage: for measuring what
@@ -89,6 +93,7 @@ impl Settings {
             webhook_allow_private_targets: false,
             webhook_retry_schedule: vec![5, 300, 1800, 7200, 18000, 36000],
             webhook_resolve: Vec::new(),
+            webhook_timeout: Duration::from_secs(10),
             api_rate_limit_burst: 100,
             api_rate_limit_window_seconds: 10,
             usage_recording: true,

@@ -28,6 +28,7 @@ use crate::token_cache::TokenCache;
 use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
 use crate::workers;
+use crate::workers::webhook_delivery::DeliveryWorker;
 use diesel::{Connection, PgConnection};
 
 pub const SESSION_COOKIE: &str = "pi_session";
@@ -48,6 +49,7 @@ pub struct Application {
     port: u16,
     public_url: String,
     server: Server,
+    deliveries: DeliveryWorker,
 }
 
 /// Opens (and if need be creates) the database and brings its schema up to
@@ -159,11 +161,12 @@ impl Application {
             settings.public_url = Some(format!("http://{host}:{port}"));
         }
         let public_url = settings.public_url();
-        let server = run(listener, pool, key, secrets, settings)?;
+        let (server, deliveries) = run(listener, pool, key, secrets, settings)?;
         Ok(Self {
             port,
             public_url,
             server,
+            deliveries,
         })
     }
 
@@ -176,8 +179,13 @@ impl Application {
         &self.public_url
     }
 
+    /// Serves until the server is stopped (SIGTERM lets requests finish,
+    /// SIGINT does not); then webhook attempts under way get a bounded time
+    /// to finish before the process goes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.deliveries.stop().await;
+        served
     }
 }
 
@@ -206,7 +214,7 @@ fn run(
     key: Key,
     secrets: SecretBox,
     settings: Settings,
-) -> Result<Server, StartupError> {
+) -> Result<(Server, DeliveryWorker), StartupError> {
     let cookie_secure = settings.cookie_secure();
     let https = settings.is_https();
     let workers = settings.workers;
@@ -245,6 +253,10 @@ fn run(
     let reference = web::Data::new(Arc::new(panel::docs::Reference::from_openapi(
         &crate::api::openapi::document_json(),
     )));
+    let deliveries = workers::webhook_delivery::start(
+        &state,
+        db::pool::with_timeouts(&state.settings.database_url, &state.settings.pool_options()),
+    );
     let store = PgSessionStore::new(pool);
     // Beside the binary's working directory when deployed, else the source tree.
     let static_dir = if std::path::Path::new("static/css").is_dir() {
@@ -296,5 +308,5 @@ fn run(
     if let Some(n) = workers {
         server = server.workers(n);
     }
-    Ok(server.run())
+    Ok((server.run(), deliveries))
 }

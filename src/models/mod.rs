@@ -13,6 +13,7 @@ pub mod server_secret;
 pub mod session;
 pub mod token_change;
 pub mod user;
+pub mod webhook_delivery;
 pub mod webhook_endpoint;
 pub mod webhook_event;
 pub mod webhook_log;

@@ -1,6 +1,6 @@
 //! Periodic clean-up: tokens past their account's inactivity window,
-//! expired sessions, old sign-in attempts, and API request rows past their
-//! 30 days.
+//! expired sessions, old sign-in attempts, API request rows past their
+//! 30 days, and webhook deliveries finished more than 30 days ago.
 
 use std::time::Duration;
 
@@ -9,9 +9,11 @@ use diesel::prelude::*;
 
 use crate::actions;
 use crate::db::{self, DbError, DbPool};
-use crate::models::{Account, api_request, login_attempt, session};
+use crate::models::{Account, api_request, login_attempt, session, webhook_delivery};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
+/// How long the delivery log keeps a finished delivery and its attempts.
+pub const WEBHOOK_LOG_DAYS: i64 = 30;
 const EVERY: Duration = Duration::from_secs(15 * 60);
 
 pub fn start(pool: DbPool) {
@@ -41,6 +43,8 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     api_request::drop_partitions_before(conn, cutoff.date_naive())?;
     api_request::delete_requests_before(conn, cutoff)?;
     request_log_partitions(conn);
+    let webhook_cutoff = Utc::now() - chrono::Duration::days(WEBHOOK_LOG_DAYS);
+    webhook_delivery::purge_finished_before(conn, webhook_cutoff)?;
     Ok(())
 }
 

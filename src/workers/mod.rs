@@ -3,3 +3,4 @@
 pub mod maintenance;
 pub mod token_listener;
 pub mod usage_writer;
+pub mod webhook_delivery;

@@ -21,7 +21,7 @@ use crate::integration_support::{
 
 /// Two processes per test are heavy on a small machine: these tests take
 /// turns rather than overlap with each other.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// How long a process may take to answer `/healthz` after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,8 +30,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 const PROPAGATION: Duration = Duration::from_secs(1);
 
 /// A `serve` process of the binary; killed when dropped, panics included.
-struct Instance {
-    address: String,
+pub(crate) struct Instance {
+    pub(crate) address: String,
     child: Child,
     log: PathBuf,
 }
@@ -42,10 +42,20 @@ impl Instance {
     /// it answers `/healthz`. Another test may take the port between our
     /// finding it free and the server binding it: then it tries another.
     async fn start(database_url: &str, session_key: &str) -> Instance {
+        Instance::start_with(database_url, session_key, &[]).await
+    }
+
+    /// As [`Instance::start`], with more environment (which may override
+    /// the defaults, `RUST_LOG` included).
+    pub(crate) async fn start_with(
+        database_url: &str,
+        session_key: &str,
+        envs: &[(&str, &str)],
+    ) -> Instance {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let mut instance = Instance::spawn(database_url, session_key);
+            let mut instance = Instance::spawn(database_url, session_key, envs);
             match instance.wait_until_healthy().await {
                 Ok(()) => return instance,
                 Err(stderr) if attempts < 3 && stderr.contains("in use") => continue,
@@ -54,7 +64,7 @@ impl Instance {
         }
     }
 
-    fn spawn(database_url: &str, session_key: &str) -> Instance {
+    fn spawn(database_url: &str, session_key: &str, envs: &[(&str, &str)]) -> Instance {
         let port = free_port();
         let log = std::env::temp_dir().join(format!(
             "pi-scale-out-{}.log",
@@ -71,6 +81,7 @@ impl Instance {
             .env("SESSION_KEY", session_key)
             // Polling for a refusal must never meet the rate limit instead.
             .env("API_RATE_LIMIT_BURST", "1000")
+            .envs(envs.iter().copied())
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -112,13 +123,35 @@ impl Instance {
     }
 
     /// What the process wrote to standard error so far.
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// A browser of its own against this process.
-    fn browser(&self) -> Browser {
+    pub(crate) fn browser(&self) -> Browser {
         Browser::new(&self.address)
+    }
+
+    /// Sends SIGTERM, as a service manager stops the server, and waits up
+    /// to `within` for the process to end; how it ended.
+    pub(crate) async fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the process") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < within,
+                "the process still runs {within:?} after SIGTERM: {}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -139,7 +172,7 @@ fn free_port() -> u16 {
 }
 
 /// 64 random bytes, base64: the cookie-signing key both processes share.
-fn session_key() -> String {
+pub(crate) fn session_key() -> String {
     let mut key = [0u8; 64];
     rand::fill(&mut key);
     base64::engine::general_purpose::STANDARD.encode(key)
