@@ -23,8 +23,8 @@ pub struct ErrorBody {
 }
 
 /// A string, or (422) a list of strings.
-fn message_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+fn message_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
     Schema::OneOf(
         OneOfBuilder::new()
             .item(ObjectBuilder::new().schema_type(Type::String))

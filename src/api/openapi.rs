@@ -103,14 +103,13 @@ impl Modify for ErrorResponses {
 }
 
 /// The keyset cursor `[dateAdded in epoch milliseconds, id]`.
-pub(crate) fn search_after_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{
-        ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
-    };
+pub(crate) fn search_after_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
     Schema::Array(
         ArrayBuilder::new()
             // Absent or null: the first page.
-            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .schema_type(oas::SchemaType::from_iter([Type::Array, Type::Null]))
             .items(
                 OneOfBuilder::new()
                     .item(ObjectBuilder::new().schema_type(Type::Integer))
