@@ -11,6 +11,7 @@ use crate::web::urls::Urls;
 pub enum Section {
     Home,
     Integrations,
+    AuditLog,
     ApiKeys,
     None,
 }
@@ -23,6 +24,7 @@ const NAV: &[(&str, &str, Section)] = &[
         "Private Integrations",
         Section::Integrations,
     ),
+    (Urls.audit_log(), "Audit log", Section::AuditLog),
     (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
 ];
 

@@ -3,6 +3,8 @@
 //! `urls`.
 
 pub mod api_keys;
+pub mod audit;
+pub mod csv;
 pub mod editor;
 pub mod error_page;
 pub mod forms;
@@ -14,6 +16,7 @@ pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
 pub mod urls;
+pub mod when;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     settings::configure(cfg);
     integrations::configure(cfg);
     api_keys::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// SPEC §6's headers, on every response. Scripts and styles come only from

@@ -14,6 +14,8 @@ const API_KEYS: &str = "/settings/api-keys";
 const API_KEY_GENERATE: &str = "/settings/api-keys/generate";
 const API_KEY_DISABLE: &str = "/settings/api-keys/disable";
 const API_KEY_REVEAL: &str = "/settings/api-keys/key";
+const AUDIT_LOG: &str = "/settings/audit-log";
+const AUDIT_LOG_CSV: &str = "/settings/audit-log.csv";
 
 /// Actix route patterns under [`Urls::integrations`], each next to the
 /// [`Urls`] method that builds its paths.
@@ -99,6 +101,15 @@ impl Urls {
     /// The one-time reveal page of the API v1 key; its cookie's path.
     pub const fn api_key_reveal(&self) -> &'static str {
         API_KEY_REVEAL
+    }
+
+    pub const fn audit_log(&self) -> &'static str {
+        AUDIT_LOG
+    }
+
+    /// The audit log as CSV; takes the page's filters.
+    pub const fn audit_log_csv(&self) -> &'static str {
+        AUDIT_LOG_CSV
     }
 }
 

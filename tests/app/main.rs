@@ -19,6 +19,7 @@ mod api_users;
 mod api_v1;
 mod api_validation;
 mod architecture;
+mod audit_log;
 mod browser;
 mod browser_support;
 mod cli;
