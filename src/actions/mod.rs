@@ -11,6 +11,7 @@ pub mod inactivity;
 pub mod integrations;
 pub mod people;
 pub mod tokens;
+pub mod users;
 
 pub use inactivity::{expire_inactive, set_inactivity_window};
 pub use integrations::{NewIntegrationFields, create, delete, update};

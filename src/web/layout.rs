@@ -12,6 +12,7 @@ pub enum Section {
     Home,
     Integrations,
     AuditLog,
+    Users,
     ApiKeys,
     None,
 }
@@ -25,6 +26,7 @@ const NAV: &[(&str, &str, Section)] = &[
         Section::Integrations,
     ),
     (Urls.audit_log(), "Audit log", Section::AuditLog),
+    (Urls.users(), "Users", Section::Users),
     (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
 ];
 

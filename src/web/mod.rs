@@ -16,6 +16,7 @@ pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
 pub mod urls;
+pub mod users;
 pub mod when;
 
 use actix_web::http::{StatusCode, header};
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     integrations::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);
+    users::configure(cfg);
 }
 
 /// SPEC §6's headers, on every response. Scripts and styles come only from

@@ -16,6 +16,7 @@ const API_KEY_DISABLE: &str = "/settings/api-keys/disable";
 const API_KEY_REVEAL: &str = "/settings/api-keys/key";
 const AUDIT_LOG: &str = "/settings/audit-log";
 const AUDIT_LOG_CSV: &str = "/settings/audit-log.csv";
+const USERS: &str = "/settings/users";
 
 /// Actix route patterns under [`Urls::integrations`], each next to the
 /// [`Urls`] method that builds its paths.
@@ -30,6 +31,13 @@ pub mod integration_routes {
     pub const GENERATE: &str = "/{id}/generate";
     pub const CANCEL_ROTATION: &str = "/{id}/cancel-rotation";
     pub const EXPIRE_TOKEN: &str = "/{id}/tokens/{token_id}/expire";
+}
+
+/// Actix route patterns under [`Urls::users`].
+pub mod user_routes {
+    pub const LIST: &str = "";
+    pub const ROLE: &str = "/{id}/role";
+    pub const REMOVE: &str = "/{id}/remove";
 }
 
 /// The panel's paths. A value so that templates can call it; Rust code
@@ -111,6 +119,19 @@ impl Urls {
     pub const fn audit_log_csv(&self) -> &'static str {
         AUDIT_LOG_CSV
     }
+
+    /// The account's users; the add form posts here.
+    pub const fn users(&self) -> &'static str {
+        USERS
+    }
+
+    pub fn user_role(&self, id: &Uuid) -> String {
+        format!("{USERS}/{id}/role")
+    }
+
+    pub fn remove_user(&self, id: &Uuid) -> String {
+        format!("{USERS}/{id}/remove")
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +139,7 @@ mod tests {
     use actix_web::dev::ResourceDef;
 
     use super::integration_routes as route;
+    use super::user_routes;
     use super::*;
 
     #[test]
@@ -145,6 +167,25 @@ mod tests {
             }
             if pattern.contains("{token_id}") {
                 assert_eq!(matched.get("token_id"), Some(token_id.to_string().as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_user_path_is_served_by_its_route_pattern() {
+        let id = Uuid::new_v4();
+        let u = Urls;
+        let pairs = [
+            (user_routes::LIST, u.users().to_string()),
+            (user_routes::ROLE, u.user_role(&id)),
+            (user_routes::REMOVE, u.remove_user(&id)),
+        ];
+        for (pattern, path) in pairs {
+            let def = ResourceDef::new(format!("{USERS}{pattern}"));
+            let mut matched = actix_web::dev::Path::new(path.as_str());
+            assert!(def.capture_match_info(&mut matched), "{pattern} ~ {path}");
+            if pattern.contains("{id}") {
+                assert_eq!(matched.get("id"), Some(id.to_string().as_str()), "{path}");
             }
         }
     }

@@ -10,6 +10,7 @@ async fn the_sidebar_links_every_settings_section_and_marks_the_current_one() {
         ("/settings", "Overview"),
         ("/settings/private-integrations", "Private Integrations"),
         ("/settings/audit-log", "Audit log"),
+        ("/settings/users", "Users"),
         ("/settings/api-keys", "API keys (legacy)"),
     ];
     for (page, _) in sections {

@@ -53,5 +53,6 @@ mod token_cache;
 mod token_hardening;
 mod usage_durability;
 mod usage_page;
+mod users;
 mod viewers;
 mod visitors;
