@@ -6,6 +6,7 @@
 //! [`ActionError`] lives with each of them (`From` impls in `errors.rs` and
 //! `api/error.rs`).
 
+pub mod account;
 pub mod api_keys;
 pub mod inactivity;
 pub mod integrations;

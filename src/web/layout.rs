@@ -13,6 +13,7 @@ pub enum Section {
     Integrations,
     AuditLog,
     Users,
+    Account,
     ApiKeys,
     None,
 }
@@ -27,6 +28,7 @@ const NAV: &[(&str, &str, Section)] = &[
     ),
     (Urls.audit_log(), "Audit log", Section::AuditLog),
     (Urls.users(), "Users", Section::Users),
+    (Urls.account(), "Account", Section::Account),
     (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
 ];
 

@@ -2,6 +2,7 @@
 //! where an area has several pages); every path they link to comes from
 //! `urls`.
 
+pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod csv;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     api_keys::configure(cfg);
     audit::configure(cfg);
     users::configure(cfg);
+    account::configure(cfg);
 }
 
 /// SPEC §6's headers, on every response. Scripts and styles come only from

@@ -17,6 +17,7 @@ const API_KEY_REVEAL: &str = "/settings/api-keys/key";
 const AUDIT_LOG: &str = "/settings/audit-log";
 const AUDIT_LOG_CSV: &str = "/settings/audit-log.csv";
 const USERS: &str = "/settings/users";
+const ACCOUNT: &str = "/settings/account";
 
 /// Actix route patterns under [`Urls::integrations`], each next to the
 /// [`Urls`] method that builds its paths.
@@ -123,6 +124,11 @@ impl Urls {
     /// The account's users; the add form posts here.
     pub const fn users(&self) -> &'static str {
         USERS
+    }
+
+    /// The account's settings (owners only); its form posts here.
+    pub const fn account(&self) -> &'static str {
+        ACCOUNT
     }
 
     pub fn user_role(&self, id: &Uuid) -> String {

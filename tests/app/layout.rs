@@ -11,6 +11,7 @@ async fn the_sidebar_links_every_settings_section_and_marks_the_current_one() {
         ("/settings/private-integrations", "Private Integrations"),
         ("/settings/audit-log", "Audit log"),
         ("/settings/users", "Users"),
+        ("/settings/account", "Account"),
         ("/settings/api-keys", "API keys (legacy)"),
     ];
     for (page, _) in sections {

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, one database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
+mod account;
 mod api_allowlist;
 mod api_contacts;
 mod api_homes;
