@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::{ActionError, Actor, transaction};
+use super::{ActionError, Actor};
 use crate::models::access_token::reason;
 use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration, NewAuditEvent};
@@ -43,36 +43,33 @@ pub fn expire_inactive(
     })
 }
 
-/// Changes the account's inactivity window (`None` = off). Tokens past the
-/// old window are marked first, then those past the new one, in the same
-/// transaction: a token once expired stays expired even if the window
-/// grows or is switched off.
+/// Changes the account's inactivity window (`None` = off) and records it as
+/// `account.updated`: the account's settings form with only the window
+/// changed (see [`super::account::update`]).
 pub fn set_inactivity_window(
     conn: &mut PgConnection,
     account_id: Uuid,
     actor: &Actor,
     days: Option<i32>,
 ) -> Result<Account, ActionError> {
-    transaction(conn, |conn| {
-        let before = Account::lock(conn, account_id)?;
-        if let Some(old) = before.inactivity_expiry_days {
-            expire_inactive(conn, account_id, old, None)?;
-        }
-        let after = Account::set_inactivity_expiry(conn, account_id, days)?;
-        if let Some(new) = days {
-            expire_inactive(conn, account_id, new, None)?;
-        }
-        actor
-            .audit(account_id, "account.updated")
-            .target("account", account_id, &after.name)
-            .details(serde_json::json!({
-                "inactivity_expiry_days": {
-                    "from": before.inactivity_expiry_days,
-                    "to": after.inactivity_expiry_days,
-                },
-            }))
-            .insert(conn)?;
-        token_change::account(conn, account_id)?;
-        Ok(after)
-    })
+    super::account::update(conn, account_id, actor, None, days)
+}
+
+/// Moves the locked account `before` to the window `days`. Tokens past the
+/// old window are marked first, then those past the new one, in the
+/// caller's transaction: a token once expired stays expired even if the
+/// window grows or is switched off.
+pub(crate) fn move_window(
+    conn: &mut PgConnection,
+    before: &Account,
+    days: Option<i32>,
+) -> QueryResult<Account> {
+    if let Some(old) = before.inactivity_expiry_days {
+        expire_inactive(conn, before.id, old, None)?;
+    }
+    let after = Account::set_inactivity_expiry(conn, before.id, days)?;
+    if let Some(new) = days {
+        expire_inactive(conn, before.id, new, None)?;
+    }
+    Ok(after)
 }

@@ -6,12 +6,14 @@
 //! [`ActionError`] lives with each of them (`From` impls in `errors.rs` and
 //! `api/error.rs`).
 
+pub mod account;
 pub mod api_keys;
 pub mod contacts;
 pub mod inactivity;
 pub mod integrations;
 pub mod people;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 
 pub use inactivity::{expire_inactive, set_inactivity_window};

@@ -252,7 +252,13 @@ pub async fn get_user(auth: ApiAuth, path: web::Path<String>) -> Result<HttpResp
     let user = db::query(&auth.pool, move |conn| {
         User::find_in_account(conn, account_id, id)
     })
-    .await?
-    .ok_or_else(not_found)?;
+    .await
+    .map_err(|e| {
+        if e.is_not_found() {
+            not_found()
+        } else {
+            e.into()
+        }
+    })?;
     Ok(HttpResponse::Ok().json(UserOut::from_user(&user)))
 }

@@ -60,6 +60,13 @@ impl Account {
             .load(conn)
     }
 
+    pub fn rename(conn: &mut PgConnection, id: Uuid, name: &str) -> QueryResult<Account> {
+        diesel::update(accounts::table.find(id))
+            .set(accounts::name.eq(name))
+            .returning(Account::as_returning())
+            .get_result(conn)
+    }
+
     pub fn set_inactivity_expiry(
         conn: &mut PgConnection,
         id: Uuid,

@@ -155,6 +155,23 @@ impl Integration {
             .load(conn)
     }
 
+    /// Every integration the account ever had, deleted ones included (their
+    /// events stay in the audit log), by name: `(id, name, deleted)`.
+    pub fn all_names_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+    ) -> QueryResult<Vec<(Uuid, String, bool)>> {
+        integrations::table
+            .filter(integrations::account_id.eq(account_id))
+            .order((integrations::name.asc(), integrations::created_at.asc()))
+            .select((
+                integrations::id,
+                integrations::name,
+                integrations::deleted_at.is_not_null(),
+            ))
+            .load(conn)
+    }
+
     /// When a token issued now for this integration ends.
     pub fn new_token_expiry(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.token_lifetime_days

@@ -33,6 +33,16 @@ impl Role {
         }
     }
 
+    /// Owner above admin above viewer: a change to a lower rank is a
+    /// demotion.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Owner => 2,
+            Role::Admin => 1,
+            Role::Viewer => 0,
+        }
+    }
+
     /// Owners and admins change things; viewers only read.
     pub fn can_edit(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
@@ -53,6 +63,20 @@ pub struct User {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// The unique index on `lower(email)`: an email signs in to one user only,
+/// whichever account it is in.
+pub const UNIQUE_EMAIL_INDEX: &str = "users_email_key";
+
+/// Whether `e` is the email being taken already, refused by
+/// [`UNIQUE_EMAIL_INDEX`].
+pub fn is_duplicate_email(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(UNIQUE_EMAIL_INDEX)
+    )
 }
 
 #[derive(Insertable)]
@@ -169,18 +193,46 @@ impl User {
         Ok((page, count))
     }
 
-    /// One of the account's users.
+    /// The account's user `id`; another account's is not found.
     pub fn find_in_account(
         conn: &mut PgConnection,
         account_id: Uuid,
         id: Uuid,
-    ) -> QueryResult<Option<User>> {
+    ) -> QueryResult<User> {
         users::table
-            .filter(users::account_id.eq(account_id))
             .filter(users::id.eq(id))
+            .filter(users::account_id.eq(account_id))
             .select(User::as_select())
             .first(conn)
-            .optional()
+    }
+
+    /// Locks the account's owners until the transaction ends and says who
+    /// they are. Every change that could leave an account without an owner
+    /// takes this first, so two of them cannot each count the other owner
+    /// and both go ahead.
+    pub fn lock_owners(conn: &mut PgConnection, account_id: Uuid) -> QueryResult<Vec<Uuid>> {
+        users::table
+            .filter(users::account_id.eq(account_id))
+            .filter(users::role.eq(Role::Owner.as_str()))
+            .order(users::id.asc())
+            .select(users::id)
+            .for_update()
+            .load(conn)
+    }
+
+    pub fn set_role(conn: &mut PgConnection, id: Uuid, role: Role) -> QueryResult<User> {
+        diesel::update(users::table.find(id))
+            .set(users::role.eq(role.as_str()))
+            .returning(User::as_returning())
+            .get_result(conn)
+    }
+
+    /// Removes the user; their sessions go with them (`on delete cascade`),
+    /// and the audit log keeps their email.
+    pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+        diesel::delete(users::table.find(id))
+            .execute(conn)
+            .map(drop)
     }
 
     pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {

@@ -1,6 +1,7 @@
 //! The signed-in user about to change something. Only owners and admins get
-//! an [`Editor`], so every changing handler starts from one instead of
-//! checking the role itself, and it carries the [`Actor`] the audit log names.
+//! an [`Editor`], and only owners an [`OwnerEditor`], so every changing
+//! handler starts from one instead of checking the role itself, and it
+//! carries the [`Actor`] the audit log names.
 
 use std::future::{Ready, ready};
 
@@ -14,7 +15,7 @@ use crate::auth::CurrentUser;
 use crate::auth::client_ip;
 use crate::db;
 use crate::errors::WebError;
-use crate::models::Account;
+use crate::models::{Account, Role};
 use crate::state::AppState;
 
 pub struct Editor {
@@ -39,6 +40,29 @@ impl FromRequest for Editor {
             ip: client_ip(req),
         };
         ready(Ok(Editor { current, actor }))
+    }
+}
+
+/// An [`Editor`] who owns the account: the account's people and settings
+/// are the owners' alone; admins and viewers get 403.
+pub struct OwnerEditor(pub Editor);
+
+impl FromRequest for OwnerEditor {
+    type Error = WebError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            Editor::from_request(req, payload)
+                .into_inner()
+                .and_then(|editor| {
+                    if editor.current.user.role() == Role::Owner {
+                        Ok(OwnerEditor(editor))
+                    } else {
+                        Err(WebError::Forbidden("owners only"))
+                    }
+                }),
+        )
     }
 }
 

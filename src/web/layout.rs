@@ -11,6 +11,9 @@ use crate::web::urls::Urls;
 pub enum Section {
     Home,
     Integrations,
+    AuditLog,
+    Users,
+    Account,
     ApiKeys,
     None,
 }
@@ -23,6 +26,9 @@ const NAV: &[(&str, &str, Section)] = &[
         "Private Integrations",
         Section::Integrations,
     ),
+    (Urls.audit_log(), "Audit log", Section::AuditLog),
+    (Urls.users(), "Users", Section::Users),
+    (Urls.account(), "Account", Section::Account),
     (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
 ];
 

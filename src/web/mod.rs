@@ -2,7 +2,10 @@
 //! where an area has several pages); every path they link to comes from
 //! `urls`.
 
+pub mod account;
 pub mod api_keys;
+pub mod audit;
+pub mod csv;
 pub mod docs;
 pub mod editor;
 pub mod error_page;
@@ -15,7 +18,9 @@ pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
 pub mod urls;
+pub mod users;
 pub mod webhooks;
+pub mod when;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,6 +43,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);
     integrations::configure(cfg);
     api_keys::configure(cfg);
+    audit::configure(cfg);
+    users::configure(cfg);
+    account::configure(cfg);
 }
 
 /// SPEC §6's headers, on every response. Scripts and styles come only from

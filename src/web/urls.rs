@@ -14,6 +14,10 @@ const API_KEYS: &str = "/settings/api-keys";
 const API_KEY_GENERATE: &str = "/settings/api-keys/generate";
 const API_KEY_DISABLE: &str = "/settings/api-keys/disable";
 const API_KEY_REVEAL: &str = "/settings/api-keys/key";
+const AUDIT_LOG: &str = "/settings/audit-log";
+const AUDIT_LOG_CSV: &str = "/settings/audit-log.csv";
+const USERS: &str = "/settings/users";
+const ACCOUNT: &str = "/settings/account";
 
 /// Actix route patterns under [`Urls::integrations`], each next to the
 /// [`Urls`] method that builds its paths.
@@ -41,6 +45,13 @@ pub mod webhook_routes {
     pub const TEST: &str = "/{id}/webhooks/{endpoint_id}/test";
     pub const DELIVERIES: &str = "/{id}/webhooks/{endpoint_id}/deliveries";
     pub const RESEND: &str = "/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend";
+}
+
+/// Actix route patterns under [`Urls::users`].
+pub mod user_routes {
+    pub const LIST: &str = "";
+    pub const ROLE: &str = "/{id}/role";
+    pub const REMOVE: &str = "/{id}/remove";
 }
 
 /// The panel's paths. A value so that templates can call it; Rust code
@@ -148,6 +159,33 @@ impl Urls {
     pub const fn api_key_reveal(&self) -> &'static str {
         API_KEY_REVEAL
     }
+
+    pub const fn audit_log(&self) -> &'static str {
+        AUDIT_LOG
+    }
+
+    /// The audit log as CSV; takes the page's filters.
+    pub const fn audit_log_csv(&self) -> &'static str {
+        AUDIT_LOG_CSV
+    }
+
+    /// The account's users; the add form posts here.
+    pub const fn users(&self) -> &'static str {
+        USERS
+    }
+
+    /// The account's settings (owners only); its form posts here.
+    pub const fn account(&self) -> &'static str {
+        ACCOUNT
+    }
+
+    pub fn user_role(&self, id: &Uuid) -> String {
+        format!("{USERS}/{id}/role")
+    }
+
+    pub fn remove_user(&self, id: &Uuid) -> String {
+        format!("{USERS}/{id}/remove")
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +193,7 @@ mod tests {
     use actix_web::dev::ResourceDef;
 
     use super::integration_routes as route;
+    use super::user_routes;
     use super::webhook_routes as hook;
     use super::*;
 
@@ -207,6 +246,25 @@ mod tests {
                     matched.get("delivery_id"),
                     Some(delivery_id.to_string().as_str())
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn every_user_path_is_served_by_its_route_pattern() {
+        let id = Uuid::new_v4();
+        let u = Urls;
+        let pairs = [
+            (user_routes::LIST, u.users().to_string()),
+            (user_routes::ROLE, u.user_role(&id)),
+            (user_routes::REMOVE, u.remove_user(&id)),
+        ];
+        for (pattern, path) in pairs {
+            let def = ResourceDef::new(format!("{USERS}{pattern}"));
+            let mut matched = actix_web::dev::Path::new(path.as_str());
+            assert!(def.capture_match_info(&mut matched), "{pattern} ~ {path}");
+            if pattern.contains("{id}") {
+                assert_eq!(matched.get("id"), Some(id.to_string().as_str()), "{path}");
             }
         }
     }

@@ -9,6 +9,9 @@ async fn the_sidebar_links_every_settings_section_and_marks_the_current_one() {
     let sections = [
         ("/settings", "Overview"),
         ("/settings/private-integrations", "Private Integrations"),
+        ("/settings/audit-log", "Audit log"),
+        ("/settings/users", "Users"),
+        ("/settings/account", "Account"),
         ("/settings/api-keys", "API keys (legacy)"),
     ];
     for (page, _) in sections {

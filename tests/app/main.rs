@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, one database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
+mod account;
 mod api_allowlist;
 mod api_contacts;
 mod api_homes;
@@ -19,6 +20,7 @@ mod api_users;
 mod api_v1;
 mod api_validation;
 mod architecture;
+mod audit_log;
 mod browser;
 mod browser_support;
 mod cli;
@@ -53,6 +55,7 @@ mod token_cache;
 mod token_hardening;
 mod usage_durability;
 mod usage_page;
+mod users;
 mod viewers;
 mod visitors;
 mod webhook_delivery;

@@ -17,7 +17,7 @@ use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::errors::WebError;
 use crate::models::webhook_endpoint::WebhookEndpoint;
-use crate::models::{AccessToken, Integration};
+use crate::models::{AccessToken, Integration, Role};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::{fmt_time, render};
@@ -37,6 +37,8 @@ struct ShowPage {
     has_current: bool,
     rotating: bool,
     can_edit: bool,
+    /// Owners may change the inactivity rule a deadline comes from.
+    is_owner: bool,
     usage: UsageView,
     chart_days: i64,
     used_scope_days: i64,
@@ -89,6 +91,7 @@ pub(super) async fn show(
         has_current: current_id.is_some(),
         rotating,
         can_edit: current.user.role().can_edit(),
+        is_owner: current.user.role() == Role::Owner,
         usage,
         chart_days: usage_chart::CHART_DAYS,
         used_scope_days: usage_chart::USED_SCOPE_DAYS,

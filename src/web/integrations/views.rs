@@ -63,6 +63,9 @@ pub struct TokenView {
     pub status_class: &'static str,
     pub created: String,
     pub expires: String,
+    /// The end in `expires` is the account's inactivity deadline: the page
+    /// adds "unless used", linked to the rule's setting.
+    pub unless_used: bool,
     pub last_used: String,
     pub last_used_ip: String,
     pub is_current: bool,
@@ -77,9 +80,10 @@ impl TokenView {
         now: DateTime<Utc>,
     ) -> Self {
         let (status, status_class) = live_status(t, now);
-        let expires = match (t.ends_at(), t.inactive_at(inactivity)) {
+        let idle = t.inactive_at(inactivity);
+        let expires = match (t.ends_at(), idle) {
             (Some(end), _) => fmt_time(end),
-            (None, Some(idle)) => format!("If unused until {}", fmt_time(idle)),
+            (None, Some(idle)) => format!("Expires on {}", fmt_time(idle)),
             (None, None) => "Never".to_string(),
         };
         TokenView {
@@ -89,6 +93,7 @@ impl TokenView {
             status_class,
             created: fmt_time(t.created_at),
             expires,
+            unless_used: t.ends_at().is_none() && idle.is_some(),
             last_used: fmt_time_or_never(t.last_used_at),
             last_used_ip: t.last_used_ip.clone().unwrap_or_default(),
             is_current,
