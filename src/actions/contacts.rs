@@ -6,12 +6,36 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::db::DbError;
 use crate::domain::webhook::EventType;
 use crate::models::contact::{Contact, ContactChanges};
 use crate::models::webhook_event;
 
 /// Builds the webhook body for a change to a contact.
 pub type WebhookBody = fn(EventType, &Contact) -> serde_json::Value;
+
+/// Why a contact change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ContactError {
+    /// Another account's contact, or an unknown one.
+    #[error("contact not found")]
+    NotFound,
+    /// Values the account cannot take (a user it does not have, too many
+    /// tags); each message names its field.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for ContactError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => ContactError::NotFound,
+            other => ContactError::Db(DbError::Query(other)),
+        }
+    }
+}
 
 fn announce(
     conn: &mut PgConnection,
@@ -22,12 +46,29 @@ fn announce(
     webhook_event::record(conn, contact.account_id, event, &body(event, contact)).map(drop)
 }
 
+/// What the account must hold for `changes` to refer to it.
+fn check_references(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    changes: &ContactChanges,
+) -> Result<(), ContactError> {
+    if let Some(Some(user_id)) = changes.assigned_to
+        && !Contact::assignable(conn, account_id, user_id)?
+    {
+        return Err(ContactError::Invalid(vec![
+            "assignedTo must be the id of a user of this account".into(),
+        ]));
+    }
+    Ok(())
+}
+
 pub fn create(
     conn: &mut PgConnection,
     account_id: Uuid,
     changes: &ContactChanges,
     body: WebhookBody,
-) -> QueryResult<Contact> {
+) -> Result<Contact, ContactError> {
+    check_references(conn, account_id, changes)?;
     let contact = Contact::create(conn, account_id, changes)?;
     announce(conn, EventType::ContactCreate, &contact, body)?;
     Ok(contact)
@@ -40,7 +81,8 @@ pub fn update(
     id: Uuid,
     changes: &ContactChanges,
     body: WebhookBody,
-) -> QueryResult<Contact> {
+) -> Result<Contact, ContactError> {
+    check_references(conn, account_id, changes)?;
     let contact = Contact::apply(conn, account_id, id, changes)?;
     announce(conn, EventType::ContactUpdate, &contact, body)?;
     Ok(contact)

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod caller;
+pub mod contact_fields;
 pub mod contact_search;
 pub mod contacts;
 pub mod error;

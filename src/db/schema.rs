@@ -84,6 +84,13 @@ diesel::table! {
         tags -> Array<Text>,
         date_added -> Timestamptz,
         date_updated -> Timestamptz,
+        gender -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        dnd -> Bool,
+        dnd_settings -> Nullable<Jsonb>,
+        inbound_dnd_settings -> Nullable<Jsonb>,
+        assigned_to -> Nullable<Uuid>,
+        phone_digits -> Nullable<Text>,
     }
 }
 

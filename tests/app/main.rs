@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
 mod api_allowlist;
+mod api_contact_fields;
 mod api_contacts;
 mod api_homes;
 mod api_http;
