@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::DbError;
+use crate::domain::contact::phone_digits;
 use crate::domain::webhook::EventType;
 use crate::models::contact::{Contact, ContactChanges};
 use crate::models::webhook_event;
@@ -98,4 +99,61 @@ pub fn delete(
     let contact = Contact::delete_for_account(conn, account_id, id)?;
     announce(conn, EventType::ContactDelete, &contact, body)?;
     Ok(contact)
+}
+
+/// What an upsert did.
+pub struct Upserted {
+    /// Whether the contact was created rather than found.
+    pub created: bool,
+    pub contact: Contact,
+}
+
+/// Updates the account's contact with the email of `changes` (any case),
+/// else the one with its phone (by digits), else creates one; with
+/// `always_create`, creates one without looking, as the account allows
+/// duplicates. The match keys are locked first, so concurrent upserts of
+/// one new contact create it once.
+pub fn upsert(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    changes: &ContactChanges,
+    always_create: bool,
+    body: WebhookBody,
+) -> Result<Upserted, ContactError> {
+    check_references(conn, account_id, changes)?;
+    if !always_create {
+        let email = changes.email.clone().flatten();
+        let digits = changes
+            .phone
+            .clone()
+            .flatten()
+            .map(|p| phone_digits(&p))
+            .filter(|d| !d.is_empty());
+        let keys: Vec<String> = [
+            email.as_ref().map(|e| format!("email:{e}")),
+            digits.as_ref().map(|d| format!("phone:{d}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !keys.is_empty() {
+            Contact::lock_match_keys(conn, account_id, &keys)?;
+            if let Some(found) =
+                Contact::find_match(conn, account_id, email.as_deref(), digits.as_deref())?
+            {
+                let contact = Contact::apply(conn, account_id, found.id, changes)?;
+                announce(conn, EventType::ContactUpdate, &contact, body)?;
+                return Ok(Upserted {
+                    created: false,
+                    contact,
+                });
+            }
+        }
+    }
+    let contact = Contact::create(conn, account_id, changes)?;
+    announce(conn, EventType::ContactCreate, &contact, body)?;
+    Ok(Upserted {
+        created: true,
+        contact,
+    })
 }

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod request_context;
 pub mod routes;
 pub mod token;
+pub mod upsert;
 pub mod users;
 pub mod v1;
 

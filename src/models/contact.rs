@@ -238,6 +238,61 @@ impl Contact {
             .map(|found| found.is_some())
     }
 
+    /// Holds the account's match keys (a normalised email, a phone's
+    /// digits) until the transaction ends: two upserts of one new contact
+    /// take turns, and the second finds what the first created. Advisory
+    /// locks rather than a unique index, because creating a contact
+    /// outright may still make duplicates. Keys are taken in one order, so
+    /// two requests sharing some of them cannot deadlock.
+    pub fn lock_match_keys(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        keys: &[String],
+    ) -> QueryResult<()> {
+        let keys: Vec<String> = keys.iter().map(|k| format!("{account_id}:{k}")).collect();
+        diesel::sql_query(
+            "select pg_advisory_xact_lock(h) from \
+             (select distinct hashtextextended(k, 0) as h from unnest($1::text[]) as k order by h) as keys",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
+        .execute(conn)
+        .map(drop)
+    }
+
+    /// The account's oldest contact with this email (any case), else its
+    /// oldest with a phone of these digits: how upsert and the duplicate
+    /// lookup find "the" contact when duplicates exist.
+    pub fn find_match(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        email: Option<&str>,
+        phone_digits: Option<&str>,
+    ) -> QueryResult<Option<Contact>> {
+        let oldest = || {
+            contacts::table
+                .filter(contacts::account_id.eq(account_id))
+                .order((contacts::date_added.asc(), contacts::id.asc()))
+                .select(Contact::as_select())
+                .into_boxed()
+        };
+        if let Some(email) = email {
+            let found = oldest()
+                .filter(lower(contacts::email).eq(email.to_lowercase()))
+                .first(conn)
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        match phone_digits.filter(|d| !d.is_empty()) {
+            Some(digits) => oldest()
+                .filter(contacts::phone_digits.eq(digits))
+                .first(conn)
+                .optional(),
+            None => Ok(None),
+        }
+    }
+
     /// The keyset position of the account's contact `id`; `None` when the
     /// account has no such contact (any more).
     pub fn cursor_of(

@@ -301,7 +301,7 @@ pub fn properties(doc: &Value, schema: &str) -> std::collections::BTreeSet<Strin
 }
 
 #[actix_web::test]
-async fn the_documented_contact_input_holds_every_field_of_highlevels_create_and_update_and_every_ref_resolves()
+async fn the_documented_contact_input_holds_every_field_of_highlevels_create_update_and_upsert_and_every_ref_resolves()
  {
     let app = crate::helpers::spawn_app().await;
     let reply = app.new_client().get("/v2/openapi.json").await;
@@ -319,11 +319,26 @@ async fn the_documented_contact_input_holds_every_field_of_highlevels_create_and
     }
     let accepted = properties(&ours, "ContactInput");
     let theirs = highlevel_contacts();
-    for dto in ["CreateContactDto", "UpdateContactDto"] {
-        let missing: Vec<String> = properties(&theirs, dto)
-            .difference(&accepted)
-            .cloned()
-            .collect();
+    // Upsert takes a contact's fields and one more.
+    let mut upserted = accepted.clone();
+    for part in ours["components"]["schemas"]["UpsertInput"]["allOf"]
+        .as_array()
+        .expect("UpsertInput: a contact and more")
+    {
+        upserted.extend(
+            part["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    for (dto, ours) in [
+        ("CreateContactDto", &accepted),
+        ("UpdateContactDto", &accepted),
+        ("UpsertContactDto", &upserted),
+    ] {
+        let missing: Vec<String> = properties(&theirs, dto).difference(ours).cloned().collect();
         assert!(
             missing.is_empty(),
             "{dto} fields we do not take: {missing:?}"

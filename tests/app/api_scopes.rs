@@ -76,6 +76,12 @@ fn routes(location: &str, contact: &str, doomed: &str, user: &str) -> Vec<Route>
             Some(json!({"lastName": "Edited"})),
         ),
         route(
+            Method::POST,
+            "/v2/contacts/upsert".into(),
+            write,
+            Some(json!({"locationId": location, "email": "upserted@example.com"})),
+        ),
+        route(
             Method::DELETE,
             format!("/v2/contacts/{doomed}"),
             write,

@@ -15,6 +15,7 @@ mod api_scopes;
 mod api_support;
 mod api_tenants;
 mod api_token;
+mod api_upsert;
 mod api_usage;
 mod api_users;
 mod api_v1;
