@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::DbError;
-use crate::domain::contact::phone_digits;
+use crate::domain::contact::{MAX_TAGS, phone_digits};
 use crate::domain::webhook::EventType;
 use crate::models::contact::{Contact, ContactChanges};
 use crate::models::webhook_event;
@@ -156,4 +156,64 @@ pub fn upsert(
         created: true,
         contact,
     })
+}
+
+/// Adds `tags` (normalised) to the contact's; the contact's tags after.
+/// A change is a `ContactUpdate`; adding tags it already has changes nothing.
+pub fn add_tags(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    id: Uuid,
+    tags: &[String],
+    body: WebhookBody,
+) -> Result<Vec<String>, ContactError> {
+    let contact = Contact::find_for_update(conn, account_id, id)?;
+    let mut after = contact.tags.clone();
+    for tag in tags {
+        if !after.contains(tag) {
+            after.push(tag.clone());
+        }
+    }
+    if after.len() > MAX_TAGS {
+        return Err(ContactError::Invalid(vec![format!(
+            "tags: a contact carries at most {MAX_TAGS} tags"
+        )]));
+    }
+    set_tags(conn, contact, after, body)
+}
+
+/// Removes `tags` (normalised) from the contact's; the contact's tags after.
+pub fn remove_tags(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    id: Uuid,
+    tags: &[String],
+    body: WebhookBody,
+) -> Result<Vec<String>, ContactError> {
+    let contact = Contact::find_for_update(conn, account_id, id)?;
+    let after: Vec<String> = contact
+        .tags
+        .iter()
+        .filter(|t| !tags.contains(t))
+        .cloned()
+        .collect();
+    set_tags(conn, contact, after, body)
+}
+
+fn set_tags(
+    conn: &mut PgConnection,
+    contact: Contact,
+    tags: Vec<String>,
+    body: WebhookBody,
+) -> Result<Vec<String>, ContactError> {
+    if tags == contact.tags {
+        return Ok(tags);
+    }
+    let changes = ContactChanges {
+        tags: Some(tags),
+        ..ContactChanges::default()
+    };
+    let contact = Contact::apply(conn, contact.account_id, contact.id, &changes)?;
+    announce(conn, EventType::ContactUpdate, &contact, body)?;
+    Ok(contact.tags)
 }

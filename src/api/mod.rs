@@ -6,6 +6,7 @@ pub mod auth;
 pub mod caller;
 pub mod contact_fields;
 pub mod contact_search;
+pub mod contact_tags;
 pub mod contacts;
 pub mod error;
 pub mod extract;

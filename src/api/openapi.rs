@@ -8,7 +8,9 @@ use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{contact_search, contacts, error, locations, routes, token, upsert, users};
+use super::{
+    contact_search, contact_tags, contacts, error, locations, routes, token, upsert, users,
+};
 use crate::domain::scope::Scope;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -77,6 +79,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         contacts::get_contact, contacts::create_contact, contacts::update_contact, contacts::delete_contact,
         contact_search::list_contacts, contact_search::search_contacts,
         upsert::upsert_contact,
+        contact_tags::add_tags, contact_tags::remove_tags,
         locations::get_location,
         users::list_users, users::search_users, users::get_user,
     ),

@@ -220,6 +220,22 @@ impl Contact {
             .first(conn)
     }
 
+    /// As [`Contact::find_for_account`], with the row locked until the
+    /// transaction ends, so a change computed from it (adding tags) never
+    /// overwrites one made in between.
+    pub fn find_for_update(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Contact> {
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::account_id.eq(account_id))
+            .select(Contact::as_select())
+            .for_update()
+            .first(conn)
+    }
+
     /// Whether `user_id` is a user of the account. When it is, the user is
     /// held (`FOR KEY SHARE`) until the transaction ends, so it cannot be
     /// removed before the contact assigned to it is written.

@@ -24,7 +24,8 @@ struct Route {
 }
 
 fn route(method: Method, path: String, scope: Option<&'static str>, body: Option<Value>) -> Route {
-    let success = if method == Method::POST && path == "/v2/contacts/" {
+    let creates = path == "/v2/contacts/" || path.ends_with("/tags") || path.ends_with("/notes");
+    let success = if method == Method::POST && creates {
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -74,6 +75,18 @@ fn routes(location: &str, contact: &str, doomed: &str, user: &str) -> Vec<Route>
             format!("/v2/contacts/{contact}"),
             write,
             Some(json!({"lastName": "Edited"})),
+        ),
+        route(
+            Method::POST,
+            format!("/v2/contacts/{contact}/tags"),
+            write,
+            Some(json!({"tags": ["Scoped"]})),
+        ),
+        route(
+            Method::DELETE,
+            format!("/v2/contacts/{contact}/tags"),
+            write,
+            Some(json!({"tags": ["scoped"]})),
         ),
         route(
             Method::POST,
