@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fallback;
 pub mod locations;
 pub mod middleware;
+pub mod notes;
 pub mod openapi;
 pub mod request_context;
 pub mod routes;

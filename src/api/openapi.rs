@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    contact_search, contact_tags, contacts, error, locations, routes, token, upsert, users,
+    contact_search, contact_tags, contacts, error, locations, notes, routes, token, upsert, users,
 };
 use crate::domain::scope::Scope;
 
@@ -80,6 +80,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         contact_search::list_contacts, contact_search::search_contacts,
         upsert::upsert_contact,
         contact_tags::add_tags, contact_tags::remove_tags,
+        notes::list_notes, notes::create_note, notes::get_note, notes::update_note, notes::delete_note,
         locations::get_location,
         users::list_users, users::search_users, users::get_user,
     ),

@@ -85,7 +85,9 @@ async fn a_method_a_path_does_not_serve_is_a_405_with_allow_and_the_json_body() 
     let body = json!({"firstName": "Changed"});
 
     let tags = format!("{contact}/tags");
-    let cases: [(&Api, Method, &str, &[&str]); 14] = [
+    let notes = format!("{contact}/notes");
+    let note = format!("{contact}/notes/{}", uuid::Uuid::new_v4());
+    let cases: [(&Api, Method, &str, &[&str]); 16] = [
         (&api, Method::PATCH, &contact, &["GET", "PUT", "DELETE"]),
         (&api, Method::POST, &contact, &["GET", "PUT", "DELETE"]),
         (&api, Method::GET, "/v2/contacts/search", &["POST"]),
@@ -93,6 +95,8 @@ async fn a_method_a_path_does_not_serve_is_a_405_with_allow_and_the_json_body() 
         (&api, Method::GET, "/v2/contacts/upsert", &["POST"]),
         (&api, Method::PUT, "/v2/contacts/upsert/", &["POST"]),
         (&api, Method::PUT, &tags, &["POST", "DELETE"]),
+        (&api, Method::DELETE, &notes, &["GET", "POST"]),
+        (&api, Method::POST, &note, &["GET", "PUT", "DELETE"]),
         (&api, Method::PUT, "/v2/contacts/", &["GET", "POST"]),
         (&api, Method::DELETE, "/v2/contacts", &["GET", "POST"]),
         (&api, Method::DELETE, "/v2/token", &["GET"]),

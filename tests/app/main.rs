@@ -9,6 +9,7 @@ mod api_homes;
 mod api_http;
 mod api_keys_page;
 mod api_limits;
+mod api_notes;
 mod api_openapi;
 mod api_pagination;
 mod api_rotation;
