@@ -8,6 +8,7 @@ pub mod contact_fields;
 pub mod contact_search;
 pub mod contact_tags;
 pub mod contacts;
+pub mod duplicate;
 pub mod error;
 pub mod extract;
 pub mod fallback;

@@ -14,7 +14,7 @@ use crate::helpers::spawn_app;
 use crate::integration_support::create_with_token;
 
 /// `(path, method, scope)` of every route; `None` = any scope.
-const ROUTES: [(&str, &str, Option<&str>); 20] = [
+const ROUTES: [(&str, &str, Option<&str>); 21] = [
     ("/v2/token", "get", None),
     ("/v2/token/rotate", "post", None),
     ("/v2/contacts/", "get", Some("contacts.readonly")),
@@ -24,6 +24,11 @@ const ROUTES: [(&str, &str, Option<&str>); 20] = [
     ("/v2/contacts/{contactId}", "delete", Some("contacts.write")),
     ("/v2/contacts/search", "post", Some("contacts.readonly")),
     ("/v2/contacts/upsert", "post", Some("contacts.write")),
+    (
+        "/v2/contacts/search/duplicate",
+        "get",
+        Some("contacts.readonly"),
+    ),
     (
         "/v2/contacts/{contactId}/tags",
         "post",

@@ -132,6 +132,12 @@ fn routes(location: &str, contact: &str, doomed: &str, user: &str, note: &str) -
             None,
         ),
         route(
+            Method::GET,
+            format!("/v2/contacts/search/duplicate?locationId={location}&email=kept%40example.com"),
+            read,
+            None,
+        ),
+        route(
             Method::POST,
             "/v2/contacts/upsert".into(),
             write,
