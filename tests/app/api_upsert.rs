@@ -7,8 +7,8 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api_support::{Api, assert_names_field, ok_json, ready};
-use crate::integration_support::texts;
+use crate::api_support::{Api, assert_names_field, insert_contact, ok_json, ready, second_account};
+use crate::integration_support::{execute, texts};
 
 const UPSERT: &str = "/v2/contacts/upsert";
 
@@ -189,4 +189,39 @@ async fn invalid_upserts_are_a_422_naming_the_field_and_change_nothing() {
     }
     assert_eq!(app.count("contacts"), 0);
     assert_eq!(app.count("webhook_events"), 0);
+}
+
+#[actix_web::test]
+async fn another_accounts_contact_with_the_same_email_or_phone_is_never_matched() {
+    let (app, api, location) = ready().await;
+    let _other = second_account(&app).await;
+    let theirs = texts(
+        &app,
+        "SELECT account_id::text AS s FROM users WHERE email = 'other@example.com'",
+    )
+    .remove(0);
+    // Their contact "zed@example.com", with a phone.
+    let zed = insert_contact(&app, &theirs, "Zed");
+    execute(
+        &app,
+        &format!("UPDATE contacts SET phone = '+1 202 555 0100' WHERE id = '{zed}'"),
+    );
+    let before = texts(
+        &app,
+        &format!("SELECT c::text AS s FROM contacts c WHERE id = '{zed}'"),
+    );
+
+    let (new, ours) = upsert(&api, &location, json!({"email": "ZED@example.com"})).await;
+    assert!(new, "{ours}");
+    let (new, _) = upsert(&api, &location, json!({"phone": "12025550100"})).await;
+    assert!(new);
+    assert_ne!(ours["id"], zed.as_str());
+    assert_eq!(
+        texts(
+            &app,
+            &format!("SELECT c::text AS s FROM contacts c WHERE id = '{zed}'")
+        ),
+        before,
+        "their contact is untouched"
+    );
 }
