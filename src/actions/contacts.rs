@@ -1,6 +1,7 @@
-//! Contact changes made through the API. Each writes its webhook event, and
-//! a delivery per subscribed endpoint, in the change's own transaction (SPEC
-//! §8), so every route that changes a contact goes through here. The body's
+//! Contact changes made through the API. Each is one transaction (a
+//! savepoint inside a caller's) that writes its webhook event, and a delivery
+//! per subscribed endpoint, with the change (SPEC §8), so every route that
+//! changes a contact goes through here. The body's
 //! shape is the API's, so the caller supplies it.
 
 use diesel::prelude::*;
@@ -69,10 +70,12 @@ pub fn create(
     changes: &ContactChanges,
     body: WebhookBody,
 ) -> Result<Contact, ContactError> {
-    check_references(conn, account_id, changes)?;
-    let contact = Contact::create(conn, account_id, changes)?;
-    announce(conn, EventType::ContactCreate, &contact, body)?;
-    Ok(contact)
+    conn.transaction(|conn| {
+        check_references(conn, account_id, changes)?;
+        let contact = Contact::create(conn, account_id, changes)?;
+        announce(conn, EventType::ContactCreate, &contact, body)?;
+        Ok(contact)
+    })
 }
 
 /// `NotFound` for another account's contact or an unknown one.
@@ -83,10 +86,12 @@ pub fn update(
     changes: &ContactChanges,
     body: WebhookBody,
 ) -> Result<Contact, ContactError> {
-    check_references(conn, account_id, changes)?;
-    let contact = Contact::apply(conn, account_id, id, changes)?;
-    announce(conn, EventType::ContactUpdate, &contact, body)?;
-    Ok(contact)
+    conn.transaction(|conn| {
+        check_references(conn, account_id, changes)?;
+        let contact = Contact::apply(conn, account_id, id, changes)?;
+        announce(conn, EventType::ContactUpdate, &contact, body)?;
+        Ok(contact)
+    })
 }
 
 /// The contact as it was; `NotFound` for another account's or an unknown one.
@@ -96,9 +101,11 @@ pub fn delete(
     id: Uuid,
     body: WebhookBody,
 ) -> QueryResult<Contact> {
-    let contact = Contact::delete_for_account(conn, account_id, id)?;
-    announce(conn, EventType::ContactDelete, &contact, body)?;
-    Ok(contact)
+    conn.transaction(|conn| {
+        let contact = Contact::delete_for_account(conn, account_id, id)?;
+        announce(conn, EventType::ContactDelete, &contact, body)?;
+        Ok(contact)
+    })
 }
 
 /// What an upsert did.
@@ -114,6 +121,16 @@ pub struct Upserted {
 /// duplicates. The match keys are locked first, so concurrent upserts of
 /// one new contact create it once.
 pub fn upsert(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    changes: &ContactChanges,
+    always_create: bool,
+    body: WebhookBody,
+) -> Result<Upserted, ContactError> {
+    conn.transaction(|conn| upsert_now(conn, account_id, changes, always_create, body))
+}
+
+fn upsert_now(
     conn: &mut PgConnection,
     account_id: Uuid,
     changes: &ContactChanges,
@@ -167,19 +184,21 @@ pub fn add_tags(
     tags: &[String],
     body: WebhookBody,
 ) -> Result<Vec<String>, ContactError> {
-    let contact = Contact::find_for_update(conn, account_id, id)?;
-    let mut after = contact.tags.clone();
-    for tag in tags {
-        if !after.contains(tag) {
-            after.push(tag.clone());
+    conn.transaction(|conn| {
+        let contact = Contact::find_for_update(conn, account_id, id)?;
+        let mut after = contact.tags.clone();
+        for tag in tags {
+            if !after.contains(tag) {
+                after.push(tag.clone());
+            }
         }
-    }
-    if after.len() > MAX_TAGS {
-        return Err(ContactError::Invalid(vec![format!(
-            "tags: a contact carries at most {MAX_TAGS} tags"
-        )]));
-    }
-    set_tags(conn, contact, after, body)
+        if after.len() > MAX_TAGS {
+            return Err(ContactError::Invalid(vec![format!(
+                "tags: a contact carries at most {MAX_TAGS} tags"
+            )]));
+        }
+        set_tags(conn, contact, after, body)
+    })
 }
 
 /// Removes `tags` (normalised) from the contact's; the contact's tags after.
@@ -190,14 +209,16 @@ pub fn remove_tags(
     tags: &[String],
     body: WebhookBody,
 ) -> Result<Vec<String>, ContactError> {
-    let contact = Contact::find_for_update(conn, account_id, id)?;
-    let after: Vec<String> = contact
-        .tags
-        .iter()
-        .filter(|t| !tags.contains(t))
-        .cloned()
-        .collect();
-    set_tags(conn, contact, after, body)
+    conn.transaction(|conn| {
+        let contact = Contact::find_for_update(conn, account_id, id)?;
+        let after: Vec<String> = contact
+            .tags
+            .iter()
+            .filter(|t| !tags.contains(t))
+            .cloned()
+            .collect();
+        set_tags(conn, contact, after, body)
+    })
 }
 
 fn set_tags(

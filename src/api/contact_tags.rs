@@ -8,11 +8,12 @@ use validator::Validate;
 
 use super::auth::ApiAuth;
 use super::contact_fields::valid_tags;
-use super::contacts::{contact_id, in_transaction, webhook_body};
+use super::contacts::{contact_id, webhook_body};
 use super::error::ApiError;
 use super::extract::{parse_json, validate};
 use super::routes::{ApiRoute, api_route};
 use crate::actions;
+use crate::db;
 use crate::domain::contact::normalize_tags;
 use crate::domain::scope::Scope;
 
@@ -55,11 +56,12 @@ async fn change_tags(
     validate(&input)?;
     let tags = normalize_tags(input.tags.iter().map(String::as_str));
     let account_id = auth.account.id;
-    in_transaction(&auth.pool, move |conn| match change {
+    db::run(&auth.pool, move |conn| match change {
         Change::Add => actions::contacts::add_tags(conn, account_id, id, &tags, webhook_body),
         Change::Remove => actions::contacts::remove_tags(conn, account_id, id, &tags, webhook_body),
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Add tags to a contact.

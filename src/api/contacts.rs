@@ -87,18 +87,6 @@ impl From<ContactError> for ApiError {
     }
 }
 
-/// Runs a contact action in one transaction.
-pub(super) async fn in_transaction<T, F>(pool: &db::DbPool, f: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut diesel::PgConnection) -> Result<T, ContactError> + Send + 'static,
-    T: Send + 'static,
-{
-    use diesel::Connection;
-    db::run(pool, move |conn| conn.transaction(f))
-        .await
-        .map_err(ApiError::from)
-}
-
 // ---------------------------------------------------------------- single contacts
 
 /// Get a contact.
@@ -135,7 +123,7 @@ pub(crate) async fn create_for(
     caller.check_location(&[("locationId", input.location_id.as_deref())], location)?;
     let changes = input.into_changes()?;
     let account_id = caller.account.id;
-    let contact = in_transaction(&caller.pool, move |conn| {
+    let contact = db::run(&caller.pool, move |conn| {
         actions::contacts::create(conn, account_id, &changes, webhook_body)
     })
     .await?;
@@ -161,10 +149,11 @@ pub async fn update_contact(
     )?;
     let changes = input.into_changes()?;
     let account_id = auth.account.id;
-    let contact = in_transaction(&auth.pool, move |conn| {
+    let contact = db::run(&auth.pool, move |conn| {
         actions::contacts::update(conn, account_id, id, &changes, webhook_body)
     })
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(UpdatedEnvelope {
         succeded: true,
         succeeded: true,
@@ -182,7 +171,7 @@ pub async fn delete_contact(
 ) -> Result<HttpResponse, ApiError> {
     let id = contact_id(&path)?;
     let account_id = auth.account.id;
-    db::query_in_transaction(&auth.pool, move |conn| {
+    db::query(&auth.pool, move |conn| {
         actions::contacts::delete(conn, account_id, id, webhook_body)
     })
     .await

@@ -1,10 +1,8 @@
 //! Notes on a contact (`/contacts/{contactId}/notes`), in HighLevel's
 //! envelopes. A note is found only through its own contact, of the token's
-//! own account; anything else is a 404. Notes do not change their contact,
-//! so they send no contact webhook.
+//! own account; anything else is a 404.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,9 +14,10 @@ use super::error::ApiError;
 use super::extract::{parse_json, validate};
 use super::rfc3339;
 use super::routes::{ApiRoute, api_route};
-use crate::db::{self, DbError};
+use crate::actions;
+use crate::actions::notes::NoteError;
+use crate::db;
 use crate::domain::scope::Scope;
-use crate::models::contact::Contact;
 use crate::models::contact_note::{ContactNote, NoteChanges};
 
 pub const ROUTES: &[ApiRoute] = &[
@@ -164,29 +163,6 @@ const UNKNOWN_USER: &str = "userId must be the id of a user of this account";
 
 // ---------------------------------------------------------------- errors
 
-enum NoteError {
-    ContactNotFound,
-    NoteNotFound,
-    UnknownUser,
-    Db(DbError),
-}
-
-impl From<DbError> for NoteError {
-    fn from(e: DbError) -> Self {
-        NoteError::Db(e)
-    }
-}
-
-/// Inside a lookup of the note itself, "not found" is the note's.
-impl From<diesel::result::Error> for NoteError {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::NotFound => NoteError::NoteNotFound,
-            other => NoteError::Db(other.into()),
-        }
-    }
-}
-
 impl From<NoteError> for ApiError {
     fn from(e: NoteError) -> Self {
         match e {
@@ -208,39 +184,6 @@ fn ids(path: &(String, String)) -> Result<(Uuid, Uuid), ApiError> {
     Ok((contact, note))
 }
 
-/// Runs `f` in one transaction once the account's contact is found (and,
-/// when `hold`, kept from being deleted until the end), and the user the
-/// changes name is one of the account's.
-async fn on_contact<T, F>(
-    auth: &ApiAuth,
-    contact_id: Uuid,
-    hold: bool,
-    changes: Option<&NoteChanges>,
-    f: F,
-) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut diesel::PgConnection, Uuid) -> Result<T, NoteError> + Send + 'static,
-    T: Send + 'static,
-{
-    let account_id = auth.account.id;
-    let user = changes.and_then(|c| c.user_id.flatten());
-    let done = db::run(&auth.pool, move |conn| {
-        conn.transaction(|conn| {
-            if !ContactNote::contact_exists(conn, account_id, contact_id, hold)? {
-                return Err(NoteError::ContactNotFound);
-            }
-            if let Some(user) = user
-                && !Contact::assignable(conn, account_id, user)?
-            {
-                return Err(NoteError::UnknownUser);
-            }
-            f(conn, account_id)
-        })
-    })
-    .await?;
-    Ok(done)
-}
-
 // ---------------------------------------------------------------- handlers
 
 /// List a contact's notes.
@@ -249,10 +192,12 @@ where
     responses((status = 200, body = NoteList), (status = 404, body = super::error::ErrorBody)))]
 pub async fn list_notes(auth: ApiAuth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let contact = contact_id(&path)?;
-    let notes = on_contact(&auth, contact, false, None, move |conn, account_id| {
-        Ok(ContactNote::of_contact(conn, account_id, contact)?)
+    let account_id = auth.account.id;
+    let notes = db::run(&auth.pool, move |conn| {
+        actions::notes::list(conn, account_id, contact)
     })
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(NoteList {
         notes: notes.into_iter().map(NoteOut::from).collect(),
     }))
@@ -271,19 +216,12 @@ pub async fn create_note(
     let input: NewNoteInput = parse_json(&body)?;
     let changes = NoteInput::from(input).into_changes()?;
     let text = changes.body.clone().unwrap_or_default();
-    let given = changes.clone();
-    let note = on_contact(
-        &auth,
-        contact,
-        true,
-        Some(&changes),
-        move |conn, account_id| {
-            Ok(ContactNote::create(
-                conn, account_id, contact, &text, &given,
-            )?)
-        },
-    )
-    .await?;
+    let account_id = auth.account.id;
+    let note = db::run(&auth.pool, move |conn| {
+        actions::notes::create(conn, account_id, contact, &text, &changes)
+    })
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Created().json(NoteEnvelope { note: note.into() }))
 }
 
@@ -296,10 +234,12 @@ pub async fn get_note(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (contact, id) = ids(&path)?;
-    let note = on_contact(&auth, contact, false, None, move |conn, account_id| {
-        Ok(ContactNote::find(conn, account_id, contact, id)?)
+    let account_id = auth.account.id;
+    let note = db::run(&auth.pool, move |conn| {
+        actions::notes::get(conn, account_id, contact, id)
     })
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(NoteEnvelope { note: note.into() }))
 }
 
@@ -315,15 +255,12 @@ pub async fn update_note(
     let (contact, id) = ids(&path)?;
     let input: NoteInput = parse_json(&body)?;
     let changes = input.into_changes()?;
-    let given = changes.clone();
-    let note = on_contact(
-        &auth,
-        contact,
-        true,
-        Some(&changes),
-        move |conn, account_id| Ok(ContactNote::update(conn, account_id, contact, id, &given)?),
-    )
-    .await?;
+    let account_id = auth.account.id;
+    let note = db::run(&auth.pool, move |conn| {
+        actions::notes::update(conn, account_id, contact, id, &changes)
+    })
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(NoteEnvelope { note: note.into() }))
 }
 
@@ -336,9 +273,11 @@ pub async fn delete_note(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (contact, id) = ids(&path)?;
-    on_contact(&auth, contact, true, None, move |conn, account_id| {
-        Ok(ContactNote::delete(conn, account_id, contact, id)?)
+    let account_id = auth.account.id;
+    db::run(&auth.pool, move |conn| {
+        actions::notes::delete(conn, account_id, contact, id)
     })
-    .await?;
+    .await
+    .map_err(ApiError::from)?;
     Ok(HttpResponse::Ok().json(NoteDeleted { succeded: true }))
 }

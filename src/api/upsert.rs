@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::auth::ApiAuth;
 use super::caller::LocationId;
 use super::contact_fields::{ContactInput, ContactOut};
-use super::contacts::{in_transaction, webhook_body};
+use super::contacts::webhook_body;
 use super::error::ApiError;
 use super::extract::parse_json;
 use super::routes::{ApiRoute, api_route};
 use crate::actions;
+use crate::db;
 use crate::domain::scope::Scope;
 
 pub const ROUTES: &[ApiRoute] = &[api_route!(
@@ -76,7 +77,7 @@ pub async fn upsert_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpRespo
     let changes = input.contact.into_changes()?;
     let always_create = input.create_new_if_duplicate_allowed;
     let account_id = auth.account.id;
-    let upserted = in_transaction(&auth.pool, move |conn| {
+    let upserted = db::run(&auth.pool, move |conn| {
         actions::contacts::upsert(conn, account_id, &changes, always_create, webhook_body)
     })
     .await?;
