@@ -80,7 +80,6 @@ pub struct ContactOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomFieldValue {
     id: String,
-    #[schema(value_type = Object)]
     value: serde_json::Value,
 }
 
@@ -189,10 +188,9 @@ pub struct CustomFieldInput {
     /// The custom field's id; or give its `key`.
     id: Option<String>,
     key: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// Text, a number, or a list of options, by the field's type.
     field_value: Option<serde_json::Value>,
     /// The same as `field_value`.
-    #[schema(value_type = Option<Object>)]
     value: Option<serde_json::Value>,
 }
 

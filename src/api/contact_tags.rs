@@ -67,7 +67,7 @@ async fn change_tags(
 /// Add tags to a contact.
 #[utoipa::path(post, path = "/v2/contacts/{contactId}/tags", tag = "Tags", request_body = TagsInput,
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 201, body = TagsResult), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 201, description = "The contact's tags after adding", body = TagsResult), (status = 404, description = "No such contact in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn add_tags(
     auth: ApiAuth,
     path: web::Path<String>,
@@ -80,7 +80,7 @@ pub async fn add_tags(
 /// Remove tags from a contact.
 #[utoipa::path(delete, path = "/v2/contacts/{contactId}/tags", tag = "Tags", request_body = TagsInput,
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = TagsResult), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The contact's tags after removing", body = TagsResult), (status = 404, description = "No such contact in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn remove_tags(
     auth: ApiAuth,
     path: web::Path<String>,

@@ -42,7 +42,7 @@ pub struct DuplicateResult {
 
 /// Find the contact with this email (any case), else this phone number.
 #[utoipa::path(get, path = "/v2/contacts/search/duplicate", tag = "Contacts", params(DuplicateQuery),
-    responses((status = 200, body = DuplicateResult), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The matching contact, or {} when none matches", body = DuplicateResult), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn find_duplicate(
     auth: ApiAuth,
     query: web::Query<DuplicateQuery>,

@@ -189,7 +189,7 @@ fn ids(path: &(String, String)) -> Result<(Uuid, Uuid), ApiError> {
 /// List a contact's notes.
 #[utoipa::path(get, path = "/v2/contacts/{contactId}/notes", tag = "Notes",
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 200, body = NoteList), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The contact's notes, newest first", body = NoteList), (status = 404, description = "No such contact (or note) in this account", body = super::error::ErrorBody)))]
 pub async fn list_notes(auth: ApiAuth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let contact = contact_id(&path)?;
     let account_id = auth.account.id;
@@ -206,7 +206,7 @@ pub async fn list_notes(auth: ApiAuth, path: web::Path<String>) -> Result<HttpRe
 /// Add a note to a contact.
 #[utoipa::path(post, path = "/v2/contacts/{contactId}/notes", tag = "Notes", request_body = NewNoteInput,
     params(("contactId" = String, Path, description = "Contact id")),
-    responses((status = 201, body = NoteEnvelope), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 201, description = "The note created", body = NoteEnvelope), (status = 404, description = "No such contact (or note) in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn create_note(
     auth: ApiAuth,
     path: web::Path<String>,
@@ -228,7 +228,7 @@ pub async fn create_note(
 /// Get a note of a contact.
 #[utoipa::path(get, path = "/v2/contacts/{contactId}/notes/{id}", tag = "Notes",
     params(("contactId" = String, Path, description = "Contact id"), ("id" = String, Path, description = "Note id")),
-    responses((status = 200, body = NoteEnvelope), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The note", body = NoteEnvelope), (status = 404, description = "No such contact (or note) in this account", body = super::error::ErrorBody)))]
 pub async fn get_note(
     auth: ApiAuth,
     path: web::Path<(String, String)>,
@@ -246,7 +246,7 @@ pub async fn get_note(
 /// Update a note: only the fields given change.
 #[utoipa::path(put, path = "/v2/contacts/{contactId}/notes/{id}", tag = "Notes", request_body = NoteInput,
     params(("contactId" = String, Path, description = "Contact id"), ("id" = String, Path, description = "Note id")),
-    responses((status = 200, body = NoteEnvelope), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The note updated", body = NoteEnvelope), (status = 404, description = "No such contact (or note) in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn update_note(
     auth: ApiAuth,
     path: web::Path<(String, String)>,
@@ -267,7 +267,7 @@ pub async fn update_note(
 /// Delete a note.
 #[utoipa::path(delete, path = "/v2/contacts/{contactId}/notes/{id}", tag = "Notes",
     params(("contactId" = String, Path, description = "Contact id"), ("id" = String, Path, description = "Note id")),
-    responses((status = 200, body = NoteDeleted), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The note was deleted", body = NoteDeleted), (status = 404, description = "No such contact (or note) in this account", body = super::error::ErrorBody)))]
 pub async fn delete_note(
     auth: ApiAuth,
     path: web::Path<(String, String)>,

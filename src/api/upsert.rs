@@ -51,7 +51,7 @@ pub struct UpsertResult {
 
 /// Create a contact, or update the one with its email, else its phone.
 #[utoipa::path(post, path = "/v2/contacts/upsert", tag = "Contacts", request_body = UpsertInput,
-    responses((status = 200, body = UpsertResult), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The contact, created or updated", body = UpsertResult), (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn upsert_contact(auth: ApiAuth, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     // The flag is taken out first, so the contact's fields are read exactly
     // as create reads them (unknown fields refused).
