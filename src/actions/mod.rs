@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod contacts;
 pub mod inactivity;
 pub mod integrations;
+pub mod notes;
 pub mod people;
 pub mod tokens;
 pub mod users;

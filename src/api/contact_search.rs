@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::auth::ApiAuth;
 use super::caller::{Caller, LocationId};
-use super::contacts::ContactOut;
+use super::contact_fields::ContactOut;
 use super::error::ApiError;
 use super::extract::{
     given, in_supported_years, parse_json, query_number, reject_nul, whole_number,

@@ -4,17 +4,22 @@
 
 pub mod auth;
 pub mod caller;
+pub mod contact_fields;
 pub mod contact_search;
+pub mod contact_tags;
 pub mod contacts;
+pub mod duplicate;
 pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod locations;
 pub mod middleware;
+pub mod notes;
 pub mod openapi;
 pub mod request_context;
 pub mod routes;
 pub mod token;
+pub mod upsert;
 pub mod users;
 pub mod v1;
 

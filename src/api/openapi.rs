@@ -11,7 +11,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::{contact_search, contacts, error, locations, routes, token, users};
+use super::{
+    contact_search, contact_tags, contacts, duplicate, error, locations, notes, routes, token,
+    upsert, users,
+};
 use crate::domain::scope::Scope;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -169,6 +172,9 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         token::show, token::rotate,
         contacts::get_contact, contacts::create_contact, contacts::update_contact, contacts::delete_contact,
         contact_search::list_contacts, contact_search::search_contacts,
+        upsert::upsert_contact, duplicate::find_duplicate,
+        contact_tags::add_tags, contact_tags::remove_tags,
+        notes::list_notes, notes::create_note, notes::get_note, notes::update_note, notes::delete_note,
         locations::get_location,
         users::list_users, users::search_users, users::get_user,
     ),

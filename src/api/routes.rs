@@ -8,7 +8,9 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 
 use super::error::ApiError;
-use super::{contact_search, contacts, locations, token, users};
+use super::{
+    contact_search, contact_tags, contacts, duplicate, locations, notes, token, upsert, users,
+};
 use crate::domain::scope::Scope;
 
 /// One route of the API.
@@ -64,6 +66,10 @@ pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
         token::ROUTES,
         contacts::ROUTES,
         contact_search::ROUTES,
+        upsert::ROUTES,
+        duplicate::ROUTES,
+        contact_tags::ROUTES,
+        notes::ROUTES,
         locations::ROUTES,
         users::ROUTES,
     ]

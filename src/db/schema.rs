@@ -64,6 +64,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    contact_notes (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        contact_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        body -> Text,
+        title -> Nullable<Text>,
+        color -> Nullable<Text>,
+        pinned -> Bool,
+        date_added -> Timestamptz,
+        date_updated -> Timestamptz,
+    }
+}
+
+diesel::table! {
     contacts (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -84,6 +99,13 @@ diesel::table! {
         tags -> Array<Text>,
         date_added -> Timestamptz,
         date_updated -> Timestamptz,
+        gender -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        dnd -> Bool,
+        dnd_settings -> Nullable<Jsonb>,
+        inbound_dnd_settings -> Nullable<Jsonb>,
+        assigned_to -> Nullable<Uuid>,
+        phone_digits -> Nullable<Text>,
     }
 }
 
@@ -255,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_requests,
     audit_events,
+    contact_notes,
     contacts,
     integrations,
     legacy_api_keys,

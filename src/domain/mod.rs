@@ -1,6 +1,7 @@
 //! Parsed values: once a value has one of these types it is known to be valid.
 
 pub mod cidr;
+pub mod contact;
 pub mod email;
 pub mod password;
 pub mod scope;

@@ -1,13 +1,13 @@
 //! Contacts (`contacts`): the API's records, with the filters and keyset
 //! pages its list and search read them by.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::escape_like;
-use crate::db::schema::contacts;
+use crate::db::schema::{contacts, users};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
@@ -32,10 +32,22 @@ pub struct Contact {
     pub website: Option<String>,
     pub timezone: Option<String>,
     pub source: Option<String>,
+    /// Trimmed and lower-cased, without duplicates.
     pub tags: Vec<String>,
     /// Millisecond precision: the list cursor is exact.
     pub date_added: DateTime<Utc>,
     pub date_updated: DateTime<Utc>,
+    pub gender: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Do not disturb on every channel.
+    pub dnd: bool,
+    /// HighLevel's `dndSettings` object, as [`crate::domain::contact::DndSettings`] writes it.
+    pub dnd_settings: Option<serde_json::Value>,
+    /// HighLevel's `inboundDndSettings` object, as
+    /// [`crate::domain::contact::InboundDndSettings`] writes it.
+    pub inbound_dnd_settings: Option<serde_json::Value>,
+    /// A user of the same account (the database holds it to that).
+    pub assigned_to: Option<Uuid>,
 }
 
 /// Fields to write. The outer `Option` is "given or not"; on update an
@@ -58,6 +70,14 @@ pub struct ContactChanges {
     pub timezone: Option<Option<String>>,
     pub source: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
+    pub gender: Option<Option<String>>,
+    pub date_of_birth: Option<Option<NaiveDate>>,
+    pub dnd: Option<bool>,
+    pub dnd_settings: Option<Option<serde_json::Value>>,
+    pub inbound_dnd_settings: Option<Option<serde_json::Value>>,
+    /// Checked with [`Contact::assignable`] first: a user of another account
+    /// is refused by the database.
+    pub assigned_to: Option<Option<Uuid>>,
 }
 
 /// Filters shared by the list and search endpoints.
@@ -198,6 +218,95 @@ impl Contact {
             .filter(contacts::account_id.eq(account_id))
             .select(Contact::as_select())
             .first(conn)
+    }
+
+    /// As [`Contact::find_for_account`], with the row locked until the
+    /// transaction ends, so a change computed from it (adding tags) never
+    /// overwrites one made in between.
+    pub fn find_for_update(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Contact> {
+        contacts::table
+            .filter(contacts::id.eq(id))
+            .filter(contacts::account_id.eq(account_id))
+            .select(Contact::as_select())
+            .for_update()
+            .first(conn)
+    }
+
+    /// Whether `user_id` is a user of the account. When it is, the user is
+    /// held (`FOR KEY SHARE`) until the transaction ends, so it cannot be
+    /// removed before the contact assigned to it is written.
+    pub fn assignable(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        user_id: Uuid,
+    ) -> QueryResult<bool> {
+        users::table
+            .filter(users::id.eq(user_id))
+            .filter(users::account_id.eq(account_id))
+            .select(users::id)
+            .for_key_share()
+            .first::<Uuid>(conn)
+            .optional()
+            .map(|found| found.is_some())
+    }
+
+    /// Holds the account's match keys (a normalised email, a phone's
+    /// digits) until the transaction ends: two upserts of one new contact
+    /// take turns, and the second finds what the first created. Advisory
+    /// locks rather than a unique index, because creating a contact
+    /// outright may still make duplicates. Keys are taken in one order, so
+    /// two requests sharing some of them cannot deadlock.
+    pub fn lock_match_keys(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        keys: &[String],
+    ) -> QueryResult<()> {
+        let keys: Vec<String> = keys.iter().map(|k| format!("{account_id}:{k}")).collect();
+        diesel::sql_query(
+            "select pg_advisory_xact_lock(h) from \
+             (select distinct hashtextextended(k, 0) as h from unnest($1::text[]) as k order by h) as keys",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
+        .execute(conn)
+        .map(drop)
+    }
+
+    /// The account's oldest contact with this email (any case), else its
+    /// oldest with a phone of these digits: how upsert and the duplicate
+    /// lookup find "the" contact when duplicates exist.
+    pub fn find_match(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        email: Option<&str>,
+        phone_digits: Option<&str>,
+    ) -> QueryResult<Option<Contact>> {
+        let oldest = || {
+            contacts::table
+                .filter(contacts::account_id.eq(account_id))
+                .order((contacts::date_added.asc(), contacts::id.asc()))
+                .select(Contact::as_select())
+                .into_boxed()
+        };
+        if let Some(email) = email {
+            let found = oldest()
+                .filter(lower(contacts::email).eq(email.to_lowercase()))
+                .first(conn)
+                .optional()?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        match phone_digits.filter(|d| !d.is_empty()) {
+            Some(digits) => oldest()
+                .filter(contacts::phone_digits.eq(digits))
+                .first(conn)
+                .optional(),
+            None => Ok(None),
+        }
     }
 
     /// The keyset position of the account's contact `id`; `None` when the

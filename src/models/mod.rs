@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_request;
 pub mod audit_event;
 pub mod contact;
+pub mod contact_note;
 pub mod integration;
 pub mod legacy_api_key;
 pub mod login_attempt;

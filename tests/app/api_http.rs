@@ -84,11 +84,25 @@ async fn a_method_a_path_does_not_serve_is_a_405_with_allow_and_the_json_body() 
     let v1 = Api::new(&app, &generate_key(&app).await);
     let body = json!({"firstName": "Changed"});
 
-    let cases: [(&Api, Method, &str, &[&str]); 11] = [
+    let tags = format!("{contact}/tags");
+    let notes = format!("{contact}/notes");
+    let note = format!("{contact}/notes/{}", uuid::Uuid::new_v4());
+    let cases: [(&Api, Method, &str, &[&str]); 17] = [
         (&api, Method::PATCH, &contact, &["GET", "PUT", "DELETE"]),
         (&api, Method::POST, &contact, &["GET", "PUT", "DELETE"]),
         (&api, Method::GET, "/v2/contacts/search", &["POST"]),
         (&api, Method::DELETE, "/v2/contacts/search/", &["POST"]),
+        (&api, Method::GET, "/v2/contacts/upsert", &["POST"]),
+        (&api, Method::PUT, "/v2/contacts/upsert/", &["POST"]),
+        (&api, Method::PUT, &tags, &["POST", "DELETE"]),
+        (
+            &api,
+            Method::POST,
+            "/v2/contacts/search/duplicate",
+            &["GET"],
+        ),
+        (&api, Method::DELETE, &notes, &["GET", "POST"]),
+        (&api, Method::POST, &note, &["GET", "PUT", "DELETE"]),
         (&api, Method::PUT, "/v2/contacts/", &["GET", "POST"]),
         (&api, Method::DELETE, "/v2/contacts", &["GET", "POST"]),
         (&api, Method::DELETE, "/v2/token", &["GET"]),

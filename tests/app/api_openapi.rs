@@ -14,7 +14,7 @@ use crate::helpers::spawn_app;
 use crate::integration_support::create_with_token;
 
 /// `(path, method, scope)` of every route; `None` = any scope.
-const ROUTES: [(&str, &str, Option<&str>); 12] = [
+const ROUTES: [(&str, &str, Option<&str>); 21] = [
     ("/v2/token", "get", None),
     ("/v2/token/rotate", "post", None),
     ("/v2/contacts/", "get", Some("contacts.readonly")),
@@ -23,6 +23,47 @@ const ROUTES: [(&str, &str, Option<&str>); 12] = [
     ("/v2/contacts/{contactId}", "put", Some("contacts.write")),
     ("/v2/contacts/{contactId}", "delete", Some("contacts.write")),
     ("/v2/contacts/search", "post", Some("contacts.readonly")),
+    ("/v2/contacts/upsert", "post", Some("contacts.write")),
+    (
+        "/v2/contacts/search/duplicate",
+        "get",
+        Some("contacts.readonly"),
+    ),
+    (
+        "/v2/contacts/{contactId}/tags",
+        "post",
+        Some("contacts.write"),
+    ),
+    (
+        "/v2/contacts/{contactId}/tags",
+        "delete",
+        Some("contacts.write"),
+    ),
+    (
+        "/v2/contacts/{contactId}/notes",
+        "get",
+        Some("contacts.readonly"),
+    ),
+    (
+        "/v2/contacts/{contactId}/notes",
+        "post",
+        Some("contacts.write"),
+    ),
+    (
+        "/v2/contacts/{contactId}/notes/{id}",
+        "get",
+        Some("contacts.readonly"),
+    ),
+    (
+        "/v2/contacts/{contactId}/notes/{id}",
+        "put",
+        Some("contacts.write"),
+    ),
+    (
+        "/v2/contacts/{contactId}/notes/{id}",
+        "delete",
+        Some("contacts.write"),
+    ),
     (
         "/v2/locations/{locationId}",
         "get",
@@ -113,7 +154,8 @@ async fn every_operation_in_the_document_is_served() {
         let concrete = path
             .replace("{contactId}", &id)
             .replace("{locationId}", &id)
-            .replace("{userId}", &id);
+            .replace("{userId}", &id)
+            .replace("{id}", &id);
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
         let body = (method == Method::POST || method == Method::PUT).then_some("{}");
         let reply = send(&client, Auth::None, method.clone(), &concrete, body).await;
@@ -160,7 +202,8 @@ async fn each_operation_asks_a_token_for_the_scope_the_document_names_with_and_w
             let concrete = path
                 .replace("{contactId}", &contact)
                 .replace("{locationId}", &location)
-                .replace("{userId}", &contact);
+                .replace("{userId}", &contact)
+                .replace("{id}", &contact);
             let trimmed = concrete.trim_end_matches('/').to_string();
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
             // An empty body: nothing is created, changed or rotated.

@@ -24,7 +24,8 @@ struct Route {
 }
 
 fn route(method: Method, path: String, scope: Option<&'static str>, body: Option<Value>) -> Route {
-    let success = if method == Method::POST && path == "/v2/contacts/" {
+    let creates = path == "/v2/contacts/" || path.ends_with("/tags") || path.ends_with("/notes");
+    let success = if method == Method::POST && creates {
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -43,9 +44,22 @@ fn owner_id(app: &crate::helpers::TestApp) -> String {
     crate::integration_support::texts(app, "SELECT id::text AS s FROM users LIMIT 1").remove(0)
 }
 
+/// A note on `contact`, inserted directly; its id.
+fn insert_note(app: &TestApp, location: &str, contact: &str) -> String {
+    crate::integration_support::texts(
+        app,
+        &format!(
+            "INSERT INTO contact_notes (account_id, contact_id, body) \
+             VALUES ('{location}', '{contact}', 'Scoped') RETURNING id::text AS s"
+        ),
+    )
+    .remove(0)
+}
+
 /// Every route but self-rotation (which changes the token; tested apart).
-/// `doomed` is a contact the DELETE may remove.
-fn routes(location: &str, contact: &str, doomed: &str, user: &str) -> Vec<Route> {
+/// `doomed` is a contact the DELETE may remove, `note` a note on `contact`
+/// its DELETE may remove.
+fn routes(location: &str, contact: &str, doomed: &str, user: &str, note: &str) -> Vec<Route> {
     let read = Some("contacts.readonly");
     let write = Some("contacts.write");
     vec![
@@ -74,6 +88,60 @@ fn routes(location: &str, contact: &str, doomed: &str, user: &str) -> Vec<Route>
             format!("/v2/contacts/{contact}"),
             write,
             Some(json!({"lastName": "Edited"})),
+        ),
+        route(
+            Method::POST,
+            format!("/v2/contacts/{contact}/tags"),
+            write,
+            Some(json!({"tags": ["Scoped"]})),
+        ),
+        route(
+            Method::DELETE,
+            format!("/v2/contacts/{contact}/tags"),
+            write,
+            Some(json!({"tags": ["scoped"]})),
+        ),
+        route(
+            Method::GET,
+            format!("/v2/contacts/{contact}/notes"),
+            read,
+            None,
+        ),
+        route(
+            Method::POST,
+            format!("/v2/contacts/{contact}/notes"),
+            write,
+            Some(json!({"body": "Scoped"})),
+        ),
+        route(
+            Method::GET,
+            format!("/v2/contacts/{contact}/notes/{note}"),
+            read,
+            None,
+        ),
+        route(
+            Method::PUT,
+            format!("/v2/contacts/{contact}/notes/{note}"),
+            write,
+            Some(json!({"pinned": true})),
+        ),
+        route(
+            Method::DELETE,
+            format!("/v2/contacts/{contact}/notes/{note}"),
+            write,
+            None,
+        ),
+        route(
+            Method::GET,
+            format!("/v2/contacts/search/duplicate?locationId={location}&email=kept%40example.com"),
+            read,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/v2/contacts/upsert".into(),
+            write,
+            Some(json!({"locationId": location, "email": "upserted@example.com"})),
         ),
         route(
             Method::DELETE,
@@ -159,7 +227,8 @@ async fn every_route_answers_2xx_with_its_scope_and_403_naming_the_scope_without
         let api = Api::new(&app, token);
         for toggled in [false, true] {
             let doomed = insert_contact(&app, &location, "Doomed");
-            for route in routes(&location, &contact, &doomed, &owner_id(&app)) {
+            let note = insert_note(&app, &location, &contact);
+            for route in routes(&location, &contact, &doomed, &owner_id(&app), &note) {
                 let what = format!(
                     "{} {} (slash toggled: {toggled}) with only {granted}",
                     route.method, route.path
@@ -288,7 +357,8 @@ async fn malformed_tokens_of_every_shape_get_401_on_every_route_never_a_500() {
     let location = location_of(&app, &token).await;
     let contact = insert_contact(&app, &location, "Safe");
     let api = Api::new(&app, &token);
-    let mut table = routes(&location, &contact, &contact, &owner_id(&app));
+    let note = insert_note(&app, &location, &contact);
+    let mut table = routes(&location, &contact, &contact, &owner_id(&app), &note);
     table.push(route(
         Method::POST,
         "/v2/token/rotate".into(),

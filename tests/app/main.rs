@@ -3,11 +3,15 @@
 
 mod account;
 mod api_allowlist;
+mod api_contact_fields;
+mod api_contact_tags;
 mod api_contacts;
+mod api_duplicate;
 mod api_homes;
 mod api_http;
 mod api_keys_page;
 mod api_limits;
+mod api_notes;
 mod api_openapi;
 mod api_pagination;
 mod api_rotation;
@@ -15,6 +19,7 @@ mod api_scopes;
 mod api_support;
 mod api_tenants;
 mod api_token;
+mod api_upsert;
 mod api_usage;
 mod api_users;
 mod api_v1;

@@ -207,6 +207,65 @@ async function main() {
     return `total ${res.total}`;
   });
 
+  await step('contacts upsert', async () => {
+    const res = checkBody(await ghl.contacts.upsertContact({
+      locationId: LOCATION_ID, email: email.toUpperCase(), city: 'Upserted',
+    }), 'upsertContact');
+    check(res.new === false, `the same email in other case is the same contact: ${describe(res)}`);
+    check(res.contact && res.contact.id === contactId && res.contact.city === 'Upserted',
+      `contact not updated: ${describe(res)}`);
+    check(typeof res.traceId === 'string' && res.traceId.length > 0, `no traceId: ${describe(res)}`);
+    const fresh = checkBody(await ghl.contacts.upsertContact({
+      locationId: LOCATION_ID, email: `sdk-node-upsert-${stamp}@example.com`,
+    }), 'upsertContact new');
+    check(fresh.new === true && fresh.contact && fresh.contact.id !== contactId,
+      `a new email should create a contact: ${describe(fresh)}`);
+    checkBody(await ghl.contacts.deleteContact({ contactId: fresh.contact.id }), 'deleteContact upserted');
+    return 'same email -> updated, new email -> created';
+  });
+
+  await step('contacts tags', async () => {
+    const added = checkBody(await ghl.contacts.addTags({ contactId }, { tags: ['Extra', 'SDK-CHECK'] }), 'addTags');
+    check(Array.isArray(added.tags) && added.tags.includes('extra')
+      && added.tags.filter((t) => t === 'sdk-check').length === 1, `tags after adding: ${describe(added)}`);
+    const removed = checkBody(await ghl.contacts.removeTags({ contactId }, { tags: ['EXTRA'] }), 'removeTags');
+    check(Array.isArray(removed.tags) && !removed.tags.includes('extra') && removed.tags.includes('sdk-check'),
+      `tags after removing: ${describe(removed)}`);
+    return `tags ${describe(removed.tags)}`;
+  });
+
+  await step('contacts notes', async () => {
+    const created = checkBody(await ghl.contacts.createNote({ contactId }, { body: 'Called from the Node SDK' }),
+      'createNote');
+    const noteId = created.note && created.note.id;
+    check(typeof noteId === 'string' && created.note.contactId === contactId, `no note: ${describe(created)}`);
+    const list = checkBody(await ghl.contacts.getAllNotes({ contactId }), 'getAllNotes');
+    check(Array.isArray(list.notes) && list.notes.some((n) => n.id === noteId), `note not listed: ${describe(list)}`);
+    const updated = checkBody(await ghl.contacts.updateNote({ contactId, id: noteId }, { body: 'Edited', pinned: true }),
+      'updateNote');
+    check(updated.note && updated.note.body === 'Edited' && updated.note.pinned === true,
+      `note not updated: ${describe(updated)}`);
+    const got = checkBody(await ghl.contacts.getNote({ contactId, id: noteId }), 'getNote');
+    check(got.note && got.note.body === 'Edited', `note not read back: ${describe(got)}`);
+    const deleted = checkBody(await ghl.contacts.deleteNote({ contactId, id: noteId }), 'deleteNote');
+    check(deleted.succeded === true, `no "succeded": true in ${describe(deleted)}`);
+    await expectSdkError(() => ghl.contacts.getNote({ contactId, id: noteId }), GHLNotFoundError, 404);
+    return 'create, list, update, get, delete';
+  });
+
+  await step('contacts duplicate', async () => {
+    const byEmail = checkBody(await ghl.contacts.getDuplicateContact({ locationId: LOCATION_ID, email }),
+      'getDuplicateContact email');
+    check(byEmail.contact && byEmail.contact.id === contactId, `not found by email: ${describe(byEmail)}`);
+    const byPhone = checkBody(await ghl.contacts.getDuplicateContact({ locationId: LOCATION_ID, number: '+14155550123' }),
+      'getDuplicateContact number');
+    check(byPhone.contact && byPhone.contact.id === contactId, `not found by number: ${describe(byPhone)}`);
+    const none = checkBody(await ghl.contacts.getDuplicateContact({
+      locationId: LOCATION_ID, email: `nobody-${stamp}@example.com`,
+    }), 'getDuplicateContact none');
+    check(Object.keys(none).length === 0, `expected {} for no match: ${describe(none)}`);
+  });
+
   await step('contacts delete', async () => {
     const res = checkBody(await ghl.contacts.deleteContact({ contactId }), 'deleteContact');
     check(res.succeded === true, `no "succeded": true (SDK's v2 type) in ${describe(res)}`);

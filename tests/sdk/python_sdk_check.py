@@ -225,6 +225,63 @@ async def main():
             return "total %s" % res["total"]
         await step("contacts search", search)
 
+        async def upsert():
+            res = check_body(await ghl.contacts.upsert_contact({
+                "locationId": LOCATION_ID, "email": email.upper(), "city": "Upserted",
+            }), "upsert_contact")
+            check(res.get("new") is False, "the same email in other case is the same contact: %s" % describe(res))
+            c = res.get("contact") or {}
+            check(c.get("id") == cid and c.get("city") == "Upserted", "contact not updated: %s" % describe(res))
+            check(isinstance(res.get("traceId"), str) and res["traceId"], "no traceId: %s" % describe(res))
+            fresh = check_body(await ghl.contacts.upsert_contact({
+                "locationId": LOCATION_ID, "email": "sdk-python-upsert-%s@example.com" % stamp,
+            }), "upsert_contact new")
+            check(fresh.get("new") is True and (fresh.get("contact") or {}).get("id") not in (None, cid),
+                  "a new email should create a contact: %s" % describe(fresh))
+            check_body(await ghl.contacts.delete_contact(fresh["contact"]["id"]), "delete_contact upserted")
+            return "same email -> updated, new email -> created"
+        await step("contacts upsert", upsert)
+
+        async def tags():
+            added = check_body(await ghl.contacts.add_tags(cid, {"tags": ["Extra", "SDK-CHECK"]}), "add_tags")
+            check(isinstance(added.get("tags"), list) and "extra" in added["tags"]
+                  and added["tags"].count("sdk-check") == 1, "tags after adding: %s" % describe(added))
+            removed = check_body(await ghl.contacts.remove_tags(cid, {"tags": ["EXTRA"]}), "remove_tags")
+            check(isinstance(removed.get("tags"), list) and "extra" not in removed["tags"]
+                  and "sdk-check" in removed["tags"], "tags after removing: %s" % describe(removed))
+            return "tags %s" % describe(removed["tags"])
+        await step("contacts tags", tags)
+
+        async def notes():
+            created = check_body(await ghl.contacts.create_note(cid, {"body": "Called from the Python SDK"}), "create_note")
+            note = created.get("note") or {}
+            nid = note.get("id")
+            check(isinstance(nid, str) and note.get("contactId") == cid, "no note: %s" % describe(created))
+            listed = check_body(await ghl.contacts.get_all_notes(cid), "get_all_notes")
+            check(any(n.get("id") == nid for n in listed.get("notes") or []), "note not listed: %s" % describe(listed))
+            updated = check_body(await ghl.contacts.update_note(cid, nid, {"body": "Edited", "pinned": True}), "update_note")
+            check((updated.get("note") or {}).get("body") == "Edited" and updated["note"].get("pinned") is True,
+                  "note not updated: %s" % describe(updated))
+            got = check_body(await ghl.contacts.get_note(cid, nid), "get_note")
+            check((got.get("note") or {}).get("body") == "Edited", "note not read back: %s" % describe(got))
+            deleted = check_body(await ghl.contacts.delete_note(cid, nid), "delete_note")
+            check(deleted.get("succeded") is True, 'no "succeded": true in %s' % describe(deleted))
+            await expect_sdk_error(ghl.contacts.get_note(cid, nid), 404)
+            return "create, list, update, get, delete"
+        await step("contacts notes", notes)
+
+        async def duplicate():
+            by_email = check_body(await ghl.contacts.get_duplicate_contact(LOCATION_ID, email=email),
+                                  "get_duplicate_contact email")
+            check((by_email.get("contact") or {}).get("id") == cid, "not found by email: %s" % describe(by_email))
+            by_phone = check_body(await ghl.contacts.get_duplicate_contact(LOCATION_ID, number="+14155550124"),
+                                  "get_duplicate_contact number")
+            check((by_phone.get("contact") or {}).get("id") == cid, "not found by number: %s" % describe(by_phone))
+            none = check_body(await ghl.contacts.get_duplicate_contact(
+                LOCATION_ID, email="nobody-%s@example.com" % stamp), "get_duplicate_contact none")
+            check(none == {}, "expected {} for no match: %s" % describe(none))
+        await step("contacts duplicate", duplicate)
+
         async def delete():
             res = check_body(await ghl.contacts.delete_contact(cid), "delete_contact")
             check(res.get("succeeded") is True, 'no "succeeded": true (SDK\'s v3 model) in %s' % describe(res))

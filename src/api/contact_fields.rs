@@ -1,0 +1,325 @@
+//! A contact's fields on the wire: what create, update and upsert accept
+//! (HighLevel's `CreateContactDto` / `UpdateContactDto`) and how every
+//! route returns a contact (its `GetContectByIdSchema`).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::error::ApiError;
+use super::extract::validate;
+use super::rfc3339;
+use crate::domain::contact::{
+    DndSettings, InboundDndSettings, MAX_TAG_CHARS, MAX_TAGS, normalize_tags, parse_birth_date,
+};
+use crate::models::contact::{Contact, ContactChanges};
+
+/// A contact as the API returns it; absent fields are omitted, never null.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactOut {
+    id: String,
+    location_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    company_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    website: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timezone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    /// Lower-cased.
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gender: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
+    date_of_birth: Option<String>,
+    /// Do not disturb on every channel.
+    dnd: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dnd_settings: Option<DndSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inbound_dnd_settings: Option<InboundDndSettings>,
+    /// The id of the user the contact is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assigned_to: Option<String>,
+    custom_fields: Vec<CustomFieldValue>,
+    /// ISO 8601.
+    date_added: String,
+    date_updated: String,
+    /// Pass back as `searchAfter` to get the next page of a search.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = super::openapi::search_after_schema)]
+    pub(super) search_after: Option<(i64, String)>,
+}
+
+/// A custom field's value on a contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomFieldValue {
+    id: String,
+    value: serde_json::Value,
+}
+
+impl From<Contact> for ContactOut {
+    fn from(c: Contact) -> Self {
+        ContactOut {
+            id: c.id.to_string(),
+            location_id: c.account_id.to_string(),
+            first_name: c.first_name,
+            last_name: c.last_name,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            company_name: c.company_name,
+            address1: c.address1,
+            city: c.city,
+            state: c.state,
+            postal_code: c.postal_code,
+            country: c.country,
+            website: c.website,
+            timezone: c.timezone,
+            source: c.source,
+            tags: c.tags,
+            gender: c.gender,
+            date_of_birth: c.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()),
+            dnd: c.dnd,
+            // Written from these types only; anything else is left out.
+            dnd_settings: c.dnd_settings.and_then(|v| serde_json::from_value(v).ok()),
+            inbound_dnd_settings: c
+                .inbound_dnd_settings
+                .and_then(|v| serde_json::from_value(v).ok()),
+            assigned_to: c.assigned_to.map(|u| u.to_string()),
+            custom_fields: Vec::new(),
+            date_added: rfc3339(c.date_added),
+            date_updated: rfc3339(c.date_updated),
+            search_after: None,
+        }
+    }
+}
+
+/// Fields a contact is created or updated with. Unknown fields are refused;
+/// `null` leaves a field as it is and `""` clears it.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContactInput {
+    /// Required on create: the account's id.
+    pub(super) location_id: Option<String>,
+    #[validate(length(max = 100, message = "firstName must be at most 100 characters"))]
+    first_name: Option<String>,
+    #[validate(length(max = 100, message = "lastName must be at most 100 characters"))]
+    last_name: Option<String>,
+    #[validate(length(max = 200, message = "name must be at most 200 characters"))]
+    name: Option<String>,
+    #[validate(custom(
+        function = "valid_email",
+        message = "email must be a valid email address"
+    ))]
+    email: Option<String>,
+    #[validate(length(max = 32, message = "phone must be at most 32 characters"))]
+    phone: Option<String>,
+    #[validate(length(max = 200, message = "companyName must be at most 200 characters"))]
+    company_name: Option<String>,
+    #[validate(length(max = 255, message = "address1 must be at most 255 characters"))]
+    address1: Option<String>,
+    #[validate(length(max = 100, message = "city must be at most 100 characters"))]
+    city: Option<String>,
+    #[validate(length(max = 100, message = "state must be at most 100 characters"))]
+    state: Option<String>,
+    #[validate(length(max = 32, message = "postalCode must be at most 32 characters"))]
+    postal_code: Option<String>,
+    #[validate(length(max = 64, message = "country must be at most 64 characters"))]
+    country: Option<String>,
+    #[validate(length(max = 2048, message = "website must be at most 2048 characters"))]
+    website: Option<String>,
+    #[validate(length(max = 64, message = "timezone must be at most 64 characters"))]
+    timezone: Option<String>,
+    #[validate(length(max = 255, message = "source must be at most 255 characters"))]
+    source: Option<String>,
+    /// Stored trimmed and lower-cased; on update they replace the contact's.
+    #[validate(custom(
+        function = "valid_tags",
+        message = "tags must be at most 100 non-empty strings of up to 64 characters"
+    ))]
+    tags: Option<Vec<String>>,
+    #[validate(length(max = 32, message = "gender must be at most 32 characters"))]
+    gender: Option<String>,
+    /// `YYYY/MM/DD`, `MM/DD/YYYY`, `YYYY-MM-DD`, `MM-DD-YYYY`, `YYYY.MM.DD`,
+    /// `MM.DD.YYYY`, `YYYY_MM_DD`, `MM_DD_YYYY`, or an ISO 8601 date-time.
+    #[schema(example = "1990-09-25")]
+    date_of_birth: Option<String>,
+    dnd: Option<bool>,
+    /// Replaces the contact's; `{}` clears them.
+    dnd_settings: Option<DndSettings>,
+    /// Replaces the contact's; `{}` clears them.
+    inbound_dnd_settings: Option<InboundDndSettings>,
+    /// The id of a user of this account; `""` unassigns.
+    assigned_to: Option<String>,
+    /// Values of the account's custom fields, each named by `id` or `key`.
+    custom_fields: Option<Vec<CustomFieldInput>>,
+}
+
+/// A custom field's value, as HighLevel's SDKs send it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomFieldInput {
+    /// The custom field's id; or give its `key`.
+    id: Option<String>,
+    key: Option<String>,
+    /// Text, a number, or a list of options, by the field's type.
+    field_value: Option<serde_json::Value>,
+    /// The same as `field_value`.
+    value: Option<serde_json::Value>,
+}
+
+fn valid_email(email: &str) -> Result<(), validator::ValidationError> {
+    let trimmed = email.trim();
+    if trimmed.is_empty() || crate::domain::email::Email::parse(trimmed).is_some() {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("email"))
+    }
+}
+
+/// Tags as `POST /contacts/{id}/tags` and contacts take them.
+pub fn valid_tags(tags: &[String]) -> Result<(), validator::ValidationError> {
+    let ok = tags.len() <= MAX_TAGS
+        && tags.iter().all(|t| {
+            let t = t.trim();
+            !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("tags"))
+    }
+}
+
+/// Given text becomes a value; an empty string clears the field.
+fn field(v: Option<String>) -> Option<Option<String>> {
+    v.map(|s| {
+        let t = s.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    })
+}
+
+/// HighLevel's custom fields are not part of an account yet: every id or
+/// key names a field the account does not have.
+fn custom_field_problems(items: &[CustomFieldInput]) -> Vec<String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            if item.field_value.is_some() && item.value.is_some() {
+                return format!("customFields[{i}]: give field_value or value, not both");
+            }
+            match (item.id.as_deref(), item.key.as_deref()) {
+                (Some(id), _) => {
+                    format!("customFields[{i}].id: no custom field {id:?} in this account")
+                }
+                (None, Some(key)) => {
+                    format!("customFields[{i}].key: no custom field {key:?} in this account")
+                }
+                (None, None) => format!("customFields[{i}] needs an id or a key"),
+            }
+        })
+        .collect()
+}
+
+impl ContactInput {
+    /// The changes to write, once every field is valid; a 422 listing
+    /// every invalid field otherwise.
+    pub fn into_changes(self) -> Result<ContactChanges, ApiError> {
+        let mut problems = match validate(&self) {
+            Ok(()) => Vec::new(),
+            Err(ApiError::Unprocessable(messages)) => messages,
+            Err(other) => return Err(other),
+        };
+        let date_of_birth = field(self.date_of_birth).map(|given| {
+            given.and_then(|raw| {
+                let parsed = parse_birth_date(&raw);
+                if parsed.is_none() {
+                    problems.push(
+                        "dateOfBirth must be a date as YYYY-MM-DD or MM-DD-YYYY (with -, /, . or _), in years 0001 to 9999"
+                            .into(),
+                    );
+                }
+                parsed
+            })
+        });
+        let assigned_to = field(self.assigned_to).map(|given| {
+            given.and_then(|raw| {
+                let parsed = Uuid::parse_str(&raw).ok();
+                if parsed.is_none() {
+                    problems.push("assignedTo must be the id of a user of this account".into());
+                }
+                parsed
+            })
+        });
+        let dnd_settings = self.dnd_settings.map(|s| {
+            problems.extend(s.problems());
+            (!s.is_empty()).then(|| serde_json::to_value(&s).unwrap_or_default())
+        });
+        let inbound_dnd_settings = self.inbound_dnd_settings.map(|s| {
+            problems.extend(s.problems());
+            (!s.is_empty()).then(|| serde_json::to_value(&s).unwrap_or_default())
+        });
+        let custom_fields = self.custom_fields.unwrap_or_default();
+        if custom_fields.len() > 100 {
+            problems.push("customFields must hold at most 100 values".into());
+        } else {
+            problems.extend(custom_field_problems(&custom_fields));
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(ApiError::Unprocessable(problems));
+        }
+        Ok(ContactChanges {
+            first_name: field(self.first_name),
+            last_name: field(self.last_name),
+            name: field(self.name),
+            email: field(self.email).map(|e| e.map(|e| e.to_lowercase())),
+            phone: field(self.phone),
+            company_name: field(self.company_name),
+            address1: field(self.address1),
+            city: field(self.city),
+            state: field(self.state),
+            postal_code: field(self.postal_code),
+            country: field(self.country),
+            website: field(self.website),
+            timezone: field(self.timezone),
+            source: field(self.source),
+            tags: self
+                .tags
+                .map(|tags| normalize_tags(tags.iter().map(String::as_str))),
+            gender: field(self.gender),
+            date_of_birth,
+            dnd: self.dnd,
+            dnd_settings,
+            inbound_dnd_settings,
+            assigned_to,
+        })
+    }
+}
