@@ -9,6 +9,7 @@ pub mod contact;
 pub mod integration;
 pub mod legacy_api_key;
 pub mod login_attempt;
+pub mod request_log;
 pub mod server_secret;
 pub mod session;
 pub mod token_change;

@@ -44,6 +44,7 @@ mod maintenance;
 mod outage;
 mod outage_proxy;
 mod request_log;
+mod request_log_page;
 mod return_to;
 mod scale_out;
 mod sdk_compat;

@@ -30,6 +30,10 @@ pub struct Bar {
     /// Every other day is labelled, counting back from today.
     pub label: Option<String>,
     pub title: String,
+    /// For the chart's text twin, which screen readers read instead.
+    pub day: String,
+    pub requests: i64,
+    pub errors: i64,
 }
 
 pub struct RequestRow {
@@ -52,6 +56,8 @@ pub struct ScopeUse {
 pub struct UsageView {
     pub bars: Vec<Bar>,
     pub width: i64,
+    /// The most requests on one day: the top of the chart's scale.
+    pub peak: i64,
     pub total: i64,
     pub errors: i64,
     pub recent: Vec<RequestRow>,
@@ -101,6 +107,9 @@ pub fn load(
                     if requests == 1 { "" } else { "s" },
                     if errors == 1 { "" } else { "s" }
                 ),
+                day: day.format("%a %-d %b").to_string(),
+                requests,
+                errors,
             }
         })
         .collect();
@@ -108,6 +117,7 @@ pub fn load(
     Ok(UsageView {
         bars,
         width: CHART_DAYS * BAR_STEP,
+        peak: counts.values().map(|(r, _)| *r).max().unwrap_or(0),
         total: counts.values().map(|(r, _)| r).sum(),
         errors: counts.values().map(|(_, e)| e).sum(),
         recent: recent
