@@ -3,6 +3,7 @@
 
 pub mod access_token;
 pub mod account;
+pub mod alert;
 pub mod api_request;
 pub mod audit_event;
 pub mod contact;

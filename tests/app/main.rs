@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
 mod account;
+mod alerts;
 mod api_allowlist;
 mod api_contacts;
 mod api_homes;

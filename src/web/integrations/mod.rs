@@ -1,7 +1,8 @@
 //! The private-integration pages, registered under one scope: the list, the
 //! create and edit forms, the detail page, its token actions and the
-//! one-time reveal of a new token, and its request log.
+//! one-time reveal of a new token, its request log and alert banners.
 
+mod alerts;
 mod delete;
 mod form;
 mod list;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route(route::EXPIRE_TOKEN, web::post().to(tokens::expire))
             .route(route::REQUESTS, web::get().to(requests::show))
-            .route(route::REQUESTS_CSV, web::get().to(requests::csv)),
+            .route(route::REQUESTS_CSV, web::get().to(requests::csv))
+            .route(route::DISMISS_ALERT, web::post().to(alerts::dismiss)),
     );
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::alerts::{self, AlertView};
 use super::usage_chart::{self, UsageView};
 use super::views::{TokenView, scopes_human};
 use crate::actions;
@@ -16,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::errors::WebError;
+use crate::models::alert::Alert;
 use crate::models::webhook_endpoint::WebhookEndpoint;
 use crate::models::{AccessToken, Integration, Role};
 use crate::state::AppState;
@@ -43,6 +45,7 @@ struct ShowPage {
     chart_days: i64,
     used_scope_days: i64,
     webhook_count: i64,
+    alerts: Vec<AlertView>,
 }
 
 pub(super) async fn show(
@@ -55,7 +58,7 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
-    let (integration, live, usage, webhook_count) = db::run(&state.pool, move |conn| {
+    let (integration, live, usage, webhook_count, alerts) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
         let live = all
@@ -66,7 +69,9 @@ pub(super) async fn show(
         let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
         let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now)?;
         let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
-        Ok::<_, DbError>((integration, live, usage, webhooks))
+        let open = Alert::open_for_integration(conn, account_id, id)?;
+        let alerts = alerts::views(open, &all);
+        Ok::<_, DbError>((integration, live, usage, webhooks, alerts))
     })
     .await?;
     let current_id = actions::current_token(&live).map(|t| t.id);
@@ -96,6 +101,7 @@ pub(super) async fn show(
         chart_days: usage_chart::CHART_DAYS,
         used_scope_days: usage_chart::USED_SCOPE_DAYS,
         webhook_count,
+        alerts,
         name: integration.name,
         description: integration.description,
     };
