@@ -57,6 +57,7 @@ mod token_cache;
 mod token_hardening;
 mod usage_durability;
 mod usage_page;
+mod used_scopes;
 mod users;
 mod viewers;
 mod visitors;
