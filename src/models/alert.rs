@@ -120,8 +120,8 @@ impl Alert {
             .load(conn)
     }
 
-    /// Marks the alert dismissed; how many rows changed (0 when it is not
-    /// the integration's, or was dismissed already).
+    /// Marks the alert dismissed and returns it; `None` when it is not the
+    /// integration's or was dismissed already.
     pub fn dismiss(
         conn: &mut PgConnection,
         account_id: Uuid,
