@@ -7,6 +7,7 @@
 //! `api/error.rs`).
 
 pub mod account;
+pub mod alerts;
 pub mod api_keys;
 pub mod contacts;
 pub mod inactivity;

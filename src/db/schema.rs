@@ -29,6 +29,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    alerts (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        integration_id -> Uuid,
+        kind -> Text,
+        token_id -> Uuid,
+        ip -> Text,
+        day -> Date,
+        created_at -> Timestamptz,
+        dismissed_at -> Nullable<Timestamptz>,
+        dismissed_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     api_requests (id) {
         id -> Int8,
         account_id -> Uuid,
@@ -249,6 +264,10 @@ diesel::table! {
 
 diesel::joinable!(access_tokens -> integrations (integration_id));
 diesel::joinable!(access_tokens -> users (created_by));
+diesel::joinable!(alerts -> access_tokens (token_id));
+diesel::joinable!(alerts -> accounts (account_id));
+diesel::joinable!(alerts -> integrations (integration_id));
+diesel::joinable!(alerts -> users (dismissed_by));
 diesel::joinable!(api_requests -> access_tokens (token_id));
 diesel::joinable!(api_requests -> accounts (account_id));
 diesel::joinable!(api_requests -> integrations (integration_id));
@@ -275,6 +294,7 @@ diesel::joinable!(webhook_events -> accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     accounts,
+    alerts,
     api_requests,
     audit_events,
     contact_notes,

@@ -218,3 +218,22 @@ pub fn drop_partitions_before(conn: &mut PgConnection, cutoff: NaiveDate) -> Que
     }
     Ok(dropped)
 }
+
+/// Whether the integration had a request that counted as a use since
+/// `since`, from `ip` when given: the new-address alert asks both.
+pub fn used_since(
+    conn: &mut PgConnection,
+    integration_id: Uuid,
+    ip: Option<&str>,
+    since: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let mut query = api_requests::table
+        .filter(api_requests::integration_id.eq(integration_id))
+        .filter(api_requests::created_at.ge(since))
+        .filter(api_requests::outcome.eq(Outcome::Used.as_str()))
+        .into_boxed();
+    if let Some(ip) = ip {
+        query = query.filter(api_requests::ip.eq(ip.to_string()));
+    }
+    diesel::select(diesel::dsl::exists(query.select(api_requests::id))).get_result(conn)
+}

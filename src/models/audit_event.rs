@@ -101,6 +101,30 @@ impl AuditEvent {
     }
 }
 
+impl AuditEvent {
+    /// The integration's `integration.created` and `integration.updated`
+    /// events, oldest first: `(action, details, when)`. Their details say
+    /// which scopes each granted, so the used-scopes report can tell a
+    /// scope granted last week from one unused for a month.
+    pub fn scope_grants(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        integration_id: Uuid,
+    ) -> QueryResult<Vec<(String, serde_json::Value, DateTime<Utc>)>> {
+        audit_events::table
+            .filter(audit_events::account_id.eq(account_id))
+            .filter(audit_events::integration_id.eq(integration_id))
+            .filter(audit_events::action.eq_any(["integration.created", "integration.updated"]))
+            .order((audit_events::created_at.asc(), audit_events::id.asc()))
+            .select((
+                audit_events::action,
+                audit_events::details,
+                audit_events::created_at,
+            ))
+            .load(conn)
+    }
+}
+
 type Filtered<'a> = audit_events::BoxedQuery<'a, Pg>;
 
 /// The account's events narrowed by `filter`: tenant scoping in the query.

@@ -3,6 +3,7 @@
 
 pub mod access_token;
 pub mod account;
+pub mod alert;
 pub mod api_request;
 pub mod audit_event;
 pub mod contact;
@@ -10,6 +11,7 @@ pub mod contact_note;
 pub mod integration;
 pub mod legacy_api_key;
 pub mod login_attempt;
+pub mod request_log;
 pub mod server_secret;
 pub mod session;
 pub mod token_change;

@@ -3,8 +3,13 @@
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use askama_web::WebTemplate;
+use uuid::Uuid;
 
 use crate::auth::CurrentUser;
+use crate::db;
+use crate::errors::WebError;
+use crate::models::alert::Alert;
+use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
 
@@ -22,10 +27,22 @@ struct SettingsPage {
     email: String,
     role: &'static str,
     last_login: String,
+    /// Integrations with open alerts: `(id, name, count)`.
+    alerts: Vec<(Uuid, String, i64)>,
+    open_alerts: i64,
 }
 
-async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
-    SettingsPage {
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<SettingsPage, WebError> {
+    let account_id = current.account.id;
+    let alerts = db::query(&state.pool, move |conn| {
+        Alert::open_counts(conn, account_id)
+    })
+    .await?;
+    Ok(SettingsPage {
         layout: Layout::new(&req, "Settings", Section::Home),
         account_name: current.account.name.clone(),
         account_id: current.account.id.to_string(),
@@ -36,5 +53,7 @@ async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
             || "never".to_string(),
             |t| t.format("%-d %b %Y, %H:%M UTC").to_string(),
         ),
-    }
+        open_alerts: alerts.iter().map(|(_, _, n)| n).sum(),
+        alerts,
+    })
 }

@@ -32,6 +32,9 @@ pub mod integration_routes {
     pub const GENERATE: &str = "/{id}/generate";
     pub const CANCEL_ROTATION: &str = "/{id}/cancel-rotation";
     pub const EXPIRE_TOKEN: &str = "/{id}/tokens/{token_id}/expire";
+    pub const REQUESTS: &str = "/{id}/requests";
+    pub const REQUESTS_CSV: &str = "/{id}/requests.csv";
+    pub const DISMISS_ALERT: &str = "/{id}/alerts/{alert_id}/dismiss";
 }
 
 /// Actix route patterns of an integration's webhook pages, under
@@ -106,6 +109,20 @@ impl Urls {
 
     pub fn expire_token(&self, id: &Uuid, token_id: &Uuid) -> String {
         format!("{INTEGRATIONS}/{id}/tokens/{token_id}/expire")
+    }
+
+    /// The integration's request log; takes its filters.
+    pub fn requests(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/requests")
+    }
+
+    /// The request log as CSV; takes the page's filters.
+    pub fn requests_csv(&self, id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/requests.csv")
+    }
+
+    pub fn dismiss_alert(&self, id: &Uuid, alert_id: &Uuid) -> String {
+        format!("{INTEGRATIONS}/{id}/alerts/{alert_id}/dismiss")
     }
 
     /// The integration's webhook endpoints and the add form; a new signing
@@ -201,6 +218,7 @@ mod tests {
     fn every_integration_path_is_served_by_its_route_pattern() {
         let (id, token_id) = (Uuid::new_v4(), Uuid::new_v4());
         let (endpoint_id, delivery_id) = (Uuid::new_v4(), Uuid::new_v4());
+        let alert_id = Uuid::new_v4();
         let u = Urls;
         let pairs = [
             (route::LIST, u.integrations().to_string()),
@@ -213,6 +231,9 @@ mod tests {
             (route::GENERATE, u.generate(&id)),
             (route::CANCEL_ROTATION, u.cancel_rotation(&id)),
             (route::EXPIRE_TOKEN, u.expire_token(&id, &token_id)),
+            (route::REQUESTS, u.requests(&id)),
+            (route::REQUESTS_CSV, u.requests_csv(&id)),
+            (route::DISMISS_ALERT, u.dismiss_alert(&id, &alert_id)),
             (hook::LIST, u.webhooks(&id)),
             (hook::DELETE, u.delete_webhook(&id, &endpoint_id)),
             (hook::ENABLE, u.enable_webhook(&id, &endpoint_id)),
@@ -234,6 +255,9 @@ mod tests {
             }
             if pattern.contains("{token_id}") {
                 assert_eq!(matched.get("token_id"), Some(token_id.to_string().as_str()));
+            }
+            if pattern.contains("{alert_id}") {
+                assert_eq!(matched.get("alert_id"), Some(alert_id.to_string().as_str()));
             }
             if pattern.contains("{endpoint_id}") {
                 assert_eq!(

@@ -2,5 +2,6 @@
 
 pub mod maintenance;
 pub mod token_listener;
+pub mod usage_alerts;
 pub mod usage_writer;
 pub mod webhook_delivery;

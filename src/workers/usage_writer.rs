@@ -1,6 +1,6 @@
 //! Writes API usage in batches: `api_requests` rows, per-day counts in
 //! `usage_daily`, and each token's last use — at most once a minute per
-//! token, however busy it is.
+//! token, however busy it is — and the alerts the batch raises.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::models::AccessToken;
 use crate::models::api_request::{self, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::{UsageQueue, UsageRecord, UsageSink};
+use crate::workers::usage_alerts;
 
 const BATCH: usize = 500;
 /// Longest a record waits before it is written.
@@ -190,6 +191,15 @@ fn write(
     legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
+        // Behind a savepoint: an alert that cannot be raised (its token
+        // deleted meanwhile) must not cost the batch its usage rows.
+        let found: Result<(), DbError> =
+            conn.transaction(|conn| usage_alerts::find(conn, batch).map_err(DbError::from));
+        match found {
+            Err(e) if e.is_unavailable() => return Err(e),
+            Err(e) => tracing::error!(error = %e, "could not raise the alerts of a usage batch"),
+            Ok(()) => {}
+        }
         let rows: Vec<NewApiRequest<'_>> = batch
             .iter()
             .map(|r| NewApiRequest {

@@ -37,7 +37,7 @@ async fn another_account_gets_404_on_every_route_of_an_integration() {
     let tokens_before = app.count("access_tokens");
     let events_before = app.count("audit_events");
 
-    for rest in ["", "/edit", "/token"] {
+    for rest in ["", "/edit", "/token", "/requests", "/requests.csv"] {
         let reply = other.get(&integration_path(&id, rest)).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "GET {rest}");
         assert!(!reply.body.contains("Acme secret app"), "GET {rest} leaks");

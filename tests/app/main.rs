@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design: a panic is a failed test
 
 mod account;
+mod alerts;
 mod api_allowlist;
 mod api_contact_fields;
 mod api_contact_tags;
@@ -49,6 +50,7 @@ mod maintenance;
 mod outage;
 mod outage_proxy;
 mod request_log;
+mod request_log_page;
 mod return_to;
 mod scale_out;
 mod sdk_compat;
@@ -60,6 +62,7 @@ mod token_cache;
 mod token_hardening;
 mod usage_durability;
 mod usage_page;
+mod used_scopes;
 mod users;
 mod viewers;
 mod visitors;

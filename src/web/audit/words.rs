@@ -35,6 +35,7 @@ pub const ACTIONS: &[&str] = &[
     "webhook.resent",
     "alert.revoked_token_used",
     "alert.new_ip",
+    "alert.dismissed",
 ];
 
 /// A sentence around the event's target, which the page emphasises.
@@ -272,6 +273,10 @@ pub fn describe(action: &str, target: Option<&str>, details: &Value) -> Words {
                 target,
                 format!(" was called from a new address{from}"),
             )
+        }
+        "alert.dismissed" => {
+            let from = text(details, "ip").map_or_else(String::new, |ip| format!(" about {ip}"));
+            Words::new("dismissed an alert on ", target, from)
         }
         other => Words::new(format!("{other} "), target, ""),
     }

@@ -12,7 +12,7 @@ use validator::Validate;
 use super::reveal::reveal_redirect;
 use crate::actions::{self, ActionError, NewIntegrationFields};
 use crate::db::{self, DbError};
-use crate::domain::scope::{self, ScopeSet};
+use crate::domain::scope::{self, Scope, ScopeSet};
 use crate::domain::{cidr, text};
 use crate::errors::WebError;
 use crate::models::Integration;
@@ -285,8 +285,23 @@ pub(super) async fn edit(
         Integration::find_for_account(conn, account_id, id)
     })
     .await?;
+    // `?scopes=…` pre-fills the boxes (the detail page's "Remove unused
+    // scopes"); nothing changes until the form is submitted.
+    let mut asked: Vec<String> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if let Some(scope) = Scope::parse(&value).filter(|_| key == "scopes") {
+            let name = scope.name().to_string();
+            if !asked.contains(&name) {
+                asked.push(name);
+            }
+        }
+    }
     let form = IntegrationForm {
-        scopes: integration.scope_set().names(),
+        scopes: if asked.is_empty() {
+            integration.scope_set().names()
+        } else {
+            asked
+        },
         ip_allowlist: integration.ip_allowlist.join("\n"),
         name: integration.name,
         description: integration.description,

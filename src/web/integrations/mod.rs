@@ -1,10 +1,13 @@
 //! The private-integration pages, registered under one scope: the list, the
 //! create and edit forms, the detail page, its token actions and the
-//! one-time reveal of a new token.
+//! one-time reveal of a new token, its request log and alert banners.
 
+mod alerts;
 mod delete;
 mod form;
 mod list;
+mod request_query;
+mod requests;
 mod reveal;
 mod show;
 mod tokens;
@@ -32,6 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 route::CANCEL_ROTATION,
                 web::post().to(tokens::cancel_rotation),
             )
-            .route(route::EXPIRE_TOKEN, web::post().to(tokens::expire)),
+            .route(route::EXPIRE_TOKEN, web::post().to(tokens::expire))
+            .route(route::REQUESTS, web::get().to(requests::show))
+            .route(route::REQUESTS_CSV, web::get().to(requests::csv))
+            .route(route::DISMISS_ALERT, web::post().to(alerts::dismiss)),
     );
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::alerts::{self, AlertView};
 use super::usage_chart::{self, UsageView};
 use super::views::{TokenView, scopes_human};
 use crate::actions;
@@ -16,10 +17,13 @@ use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
 use crate::domain::scope::Scope;
 use crate::errors::WebError;
+use crate::models::alert::Alert;
+use crate::models::audit_event::AuditEvent;
 use crate::models::webhook_endpoint::WebhookEndpoint;
 use crate::models::{AccessToken, Integration, Role};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
+use crate::web::urls::Urls;
 use crate::web::{fmt_time, render};
 
 #[derive(Template)]
@@ -43,6 +47,10 @@ struct ShowPage {
     chart_days: i64,
     used_scope_days: i64,
     webhook_count: i64,
+    alerts: Vec<AlertView>,
+    /// The edit form holding only the scopes used or too new to judge,
+    /// when that drops some and keeps at least one.
+    remove_unused_href: Option<String>,
 }
 
 pub(super) async fn show(
@@ -55,7 +63,7 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
-    let (integration, live, usage, webhook_count) = db::run(&state.pool, move |conn| {
+    let (integration, live, usage, webhook_count, alerts) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
         let live = all
@@ -64,9 +72,20 @@ pub(super) async fn show(
             .cloned()
             .collect::<Vec<_>>();
         let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
-        let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now)?;
+        let grants = usage_chart::grant_times(&AuditEvent::scope_grants(conn, account_id, id)?);
+        let usage = usage_chart::load(
+            conn,
+            id,
+            &integration.scope_set(),
+            &labels,
+            &grants,
+            integration.created_at,
+            now,
+        )?;
         let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
-        Ok::<_, DbError>((integration, live, usage, webhooks))
+        let open = Alert::open_for_integration(conn, account_id, id)?;
+        let alerts = alerts::views(open, &all);
+        Ok::<_, DbError>((integration, live, usage, webhooks, alerts))
     })
     .await?;
     let current_id = actions::current_token(&live).map(|t| t.id);
@@ -74,6 +93,7 @@ pub(super) async fn show(
         .and_then(|c| c.rotated_from)
         .is_some_and(|old| live.iter().any(|t| t.id == old && t.in_grace()));
     let scope_set = integration.scope_set();
+    let remove_unused_href = remove_unused_href(id, &usage);
     let page = ShowPage {
         layout: Layout::new(&req, integration.name.clone(), Section::Integrations),
         id,
@@ -96,8 +116,28 @@ pub(super) async fn show(
         chart_days: usage_chart::CHART_DAYS,
         used_scope_days: usage_chart::USED_SCOPE_DAYS,
         webhook_count,
+        alerts,
+        remove_unused_href,
         name: integration.name,
         description: integration.description,
     };
     render(StatusCode::OK, &page)
+}
+
+/// The edit form's address with `scopes` set to those worth keeping.
+fn remove_unused_href(id: Uuid, usage: &UsageView) -> Option<String> {
+    let kept: Vec<&str> = usage
+        .scopes
+        .iter()
+        .filter(|s| !s.unused())
+        .map(|s| s.name)
+        .collect();
+    if kept.is_empty() || kept.len() == usage.scopes.len() {
+        return None;
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for name in kept {
+        query.append_pair("scopes", name);
+    }
+    Some(format!("{}?{}", Urls.edit_integration(&id), query.finish()))
 }

@@ -1,6 +1,7 @@
 //! The usage section of an integration's detail page: requests per day as a
 //! bar chart (SVG, so it needs neither script nor inline styles), the latest
-//! requests, and which granted scopes were actually used.
+//! requests, and which granted scopes were actually used (or are too new
+//! to tell).
 
 use std::collections::HashMap;
 
@@ -30,6 +31,10 @@ pub struct Bar {
     /// Every other day is labelled, counting back from today.
     pub label: Option<String>,
     pub title: String,
+    /// For the chart's text twin, which screen readers read instead.
+    pub day: String,
+    pub requests: i64,
+    pub errors: i64,
 }
 
 pub struct RequestRow {
@@ -47,11 +52,57 @@ pub struct ScopeUse {
     pub human: String,
     pub name: &'static str,
     pub used: bool,
+    /// Granted less than [`USED_SCOPE_DAYS`] ago and not used yet: too soon
+    /// to call it unused.
+    pub new: bool,
+    /// "12 Nov", when `new`.
+    pub granted: String,
+}
+
+impl ScopeUse {
+    pub fn unused(&self) -> bool {
+        !self.used && !self.new
+    }
+}
+
+/// When each scope still granted was last granted, from the integration's
+/// `integration.created` and `integration.updated` events (oldest first).
+/// A scope no event names counts as granted at `created_at`.
+pub fn grant_times(
+    events: &[(String, serde_json::Value, DateTime<Utc>)],
+) -> HashMap<String, DateTime<Utc>> {
+    let names = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut granted = HashMap::new();
+    for (action, details, at) in events {
+        let added = if action == "integration.created" {
+            names(details, "scopes")
+        } else {
+            for gone in names(details, "scopes_removed") {
+                granted.remove(&gone);
+            }
+            names(details, "scopes_added")
+        };
+        for name in added {
+            granted.insert(name, *at);
+        }
+    }
+    granted
 }
 
 pub struct UsageView {
     pub bars: Vec<Bar>,
     pub width: i64,
+    /// The most requests on one day: the top of the chart's scale.
+    pub peak: i64,
     pub total: i64,
     pub errors: i64,
     pub recent: Vec<RequestRow>,
@@ -64,6 +115,8 @@ pub fn load(
     integration_id: Uuid,
     granted: &ScopeSet,
     token_labels: &HashMap<Uuid, String>,
+    granted_at: &HashMap<String, DateTime<Utc>>,
+    created_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<UsageView, DbError> {
     let first_day = now.date_naive() - Duration::days(CHART_DAYS - 1);
@@ -101,6 +154,9 @@ pub fn load(
                     if requests == 1 { "" } else { "s" },
                     if errors == 1 { "" } else { "s" }
                 ),
+                day: day.format("%a %-d %b").to_string(),
+                requests,
+                errors,
             }
         })
         .collect();
@@ -108,6 +164,7 @@ pub fn load(
     Ok(UsageView {
         bars,
         width: CHART_DAYS * BAR_STEP,
+        peak: counts.values().map(|(r, _)| *r).max().unwrap_or(0),
         total: counts.values().map(|(r, _)| r).sum(),
         errors: counts.values().map(|(_, e)| e).sum(),
         recent: recent
@@ -132,11 +189,53 @@ pub fn load(
             .collect(),
         scopes: granted
             .iter()
-            .map(|s: Scope| ScopeUse {
-                human: s.human(),
-                name: s.name(),
-                used: used.iter().any(|u| u == s.name()),
+            .map(|s: Scope| {
+                let used = used.iter().any(|u| u == s.name());
+                let at = granted_at.get(s.name()).copied().unwrap_or(created_at);
+                let new = !used && at > now - Duration::days(USED_SCOPE_DAYS);
+                ScopeUse {
+                    human: s.human(),
+                    name: s.name(),
+                    used,
+                    new,
+                    granted: at.format("%-d %b").to_string(),
+                }
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_scope_is_granted_when_last_added_and_forgotten_when_removed() {
+        let day = |d: u32| Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
+        let events = vec![
+            (
+                "integration.created".to_string(),
+                json!({ "scopes": ["contacts.readonly", "users.readonly"] }),
+                day(1),
+            ),
+            (
+                "integration.updated".to_string(),
+                json!({ "scopes_added": ["contacts.write"], "scopes_removed": ["users.readonly"] }),
+                day(10),
+            ),
+            (
+                "integration.updated".to_string(),
+                json!({ "scopes_added": ["users.readonly"], "scopes_removed": [] }),
+                day(20),
+            ),
+        ];
+        let granted = grant_times(&events);
+        assert_eq!(granted.get("contacts.readonly"), Some(&day(1)));
+        assert_eq!(granted.get("contacts.write"), Some(&day(10)));
+        assert_eq!(granted.get("users.readonly"), Some(&day(20)));
+        assert_eq!(granted.len(), 3);
+    }
 }

@@ -1,0 +1,2 @@
+drop index api_requests_integration_ip_idx;
+drop table alerts;

@@ -1,0 +1,57 @@
+//! Alerts found in a batch of API usage, by the usage writer and so off the
+//! request path: a dead token of an integration presented again, and the
+//! first use from an address the integration has not used for 30 days
+//! (never for an integration with no use at all in that time: its first
+//! address is not "new").
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Duration;
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use crate::actions::alerts;
+use crate::models::alert::AlertKind;
+use crate::models::api_request::{self, Outcome};
+use crate::usage::UsageRecord;
+
+/// How far back an address counts as known.
+const KNOWN_FOR_DAYS: i64 = 30;
+
+/// Raises the batch's alerts. Runs before the batch's rows are written, so
+/// "seen before" means in earlier batches or earlier in this one.
+pub fn find(conn: &mut PgConnection, batch: &[UsageRecord]) -> diesel::QueryResult<()> {
+    let mut raised: HashSet<(AlertKind, Uuid, Uuid, &str)> = HashSet::new();
+    // Per integration: whether it had any use before, and the addresses
+    // already looked at in this batch.
+    let mut history: HashMap<Uuid, bool> = HashMap::new();
+    let mut looked_at: HashSet<(Uuid, &str)> = HashSet::new();
+    for r in batch {
+        let (Some(integration), Some(token)) = (r.integration_id, r.token_id) else {
+            continue;
+        };
+        let kind = match r.outcome {
+            Outcome::InvalidToken => AlertKind::RevokedTokenUsed,
+            Outcome::Used => {
+                if !looked_at.insert((integration, r.ip.as_str())) {
+                    continue;
+                }
+                let since = r.at - Duration::days(KNOWN_FOR_DAYS);
+                let had_use = match history.get(&integration) {
+                    Some(h) => *h,
+                    None => api_request::used_since(conn, integration, None, since)?,
+                };
+                history.insert(integration, true);
+                if !had_use || api_request::used_since(conn, integration, Some(&r.ip), since)? {
+                    continue;
+                }
+                AlertKind::NewIp
+            }
+            Outcome::IpNotAllowed | Outcome::RateLimited => continue,
+        };
+        if raised.insert((kind, integration, token, r.ip.as_str())) {
+            alerts::raise(conn, r.account_id, integration, kind, token, &r.ip, r.at)?;
+        }
+    }
+    Ok(())
+}
