@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod inactivity;
 pub mod integrations;
 pub mod people;
+pub mod profile;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -43,6 +43,7 @@ mod login;
 mod maintenance;
 mod outage;
 mod outage_proxy;
+mod profile;
 mod request_log;
 mod return_to;
 mod scale_out;

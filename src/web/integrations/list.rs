@@ -18,7 +18,8 @@ use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::{fmt_time_or_never, render};
+use crate::web::render;
+use crate::web::when::Zone;
 
 struct Row {
     id: Uuid,
@@ -79,6 +80,7 @@ pub(super) async fn index(
     })
     .await?;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let inactivity = current.account.inactivity_expiry_days;
     let mut by_integration: HashMap<Uuid, Vec<AccessToken>> = HashMap::new();
     for token in live.into_iter().filter(|t| t.is_live(now, inactivity)) {
@@ -106,7 +108,7 @@ pub(super) async fn index(
                 token: shown.map(AccessToken::masked),
                 status,
                 status_class,
-                last_used: fmt_time_or_never(last_used),
+                last_used: zone.minute_or_never(last_used),
             }
         })
         .collect();

@@ -19,7 +19,8 @@ use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
-use crate::web::{fmt_time_or_never, render, reveal_cookie};
+use crate::web::when::Zone;
+use crate::web::{render, reveal_cookie};
 
 /// 303 to the reveal page, carrying the plaintext in the reveal cookie.
 pub(super) fn reveal_redirect(
@@ -76,7 +77,7 @@ pub(super) async fn reveal(
     let (token_text, expires, curl) = match &token {
         Some((t, plain)) => (
             Some(plain.clone()),
-            fmt_time_or_never(t.ends_at()),
+            Zone::of(&req).minute_or_never(t.ends_at()),
             format!("curl -H \"Authorization: Bearer {plain}\" {public_url}/v2/token"),
         ),
         None => (None, String::new(), String::new()),

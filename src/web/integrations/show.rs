@@ -20,7 +20,8 @@ use crate::models::webhook_endpoint::WebhookEndpoint;
 use crate::models::{AccessToken, Integration, Role};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::{fmt_time, render};
+use crate::web::render;
+use crate::web::when::Zone;
 
 #[derive(Template)]
 #[template(path = "integrations/show.html")]
@@ -55,6 +56,7 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let (integration, live, usage, webhook_count) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
@@ -64,7 +66,7 @@ pub(super) async fn show(
             .cloned()
             .collect::<Vec<_>>();
         let labels: HashMap<Uuid, String> = all.iter().map(|t| (t.id, t.masked())).collect();
-        let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now)?;
+        let usage = usage_chart::load(conn, id, &integration.scope_set(), &labels, now, zone)?;
         let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
         Ok::<_, DbError>((integration, live, usage, webhooks))
     })
@@ -79,14 +81,14 @@ pub(super) async fn show(
         id,
         scopes: scopes_human(&scope_set),
         scope_names: scope_set.iter().map(Scope::name).collect(),
-        created: fmt_time(integration.created_at),
+        created: zone.minute(integration.created_at),
         lifetime: integration.token_lifetime_days.map_or_else(
             || "Never expire".to_string(),
             |d| format!("{d} days from issue"),
         ),
         tokens: live
             .iter()
-            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now))
+            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now, zone))
             .collect(),
         has_current: current_id.is_some(),
         rotating,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::models::AccessToken;
-use crate::web::{fmt_time, fmt_time_or_never};
+use crate::web::when::Zone;
 
 pub fn scopes_human(set: &ScopeSet) -> Vec<String> {
     set.iter().map(Scope::human).collect()
@@ -78,12 +78,13 @@ impl TokenView {
         is_current: bool,
         inactivity: Option<i32>,
         now: DateTime<Utc>,
+        zone: Zone,
     ) -> Self {
         let (status, status_class) = live_status(t, now);
         let idle = t.inactive_at(inactivity);
         let expires = match (t.ends_at(), idle) {
-            (Some(end), _) => fmt_time(end),
-            (None, Some(idle)) => format!("Expires on {}", fmt_time(idle)),
+            (Some(end), _) => zone.minute(end),
+            (None, Some(idle)) => format!("Expires on {}", zone.minute(idle)),
             (None, None) => "Never".to_string(),
         };
         TokenView {
@@ -91,10 +92,10 @@ impl TokenView {
             display: t.masked(),
             status,
             status_class,
-            created: fmt_time(t.created_at),
+            created: zone.minute(t.created_at),
             expires,
             unless_used: t.ends_at().is_none() && idle.is_some(),
-            last_used: fmt_time_or_never(t.last_used_at),
+            last_used: zone.minute_or_never(t.last_used_at),
             last_used_ip: t.last_used_ip.clone().unwrap_or_default(),
             is_current,
             in_grace: t.in_grace(),
