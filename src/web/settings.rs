@@ -1,11 +1,20 @@
-//! The Settings home page.
+//! The Settings home page: the account, the signed-in user, and the tokens
+//! about to stop working.
 
-use actix_web::{HttpRequest, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use askama_web::WebTemplate;
+use chrono::Utc;
+use uuid::Uuid;
 
 use crate::auth::CurrentUser;
+use crate::db;
+use crate::errors::WebError;
+use crate::models::AccessToken;
+use crate::state::AppState;
+use crate::web::integrations::EndingSoon;
 use crate::web::layout::{Layout, Section};
+use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::Zone;
 
@@ -13,7 +22,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource(Urls.settings()).route(web::get().to(show)));
 }
 
-#[derive(Template, WebTemplate)]
+/// A token that stops within a week, linked to its integration.
+struct Ending {
+    integration_id: Uuid,
+    integration: String,
+    token: String,
+    words: String,
+}
+
+#[derive(Template)]
 #[template(path = "settings/index.html")]
 struct SettingsPage {
     layout: Layout,
@@ -23,11 +40,34 @@ struct SettingsPage {
     email: String,
     role: &'static str,
     last_login: String,
+    ending: Vec<Ending>,
 }
 
-async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentUser,
+) -> Result<HttpResponse, WebError> {
+    let account_id = current.account.id;
+    let tokens = db::query(&state.pool, move |conn| {
+        AccessToken::unrevoked_for_account(conn, account_id)
+    })
+    .await?;
+    let now = Utc::now();
+    let inactivity = current.account.inactivity_expiry_days;
+    let ending = tokens
+        .into_iter()
+        .filter_map(|(t, integration)| {
+            EndingSoon::of(&t, inactivity, now).map(|e| Ending {
+                integration_id: t.integration_id,
+                integration,
+                token: t.masked(),
+                words: e.words(),
+            })
+        })
+        .collect();
     let zone = Zone::of(&req);
-    SettingsPage {
+    let page = SettingsPage {
         layout: Layout::new(&req, "Settings", Section::Home),
         account_name: current.account.name.clone(),
         account_id: current.account.id.to_string(),
@@ -38,5 +78,7 @@ async fn show(req: HttpRequest, current: CurrentUser) -> SettingsPage {
             .user
             .last_login_at
             .map_or_else(|| "never".to_string(), |t| zone.minute(t)),
-    }
+        ending,
+    };
+    render(StatusCode::OK, &page)
 }

@@ -27,6 +27,7 @@ mod cli;
 mod csrf;
 mod docs_page;
 mod error_pages;
+mod expiring_soon;
 mod form_limits;
 mod headers;
 mod health;

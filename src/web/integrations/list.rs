@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::views::{integration_status, scopes_human};
+use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self};
@@ -29,6 +29,8 @@ struct Row {
     token: Option<String>,
     status: String,
     status_class: &'static str,
+    /// Each live token stopping within a week: its mask and why.
+    ending_soon: Vec<(String, String)>,
     last_used: String,
 }
 
@@ -100,6 +102,10 @@ pub(super) async fn index(
             let (ever, last_used) = history.get(&i.id).copied().unwrap_or((0, None));
             let shown = actions::current_token(live).or(live.first());
             let (status, status_class) = integration_status(shown, ever > 0, now);
+            let ending_soon = live
+                .iter()
+                .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t.masked(), e.words())))
+                .collect();
             Row {
                 id: i.id,
                 scopes: scopes_human(&i.scope_set()),
@@ -108,6 +114,7 @@ pub(super) async fn index(
                 token: shown.map(AccessToken::masked),
                 status,
                 status_class,
+                ending_soon,
                 last_used: zone.minute_or_never(last_used),
             }
         })

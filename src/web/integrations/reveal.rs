@@ -11,6 +11,7 @@ use chrono::Utc;
 use diesel::OptionalExtension;
 use uuid::Uuid;
 
+use super::views::end_words;
 use crate::actions::Issued;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
@@ -77,7 +78,10 @@ pub(super) async fn reveal(
     let (token_text, expires, curl) = match &token {
         Some((t, plain)) => (
             Some(plain.clone()),
-            Zone::of(&req).minute_or_never(t.ends_at()),
+            match end_words(t, inactivity, Zone::of(&req)) {
+                (words, true) => format!("{words} unless used"),
+                (words, false) => words,
+            },
             format!("curl -H \"Authorization: Bearer {plain}\" {public_url}/v2/token"),
         ),
         None => (None, String::new(), String::new()),

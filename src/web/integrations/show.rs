@@ -83,7 +83,7 @@ pub(super) async fn show(
         scope_names: scope_set.iter().map(Scope::name).collect(),
         created: zone.minute(integration.created_at),
         lifetime: integration.token_lifetime_days.map_or_else(
-            || "Never expire".to_string(),
+            || "Never expires".to_string(),
             |d| format!("{d} days from issue"),
         ),
         tokens: live
