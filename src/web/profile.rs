@@ -52,6 +52,8 @@ struct ProfilePage {
     layout: Layout,
     email: String,
     time_zone: String,
+    /// Suggestions for the time zone field.
+    zones: Vec<&'static str>,
     errors: FormErrors,
 }
 
@@ -65,6 +67,7 @@ fn page(
         layout: Layout::new(req, "Profile", Section::Profile),
         email: current.user.email.clone(),
         time_zone: shown_again(time_zone),
+        zones: Zone::all_names().collect(),
         errors,
     }
 }

@@ -31,6 +31,11 @@ impl Zone {
             .unwrap_or(Zone::UTC)
     }
 
+    /// Every name the tz database knows, for the profile form's suggestions.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
     /// "Europe/Paris", for the labels beside the times.
     pub fn name(self) -> &'static str {
         self.0.name()

@@ -192,4 +192,70 @@ mod tests {
         );
         assert_eq!(days_until(now - Duration::days(2), now), 0);
     }
+
+    fn token(now: DateTime<Utc>) -> AccessToken {
+        AccessToken {
+            id: Uuid::nil(),
+            integration_id: Uuid::nil(),
+            token_hash: Vec::new(),
+            last_four: "abcd".to_string(),
+            created_at: now,
+            created_by: None,
+            expires_at: None,
+            grace_ends_at: None,
+            revoked_at: None,
+            revoked_reason: None,
+            last_used_at: None,
+            last_used_ip: None,
+            rotated_from: None,
+            revealed_at: None,
+        }
+    }
+
+    #[test]
+    fn the_first_end_within_a_week_is_flagged_with_its_reason() {
+        let now = Utc::now();
+        let mut t = token(now);
+        t.expires_at = Some(now + Duration::days(5));
+        t.grace_ends_at = Some(now + Duration::days(2));
+        let soon = EndingSoon::of(&t, Some(90), now).unwrap();
+        assert_eq!(soon.reason, EndReason::Rotation);
+        assert_eq!(soon.words(), "Expires in 2 days: replaced by a rotation");
+
+        let mut idle = token(now - Duration::days(30));
+        idle.last_used_at = Some(now - Duration::days(29));
+        let soon = EndingSoon::of(&idle, Some(30), now).unwrap();
+        assert_eq!(soon.words(), "Expires in 1 day: unused for 30 days");
+        assert_eq!(EndingSoon::of(&idle, None, now), None, "no window, no end");
+    }
+
+    #[test]
+    fn a_week_away_is_flagged_and_a_second_more_is_not() {
+        let now = Utc::now();
+        let mut t = token(now);
+        t.expires_at = Some(now + Duration::days(7));
+        assert_eq!(
+            EndingSoon::of(&t, None, now).map(|e| e.words()).as_deref(),
+            Some("Expires in 7 days: lifetime ends")
+        );
+        t.expires_at = Some(now + Duration::days(7) + Duration::seconds(1));
+        assert_eq!(EndingSoon::of(&t, None, now), None);
+        t.expires_at = Some(now - Duration::seconds(1));
+        assert_eq!(EndingSoon::of(&t, None, now), None, "already over");
+    }
+
+    #[test]
+    fn a_tokens_end_is_worded_one_way() {
+        let now = Utc::now();
+        let mut t = token(now);
+        assert_eq!(
+            end_words(&t, None, Zone::UTC),
+            ("Never expires".to_string(), false)
+        );
+        let (words, unless_used) = end_words(&t, Some(90), Zone::UTC);
+        assert!(words.starts_with("Expires on ") && unless_used, "{words}");
+        t.expires_at = Some(now + Duration::days(30));
+        let (words, unless_used) = end_words(&t, Some(90), Zone::UTC);
+        assert!(words.starts_with("Expires on ") && !unless_used, "{words}");
+    }
 }
