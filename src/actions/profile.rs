@@ -1,11 +1,15 @@
 //! What a signed-in user changes about themself: the time zone the panel
 //! shows them, and their password, which ends every session they have.
+//! Guesses at the current password count against the same limits as
+//! sign-in attempts, so a borrowed session cannot be used to find it.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::{ActionError, Actor, transaction};
 use crate::auth::password;
 use crate::domain::password::Password;
+use crate::models::login_attempt::{self, Admission};
 use crate::models::{User, session};
 
 /// Stores the user's zone (an IANA name the caller has checked); the same
@@ -38,11 +42,16 @@ pub enum PasswordChange {
     Changed,
     /// The current password given is not the user's: nothing changed.
     WrongCurrentPassword,
+    /// Too many wrong passwords for this email or address lately: not
+    /// checked, nothing changed, until this moment.
+    Throttled(DateTime<Utc>),
 }
 
 /// Checks `current` against the stored hash under a row lock, then stores
 /// `new_hash` and ends all of the user's sessions, with the audit event, in
-/// one transaction. Runs Argon2 on the calling (blocking) thread.
+/// one transaction. The check is a sign-in attempt of the user's email from
+/// the actor's address, throttled and settled like one. Runs Argon2 on the
+/// calling (blocking) thread.
 pub fn change_password(
     conn: &mut PgConnection,
     user: &User,
@@ -50,7 +59,11 @@ pub fn change_password(
     current: &Password,
     new_hash: &str,
 ) -> Result<PasswordChange, ActionError> {
-    transaction(conn, |conn| {
+    let attempt = match login_attempt::admit(conn, &user.email, &actor.ip)? {
+        Admission::Refused(until) => return Ok(PasswordChange::Throttled(until)),
+        Admission::Admitted(attempt) => attempt,
+    };
+    let outcome = transaction(conn, |conn| {
         let stored = User::lock_password_hash(conn, user.id)?;
         if !password::verify_blocking(current.expose(), Some(&stored)) {
             return Ok(PasswordChange::WrongCurrentPassword);
@@ -63,5 +76,11 @@ pub fn change_password(
             .details(serde_json::json!({ "sessions_ended": sessions }))
             .insert(conn)?;
         Ok(PasswordChange::Changed)
-    })
+    });
+    login_attempt::settle(
+        conn,
+        attempt,
+        matches!(outcome, Ok(PasswordChange::Changed)),
+    )?;
+    outcome
 }

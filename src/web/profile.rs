@@ -159,13 +159,24 @@ async fn save(
             profile_actions::change_password(conn, &user, &actor, &given, &hash)
         })
         .await?;
-        if changed == PasswordChange::WrongCurrentPassword {
-            let mut errors = FormErrors::default();
-            errors.add("current_password", "That is not your current password.");
-            return render(
+        let refusal = match changed {
+            PasswordChange::Changed => None,
+            PasswordChange::WrongCurrentPassword => Some((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&req, &current, &shown_zone, errors),
-            );
+                "That is not your current password.".to_string(),
+            )),
+            PasswordChange::Throttled(until) => Some((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many wrong passwords. Try again after {}.",
+                    Zone::of(&req).minute(until)
+                ),
+            )),
+        };
+        if let Some((status, message)) = refusal {
+            let mut errors = FormErrors::default();
+            errors.add("current_password", message);
+            return render(status, &page(&req, &current, &shown_zone, errors));
         }
         // Every stored session of the user is gone; this one is stored again
         // under a new id as the response goes out.

@@ -244,3 +244,23 @@ async fn a_viewer_changes_their_own_profile() {
         .assert_redirect_to(PROFILE);
     assert!(viewer.is_signed_in().await);
 }
+
+#[actix_web::test]
+async fn guesses_at_the_current_password_are_throttled_like_sign_ins() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    for _ in 0..5 {
+        change_password(&app, "a wrong guess here", NEW_PASSWORD, NEW_PASSWORD)
+            .await
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let refused = change_password(&app, OWNER_PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    refused.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("Too many wrong passwords"),
+        "{}",
+        excerpt(&refused.body)
+    );
+    assert_eq!(events(&app, "user.password_changed"), 0);
+    assert!(app.is_signed_in().await, "the session itself goes on");
+}
