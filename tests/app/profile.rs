@@ -87,6 +87,12 @@ async fn the_time_zone_is_utc_until_the_user_picks_a_known_one() {
         page.body.contains("Times in Asia/Tokyo"),
         "the zone is named"
     );
+    let log = app.get("/settings/audit-log").await.body;
+    assert!(
+        log.contains("set their time zone to Asia/Tokyo"),
+        "{}",
+        excerpt(&log)
+    );
 }
 
 #[actix_web::test]
