@@ -14,6 +14,7 @@ pub mod inactivity;
 pub mod integrations;
 pub mod notes;
 pub mod people;
+pub mod profile;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -30,6 +30,13 @@ impl TypedSession {
         Ok(())
     }
 
+    /// Carries this session, state and all, over to a new id: after a
+    /// password change has deleted every stored session of the user, the
+    /// response stores this one again and no one else's survives.
+    pub fn renew(&self) {
+        self.0.renew();
+    }
+
     /// Ends this session on the server; other devices keep theirs.
     pub fn log_out(&self) {
         self.0.purge();

@@ -200,6 +200,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        time_zone -> Text,
     }
 }
 

@@ -172,6 +172,23 @@ impl AccessToken {
             .load(conn)
     }
 
+    /// Every unrevoked token of the account's integrations not deleted,
+    /// with its integration's name, for the Settings home's count of tokens
+    /// about to stop (weighed in Rust, where every page weighs them).
+    pub fn unrevoked_for_account(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+    ) -> QueryResult<Vec<(AccessToken, String)>> {
+        access_tokens::table
+            .inner_join(integrations::table)
+            .filter(integrations::account_id.eq(account_id))
+            .filter(integrations::deleted_at.is_null())
+            .filter(access_tokens::revoked_at.is_null())
+            .order((integrations::name.asc(), access_tokens::created_at.desc()))
+            .select((AccessToken::as_select(), integrations::name))
+            .load(conn)
+    }
+
     /// Per integration: how many tokens it ever had and their latest use.
     pub fn history_for_integrations(
         conn: &mut PgConnection,

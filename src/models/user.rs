@@ -63,6 +63,9 @@ pub struct User {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// IANA name of the zone the panel shows this user's times in; checked
+    /// against the tz database before it is stored.
+    pub time_zone: String,
 }
 
 /// The unique index on `lower(email)`: an email signs in to one user only,
@@ -238,6 +241,32 @@ impl User {
     pub fn touch_last_login(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set(users::last_login_at.eq(diesel::dsl::now))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The user's Argon2id hash, locking the row so two password changes
+    /// cannot both check the old password and both win.
+    pub fn lock_password_hash(conn: &mut PgConnection, id: Uuid) -> QueryResult<String> {
+        users::table
+            .find(id)
+            .select(users::password_hash)
+            .for_update()
+            .first(conn)
+    }
+
+    pub fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Stores the zone name as given: the caller has checked it against the
+    /// tz database.
+    pub fn set_time_zone(conn: &mut PgConnection, id: Uuid, zone: &str) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::time_zone.eq(zone))
             .execute(conn)
             .map(drop)
     }

@@ -15,7 +15,8 @@ use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
-use crate::web::{TypedSessionExt, fmt_time, fmt_time_or_never, render, reveal_cookie, see_other};
+use crate::web::when::Zone;
+use crate::web::{TypedSessionExt, render, reveal_cookie, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(Urls.api_keys(), web::get().to(show))
@@ -56,8 +57,8 @@ async fn show(
         layout: Layout::new(&req, "API keys (legacy)", Section::ApiKeys),
         key: key.map(|k| KeyView {
             display: k.masked(),
-            created: fmt_time(k.created_at),
-            last_used: fmt_time_or_never(k.last_used_at),
+            created: Zone::of(&req).minute(k.created_at),
+            last_used: Zone::of(&req).minute_or_never(k.last_used_at),
         }),
         can_edit: current.user.role().can_edit(),
         revealed: None,

@@ -6,6 +6,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use crate::auth::csrf::FormToken;
 use crate::auth::{CurrentUser, TypedSession};
 use crate::web::urls::Urls;
+use crate::web::when::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -15,6 +16,7 @@ pub enum Section {
     Users,
     Account,
     ApiKeys,
+    Profile,
     None,
 }
 
@@ -30,6 +32,7 @@ const NAV: &[(&str, &str, Section)] = &[
     (Urls.users(), "Users", Section::Users),
     (Urls.account(), "Account", Section::Account),
     (Urls.api_keys(), "API keys (legacy)", Section::ApiKeys),
+    (Urls.profile(), "Profile", Section::Profile),
 ];
 
 pub struct NavItem {
@@ -43,6 +46,8 @@ pub struct LayoutUser {
     pub account_name: String,
     pub role: &'static str,
     pub can_edit: bool,
+    /// The zone every time on the page is shown in, named beside them.
+    pub time_zone: &'static str,
 }
 
 pub struct Layout {
@@ -66,6 +71,7 @@ impl Layout {
             account_name: c.account.name.clone(),
             role: c.user.role().as_str(),
             can_edit: c.user.role().can_edit(),
+            time_zone: Zone::parse(&c.user.time_zone).unwrap_or(Zone::UTC).name(),
         });
         let (flash, csrf_token) = if user.is_some() {
             (session.take_flash(), session.csrf_token())

@@ -14,6 +14,7 @@ pub mod health;
 pub mod integrations;
 pub mod layout;
 pub mod login;
+pub mod profile;
 pub mod reveal_cookie;
 pub mod settings;
 pub mod setup;
@@ -25,8 +26,6 @@ pub mod when;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-
-use chrono::{DateTime, Utc};
 
 use crate::auth::TypedSession;
 use crate::errors::WebError;
@@ -46,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     audit::configure(cfg);
     users::configure(cfg);
     account::configure(cfg);
+    profile::configure(cfg);
 }
 
 /// SPEC §6's headers, on every response. Scripts and styles come only from
@@ -83,17 +83,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         Section::None,
     ));
     page.response(StatusCode::NOT_FOUND)
-}
-
-/// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
-pub fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
-/// As [`fmt_time`], or "Never" for what has not happened (a key never used,
-/// a token with no end).
-pub fn fmt_time_or_never(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "Never".to_string(), fmt_time)
 }
 
 /// A message for the next page this browser shows.

@@ -18,6 +18,7 @@ const AUDIT_LOG: &str = "/settings/audit-log";
 const AUDIT_LOG_CSV: &str = "/settings/audit-log.csv";
 const USERS: &str = "/settings/users";
 const ACCOUNT: &str = "/settings/account";
+const PROFILE: &str = "/settings/profile";
 
 /// Actix route patterns under [`Urls::integrations`], each next to the
 /// [`Urls`] method that builds its paths.
@@ -194,6 +195,11 @@ impl Urls {
     /// The account's settings (owners only); its form posts here.
     pub const fn account(&self) -> &'static str {
         ACCOUNT
+    }
+
+    /// The signed-in user's own settings; both of its forms post here.
+    pub const fn profile(&self) -> &'static str {
+        PROFILE
     }
 
     pub fn user_role(&self, id: &Uuid) -> String {

@@ -21,7 +21,8 @@ use crate::web::editor::OwnerEditor;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::{Urls, user_routes as route};
-use crate::web::{TypedSessionExt, fmt_time, fmt_time_or_never, render, see_other};
+use crate::web::when::Zone;
+use crate::web::{TypedSessionExt, render, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -92,7 +93,7 @@ struct UsersPage {
     problem: Option<String>,
 }
 
-fn row(user: User, me: Uuid) -> UserRow {
+fn row(user: User, me: Uuid, zone: Zone) -> UserRow {
     let role = user.role();
     let is_you = user.id == me;
     let whom = if is_you {
@@ -118,8 +119,8 @@ fn row(user: User, me: Uuid) -> UserRow {
     UserRow {
         id: user.id,
         role: role.as_str(),
-        added: fmt_time(user.created_at),
-        last_login: fmt_time_or_never(user.last_login_at),
+        added: zone.minute(user.created_at),
+        last_login: zone.minute_or_never(user.last_login_at),
         is_you,
         changes,
         remove_question: format!(
@@ -157,7 +158,10 @@ async fn page(
     let chosen = Role::parse(form.role.trim()).unwrap_or(Role::Admin);
     let view = UsersPage {
         layout: Layout::new(req, "Users", Section::Users),
-        rows: users.into_iter().map(|u| row(u, me)).collect(),
+        rows: users
+            .into_iter()
+            .map(|u| row(u, me, Zone::of(req)))
+            .collect(),
         can_manage: current.user.role() == Role::Owner,
         email: shown_again(&form.email),
         roles: ADDABLE

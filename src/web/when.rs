@@ -1,26 +1,88 @@
-//! Moments as logs show them: how long ago in words, with the exact time
-//! beside it for a `<time datetime=…>` element.
+//! Moments as the panel shows them, in the viewer's time zone: how long ago
+//! in words, with the exact time beside it for a `<time datetime=…>`
+//! element. Every time a page shows goes through here, so none slips out in
+//! UTC by accident.
 
+use actix_web::{HttpMessage, HttpRequest};
 use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+
+use crate::auth::CurrentUser;
+
+/// The zone a viewer reads times in: their profile's, UTC for visitors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(Tz);
+
+impl Zone {
+    pub const UTC: Zone = Zone(Tz::UTC);
+
+    /// An IANA name known to the tz database ("Europe/Paris"), exactly as
+    /// the database spells it.
+    pub fn parse(name: &str) -> Option<Zone> {
+        name.parse::<Tz>().ok().map(Zone)
+    }
+
+    /// The signed-in user's zone. A stored name the tz database no longer
+    /// knows falls back to UTC rather than failing the page.
+    pub fn of(req: &HttpRequest) -> Zone {
+        req.extensions()
+            .get::<CurrentUser>()
+            .and_then(|c| Zone::parse(&c.user.time_zone))
+            .unwrap_or(Zone::UTC)
+    }
+
+    /// Every name the tz database knows, for the profile form's suggestions.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
+    /// "Europe/Paris", for the labels beside the times.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// "28 Nov 2026, 15:05 CET".
+    pub fn minute(self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0)
+            .format("%-d %b %Y, %H:%M %Z")
+            .to_string()
+    }
+
+    /// As [`Zone::minute`], or "Never" for what has not happened (a key
+    /// never used, a token with no end).
+    pub fn minute_or_never(self, t: Option<DateTime<Utc>>) -> String {
+        t.map_or_else(|| "Never".to_string(), |t| self.minute(t))
+    }
+
+    /// "3 Dec 2026, 15:05:12 CET".
+    pub fn second(self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0)
+            .format("%-d %b %Y, %H:%M:%S %Z")
+            .to_string()
+    }
+
+    /// "28 Nov 2026", the day it was where the viewer is.
+    pub fn date(self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0).format("%-d %b %Y").to_string()
+    }
+
+    pub fn when(self, t: DateTime<Utc>, now: DateTime<Utc>) -> When {
+        When {
+            relative: relative(t, now),
+            exact: self.second(t),
+            iso: iso(t),
+        }
+    }
+}
 
 /// One moment, three ways.
 pub struct When {
     /// "3 minutes ago".
     pub relative: String,
-    /// "3 Dec 2026, 14:05:12 UTC".
+    /// "3 Dec 2026, 14:05:12 UTC", in the viewer's zone.
     pub exact: String,
-    /// RFC 3339, for `datetime` attributes and exports.
+    /// RFC 3339 in UTC, for `datetime` attributes and exports.
     pub iso: String,
-}
-
-impl When {
-    pub fn new(t: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        When {
-            relative: relative(t, now),
-            exact: t.format("%-d %b %Y, %H:%M:%S UTC").to_string(),
-            iso: iso(t),
-        }
-    }
 }
 
 /// RFC 3339 in UTC, to the second.
@@ -71,8 +133,28 @@ mod tests {
     #[test]
     fn the_exact_time_is_to_the_second() {
         let t = Utc.with_ymd_and_hms(2026, 12, 3, 14, 5, 12).unwrap();
-        let when = When::new(t, t);
+        let when = Zone::UTC.when(t, t);
         assert_eq!(when.exact, "3 Dec 2026, 14:05:12 UTC");
         assert_eq!(when.iso, "2026-12-03T14:05:12Z");
+    }
+
+    #[test]
+    fn times_are_shown_in_the_viewers_zone_and_kept_in_utc_for_machines() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 3, 20, 5, 12).unwrap();
+        let tokyo = Zone::parse("Asia/Tokyo").unwrap();
+        assert_eq!(tokyo.minute(t), "4 Dec 2026, 05:05 JST");
+        assert_eq!(tokyo.date(t), "4 Dec 2026");
+        assert_eq!(tokyo.when(t, t).iso, "2026-12-03T20:05:12Z");
+        assert_eq!(Zone::UTC.minute(t), "3 Dec 2026, 20:05 UTC");
+    }
+
+    #[test]
+    fn only_names_in_the_tz_database_are_zones() {
+        assert_eq!(
+            Zone::parse("Europe/Paris").map(Zone::name),
+            Some("Europe/Paris")
+        );
+        assert!(Zone::parse("Mars/Olympus_Mons").is_none());
+        assert!(Zone::parse("").is_none());
     }
 }

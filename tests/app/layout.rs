@@ -13,6 +13,7 @@ async fn the_sidebar_links_every_settings_section_and_marks_the_current_one() {
         ("/settings/users", "Users"),
         ("/settings/account", "Account"),
         ("/settings/api-keys", "API keys (legacy)"),
+        ("/settings/profile", "Profile"),
     ];
     for (page, _) in sections {
         let body = app.get(page).await.body;

@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::render;
 use crate::web::urls::Urls;
-use crate::web::when::When;
+use crate::web::when::{When, Zone};
 
 /// Events per page.
 pub const PER_PAGE: i64 = 50;
@@ -60,7 +60,7 @@ struct LogPage {
     csv_href: String,
 }
 
-fn row((event, live_integration): EventRow, now: chrono::DateTime<Utc>) -> Row {
+fn row((event, live_integration): EventRow, now: chrono::DateTime<Utc>, zone: Zone) -> Row {
     let target_href = live_integration.map(|id| Urls.integration(&id));
     Row {
         words: describe(&event.action, event.target_label.as_deref(), &event.details),
@@ -69,7 +69,7 @@ fn row((event, live_integration): EventRow, now: chrono::DateTime<Utc>) -> Row {
         target: event.target_label,
         target_href,
         ip: event.ip.unwrap_or_default(),
-        when: When::new(event.created_at, now),
+        when: zone.when(event.created_at, now),
     }
 }
 
@@ -95,6 +95,7 @@ pub(super) async fn show(
     })
     .await?;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let pages = pages_for(total);
     let href = |page: i64| {
         format!(
@@ -126,7 +127,7 @@ pub(super) async fn show(
     }
     let page_view = LogPage {
         layout: Layout::new(&req, "Audit log", Section::AuditLog),
-        rows: events.into_iter().map(|e| row(e, now)).collect(),
+        rows: events.into_iter().map(|e| row(e, now, zone)).collect(),
         integrations: integrations
             .into_iter()
             .map(|(id, name, deleted)| integration_choice(id, name, deleted, chosen))

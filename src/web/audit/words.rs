@@ -22,6 +22,7 @@ pub const ACTIONS: &[&str] = &[
     "user.removed",
     "user.role_changed",
     "user.password_changed",
+    "user.profile_updated",
     "account.created",
     "account.updated",
     "api_key.generated",
@@ -202,6 +203,16 @@ pub fn describe(action: &str, target: Option<&str>, details: &Value) -> Words {
         "user.login_failed" => Words::new("failed to sign in (wrong password)", None, ""),
         "user.logout" => Words::new("signed out", None, ""),
         "user.password_changed" => Words::new("changed their password", None, ""),
+        "user.profile_updated" => {
+            let zone = details
+                .get("time_zone")
+                .and_then(|z| z.get("to"))
+                .and_then(Value::as_str);
+            match zone {
+                Some(zone) => Words::new(format!("set their time zone to {zone}"), None, ""),
+                None => Words::new("updated their profile", None, ""),
+            }
+        }
         "user.added" => {
             let role = text(details, "role").unwrap_or("member");
             let via = if text(details, "via") == Some("command line") {

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::views::{integration_status, scopes_human};
+use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self};
@@ -18,7 +18,8 @@ use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::{fmt_time_or_never, render};
+use crate::web::render;
+use crate::web::when::Zone;
 
 struct Row {
     id: Uuid,
@@ -28,6 +29,8 @@ struct Row {
     token: Option<String>,
     status: String,
     status_class: &'static str,
+    /// Each live token stopping within a week: its mask and why.
+    ending_soon: Vec<(String, String)>,
     last_used: String,
 }
 
@@ -79,6 +82,7 @@ pub(super) async fn index(
     })
     .await?;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let inactivity = current.account.inactivity_expiry_days;
     let mut by_integration: HashMap<Uuid, Vec<AccessToken>> = HashMap::new();
     for token in live.into_iter().filter(|t| t.is_live(now, inactivity)) {
@@ -98,6 +102,10 @@ pub(super) async fn index(
             let (ever, last_used) = history.get(&i.id).copied().unwrap_or((0, None));
             let shown = actions::current_token(live).or(live.first());
             let (status, status_class) = integration_status(shown, ever > 0, now);
+            let ending_soon = live
+                .iter()
+                .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t.masked(), e.words())))
+                .collect();
             Row {
                 id: i.id,
                 scopes: scopes_human(&i.scope_set()),
@@ -106,7 +114,8 @@ pub(super) async fn index(
                 token: shown.map(AccessToken::masked),
                 status,
                 status_class,
-                last_used: fmt_time_or_never(last_used),
+                ending_soon,
+                last_used: zone.minute_or_never(last_used),
             }
         })
         .collect();

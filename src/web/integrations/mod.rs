@@ -14,6 +14,8 @@ mod tokens;
 mod usage_chart;
 mod views;
 
+pub use views::EndingSoon;
+
 use actix_web::web;
 
 use crate::web::urls::{Urls, integration_routes as route};

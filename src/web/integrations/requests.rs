@@ -21,7 +21,7 @@ use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
-use crate::web::when::{self, When};
+use crate::web::when::{self, When, Zone};
 use crate::web::{csv, render};
 
 /// Requests per page.
@@ -104,6 +104,7 @@ pub(super) async fn show(
     let filter = query.filter();
     let asked = query.page;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let (integration, tokens, rows, total, page) = db::query(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let tokens = AccessToken::all_for_integrations(conn, &[id])?;
@@ -137,7 +138,7 @@ pub(super) async fn show(
         rows: rows
             .into_iter()
             .map(|r| Row {
-                when: When::new(r.created_at, now),
+                when: zone.when(r.created_at, now),
                 status_class: match r.status {
                     200..=399 => "badge badge-success",
                     429 => "badge badge-warning",

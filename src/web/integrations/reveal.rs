@@ -11,6 +11,7 @@ use chrono::Utc;
 use diesel::OptionalExtension;
 use uuid::Uuid;
 
+use super::views::end_words;
 use crate::actions::Issued;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
@@ -19,7 +20,8 @@ use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
-use crate::web::{fmt_time_or_never, render, reveal_cookie};
+use crate::web::when::Zone;
+use crate::web::{render, reveal_cookie};
 
 /// 303 to the reveal page, carrying the plaintext in the reveal cookie.
 pub(super) fn reveal_redirect(
@@ -76,7 +78,10 @@ pub(super) async fn reveal(
     let (token_text, expires, curl) = match &token {
         Some((t, plain)) => (
             Some(plain.clone()),
-            fmt_time_or_never(t.ends_at()),
+            match end_words(t, inactivity, Zone::of(&req)) {
+                (words, true) => format!("{words} unless used"),
+                (words, false) => words,
+            },
             format!("curl -H \"Authorization: Bearer {plain}\" {public_url}/v2/token"),
         ),
         None => (None, String::new(), String::new()),

@@ -23,8 +23,9 @@ use crate::models::webhook_endpoint::WebhookEndpoint;
 use crate::models::{AccessToken, Integration, Role};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
+use crate::web::render;
 use crate::web::urls::Urls;
-use crate::web::{fmt_time, render};
+use crate::web::when::Zone;
 
 #[derive(Template)]
 #[template(path = "integrations/show.html")]
@@ -63,6 +64,7 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
+    let zone = Zone::of(&req);
     let (integration, live, usage, webhook_count, alerts) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
@@ -81,6 +83,7 @@ pub(super) async fn show(
             &grants,
             integration.created_at,
             now,
+            zone,
         )?;
         let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
         let open = Alert::open_for_integration(conn, account_id, id)?;
@@ -99,14 +102,14 @@ pub(super) async fn show(
         id,
         scopes: scopes_human(&scope_set),
         scope_names: scope_set.iter().map(Scope::name).collect(),
-        created: fmt_time(integration.created_at),
+        created: zone.minute(integration.created_at),
         lifetime: integration.token_lifetime_days.map_or_else(
-            || "Never expire".to_string(),
+            || "Never expires".to_string(),
             |d| format!("{d} days from issue"),
         ),
         tokens: live
             .iter()
-            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now))
+            .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now, zone))
             .collect(),
         has_current: current_id.is_some(),
         rotating,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::db::DbError;
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::models::api_request;
-use crate::web::fmt_time;
+use crate::web::when::Zone;
 
 pub const CHART_DAYS: i64 = 14;
 const RECENT: i64 = 20;
@@ -118,6 +118,7 @@ pub fn load(
     granted_at: &HashMap<String, DateTime<Utc>>,
     created_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    zone: Zone,
 ) -> Result<UsageView, DbError> {
     let first_day = now.date_naive() - Duration::days(CHART_DAYS - 1);
     let daily = api_request::daily(conn, integration_id, first_day)?;
@@ -170,7 +171,7 @@ pub fn load(
         recent: recent
             .into_iter()
             .map(|r| RequestRow {
-                when: fmt_time(r.created_at),
+                when: zone.minute(r.created_at),
                 status_class: match r.status {
                     200..=399 => "badge badge-success",
                     429 => "badge badge-warning",

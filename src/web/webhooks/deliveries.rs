@@ -21,6 +21,7 @@ use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
 use crate::web::render;
 use crate::web::urls::Urls;
+use crate::web::when::Zone;
 
 /// Deliveries per page: the page's cost stays flat however long the log.
 pub const PER_PAGE: i64 = 50;
@@ -93,7 +94,7 @@ pub(super) async fn log(
         url: endpoint.url,
         deliveries: deliveries
             .iter()
-            .map(|d| DeliveryView::new(d, &attempts))
+            .map(|d| DeliveryView::new(d, &attempts, Zone::of(&req)))
             .collect(),
         can_edit: current.user.role().can_edit(),
         page,

@@ -35,6 +35,7 @@ use crate::web::editor::Editor;
 use crate::web::forms::{FormErrors, HtmlForm, refuse_nul, shown_again};
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
+use crate::web::when::Zone;
 use crate::web::{TypedSessionExt, render, reveal_cookie};
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,7 +131,7 @@ impl WebhooksPage {
             can_edit,
             endpoints: endpoints
                 .iter()
-                .map(|e| EndpointView::new(e, &latest))
+                .map(|e| EndpointView::new(e, &latest, Zone::of(req)))
                 .collect(),
             options,
             url: shown_again(&form.url),

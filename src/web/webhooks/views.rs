@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::domain::webhook::EventType;
 use crate::models::webhook_endpoint::{WebhookEndpoint, disabled_reason};
 use crate::models::webhook_log::{LoggedAttempt, LoggedDelivery, state};
-use crate::web::fmt_time;
+use crate::web::when::Zone;
 
 /// What the log shows of a response body at most (the worker stores no
 /// more than this either).
@@ -55,6 +55,7 @@ impl EndpointView {
     pub fn new(
         e: &WebhookEndpoint,
         latest: &HashMap<Uuid, (String, DateTime<Utc>)>,
+        zone: Zone,
     ) -> EndpointView {
         let (status, status_class) = match (e.enabled, e.disabled_reason.as_deref()) {
             (true, _) => ("Enabled", "badge badge-success"),
@@ -78,9 +79,9 @@ impl EndpointView {
             status_class,
             last_delivery: latest.get(&e.id).map(|(state, at)| {
                 let (words, class) = delivery_state(state);
-                (words, class, fmt_time(*at))
+                (words, class, zone.minute(*at))
             }),
-            created: fmt_time(e.created_at),
+            created: zone.minute(e.created_at),
         }
     }
 }
@@ -97,7 +98,7 @@ pub struct AttemptView {
 }
 
 impl AttemptView {
-    fn new(a: &LoggedAttempt) -> AttemptView {
+    fn new(a: &LoggedAttempt, zone: Zone) -> AttemptView {
         let (outcome, outcome_class) = match (a.status_code, a.error.as_deref()) {
             (Some(code @ 200..=299), _) => (code.to_string(), "badge badge-success"),
             (Some(code), _) => (code.to_string(), "badge badge-danger"),
@@ -106,7 +107,7 @@ impl AttemptView {
         };
         AttemptView {
             number: a.attempt,
-            when: fmt_time(a.started_at),
+            when: zone.minute(a.started_at),
             outcome,
             outcome_class,
             duration_ms: a.duration_ms,
@@ -139,7 +140,7 @@ pub struct DeliveryView {
 }
 
 impl DeliveryView {
-    pub fn new(d: &LoggedDelivery, attempts: &[LoggedAttempt]) -> DeliveryView {
+    pub fn new(d: &LoggedDelivery, attempts: &[LoggedAttempt], zone: Zone) -> DeliveryView {
         let (status, status_class) = delivery_state(&d.state);
         DeliveryView {
             id: d.id,
@@ -147,15 +148,15 @@ impl DeliveryView {
             is_test: d.is_test,
             status,
             status_class,
-            created: fmt_time(d.created_at),
+            created: zone.minute(d.created_at),
             next_attempt: (d.state == state::PENDING)
                 .then_some(d.next_attempt_at)
                 .flatten()
-                .map(fmt_time),
+                .map(|t| zone.minute(t)),
             attempts: attempts
                 .iter()
                 .filter(|a| a.delivery_id == d.id)
-                .map(AttemptView::new)
+                .map(|a| AttemptView::new(a, zone))
                 .collect(),
             can_resend: d.state == state::FAILED,
         }
