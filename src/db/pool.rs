@@ -3,10 +3,12 @@
 //! to wait for a connection, how long a statement may run, and TCP settings
 //! that notice a peer gone silent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool};
+use tokio::sync::Semaphore;
 
 use super::DbError;
 
@@ -39,12 +41,27 @@ pub struct PoolOptions {
 #[derive(Clone)]
 pub struct DbPool {
     connections: Connections,
+    /// One per connection: a task waits here, in turn, before it takes a
+    /// blocking thread. Waiting inside the pool instead parks a thread per
+    /// request on one condition variable, wakes them in no order (a few
+    /// requests waited seconds under load) and costs a thread switch more.
+    turns: Arc<Semaphore>,
+    connect_timeout: Duration,
     answer_within: Duration,
 }
 
 impl DbPool {
     pub(super) fn connections(&self) -> &Connections {
         &self.connections
+    }
+
+    pub(super) fn turns(&self) -> &Arc<Semaphore> {
+        &self.turns
+    }
+
+    /// Longest wait for a turn at a connection.
+    pub(super) fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
     }
 
     /// Longest [`super::run`] waits for a connection and its answer together.
@@ -65,6 +82,8 @@ pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, D
         .build(manager)?;
     Ok(DbPool {
         connections,
+        turns: Arc::new(Semaphore::new(options.max_size as usize)),
+        connect_timeout: options.connect_timeout,
         answer_within: options.connect_timeout + options.statement_timeout,
     })
 }
