@@ -75,13 +75,29 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// Times as the panel shows them: "28 Nov 2026, 14:05 UTC".
 pub fn fmt_time(t: DateTime<Utc>) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
+    t.format(TIME_FORMAT).to_string()
 }
+
+const TIME_FORMAT: &str = "%-d %b %Y, %H:%M UTC";
 
 /// As [`fmt_time`], or "Never" for what has not happened (a key never used,
 /// a token with no end).
 pub fn fmt_time_or_never(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "Never".to_string(), fmt_time)
+    TimeOrNever(t).to_string()
+}
+
+/// [`fmt_time_or_never`] written straight into a page, for lists that
+/// would otherwise allocate a string per row.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeOrNever(pub Option<DateTime<Utc>>);
+
+impl std::fmt::Display for TimeOrNever {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(t) => write!(f, "{}", t.format(TIME_FORMAT)),
+            None => f.write_str("Never"),
+        }
+    }
 }
 
 /// A message for the next page this browser shows.

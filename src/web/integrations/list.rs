@@ -10,25 +10,25 @@ use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::views::{integration_status, scopes_human};
+use super::views::{Status, integration_status};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self};
+use crate::domain::scope::ScopeSet;
 use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::{fmt_time_or_never, render};
+use crate::web::{TimeOrNever, render};
 
-struct Row {
-    id: Uuid,
-    name: String,
-    description: String,
-    scopes: Vec<String>,
-    token: Option<String>,
-    status: String,
-    status_class: &'static str,
-    last_used: String,
+/// One integration's line, borrowed from what the queries loaded: nothing
+/// is copied or formatted before the template writes it out.
+struct Row<'a> {
+    integration: &'a Integration,
+    scopes: ScopeSet,
+    token: Option<&'a AccessToken>,
+    status: Status,
+    last_used: TimeOrNever,
 }
 
 /// Integrations per page: the page's cost stays flat however many there are.
@@ -36,9 +36,9 @@ pub const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "integrations/index.html")]
-struct IndexPage {
+struct IndexPage<'a> {
     layout: Layout,
-    rows: Vec<Row>,
+    rows: Vec<Row<'a>>,
     page: i64,
     pages: i64,
     total: i64,
@@ -72,6 +72,9 @@ pub(super) async fn index(
             page = last_page;
             integrations = Integration::page_for_account(conn, account_id, PER_PAGE, page)?.0;
         }
+        if integrations.is_empty() {
+            return Ok((integrations, total, Vec::new(), Vec::new(), page));
+        }
         let ids: Vec<Uuid> = integrations.iter().map(|i| i.id).collect();
         let live = AccessToken::unrevoked_for_integrations(conn, &ids)?;
         let history = AccessToken::history_for_integrations(conn, &ids)?;
@@ -92,21 +95,17 @@ pub(super) async fn index(
         .map(|(id, count, last)| (id, (count, last)))
         .collect();
     let rows = integrations
-        .into_iter()
+        .iter()
         .map(|i| {
             let live = by_integration.get(&i.id).map_or(&[][..], Vec::as_slice);
             let (ever, last_used) = history.get(&i.id).copied().unwrap_or((0, None));
             let shown = actions::current_token(live).or(live.first());
-            let (status, status_class) = integration_status(shown, ever > 0, now);
             Row {
-                id: i.id,
-                scopes: scopes_human(&i.scope_set()),
-                name: i.name,
-                description: i.description,
-                token: shown.map(AccessToken::masked),
-                status,
-                status_class,
-                last_used: fmt_time_or_never(last_used),
+                integration: i,
+                scopes: i.scope_set(),
+                token: shown,
+                status: integration_status(shown, ever > 0, now),
+                last_used: TimeOrNever(last_used),
             }
         })
         .collect();

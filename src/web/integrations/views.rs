@@ -19,25 +19,49 @@ pub fn days_until(end: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (secs + 86_399) / 86_400
 }
 
-/// Status words for a live token: "Active", or "Expires in N days" when it
-/// has a fixed end (a warning within a week).
-pub fn live_status(t: &AccessToken, now: DateTime<Utc>) -> (String, &'static str) {
-    match t.ends_at() {
-        None => ("Active".to_string(), "badge badge-success"),
-        Some(end) => {
-            let days = days_until(end, now);
-            let words = if days == 1 {
-                "Expires in 1 day".to_string()
-            } else {
-                format!("Expires in {days} days")
-            };
-            let class = if days <= 7 {
-                "badge badge-warning"
-            } else {
-                "badge badge-success"
-            };
-            (words, class)
+/// A token's status as a page shows it: words and a badge. Written out
+/// by the template, so a list of them allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    /// A fixed end this many whole days ahead (rounded up).
+    ExpiresIn(i64),
+    /// The integration never had a token.
+    NoToken,
+    Expired,
+}
+
+impl Status {
+    /// The badge's classes: a warning within a week of a fixed end.
+    pub fn class(self) -> &'static str {
+        match self {
+            Status::Active => "badge badge-success",
+            Status::ExpiresIn(days) if days <= 7 => "badge badge-warning",
+            Status::ExpiresIn(_) => "badge badge-success",
+            Status::NoToken => "badge",
+            Status::Expired => "badge badge-danger",
         }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Active => f.write_str("Active"),
+            Status::ExpiresIn(1) => f.write_str("Expires in 1 day"),
+            Status::ExpiresIn(days) => write!(f, "Expires in {days} days"),
+            Status::NoToken => f.write_str("No token"),
+            Status::Expired => f.write_str("Expired"),
+        }
+    }
+}
+
+/// Status of a live token: "Active", or "Expires in N days" when it has a
+/// fixed end.
+pub fn live_status(t: &AccessToken, now: DateTime<Utc>) -> Status {
+    match t.ends_at() {
+        None => Status::Active,
+        Some(end) => Status::ExpiresIn(days_until(end, now)),
     }
 }
 
@@ -47,11 +71,11 @@ pub fn integration_status(
     shown: Option<&AccessToken>,
     had_tokens: bool,
     now: DateTime<Utc>,
-) -> (String, &'static str) {
+) -> Status {
     match shown {
         Some(t) => live_status(t, now),
-        None if !had_tokens => ("No token".to_string(), "badge"),
-        None => ("Expired".to_string(), "badge badge-danger"),
+        None if !had_tokens => Status::NoToken,
+        None => Status::Expired,
     }
 }
 
@@ -76,7 +100,7 @@ impl TokenView {
         inactivity: Option<i32>,
         now: DateTime<Utc>,
     ) -> Self {
-        let (status, status_class) = live_status(t, now);
+        let status = live_status(t, now);
         let expires = match (t.ends_at(), t.inactive_at(inactivity)) {
             (Some(end), _) => fmt_time(end),
             (None, Some(idle)) => format!("If unused until {}", fmt_time(idle)),
@@ -85,8 +109,8 @@ impl TokenView {
         TokenView {
             id: t.id,
             display: t.masked(),
-            status,
-            status_class,
+            status: status.to_string(),
+            status_class: status.class(),
             created: fmt_time(t.created_at),
             expires,
             last_used: fmt_time_or_never(t.last_used_at),
