@@ -93,7 +93,7 @@ where
     let work = web::block(move || {
         let _turn = turn;
         let mut conn = connections.get().map_err(DbError::from)?;
-        f(&mut conn)
+        f(&mut conn.pg)
     });
     match tokio::time::timeout_at(deadline, work).await {
         Ok(Ok(result)) => result,

@@ -4,15 +4,57 @@
 //! that notice a peer gone silent.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool};
 use tokio::sync::Semaphore;
 
 use super::DbError;
 
-type Connections = Pool<ConnectionManager<PgConnection>>;
+type Connections = Pool<Manager>;
+
+/// A pooled connection, and when it last went back to the pool.
+pub struct Conn {
+    pub(super) pg: PgConnection,
+    returned: Instant,
+}
+
+/// A connection back from work this recently is handed out unchecked.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// diesel's manager, but a connection is checked (`SELECT 1`) before it is
+/// handed out only when it rested long enough for the database or the
+/// network to have dropped it; r2d2 would check at every checkout, a round
+/// trip more for every request. One that failed at work is not handed out
+/// again at all: libpq then reports its state unknown, which diesel takes
+/// for broken.
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        Ok(Conn {
+            pg: self.0.connect()?,
+            returned: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        if conn.returned.elapsed() >= TRUSTED_FOR {
+            self.0.is_valid(&mut conn.pg)?;
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.returned = Instant::now();
+        self.0.has_broken(&mut conn.pg)
+    }
+}
 
 /// libpq refuses a `connect_timeout` under two seconds (it reads 1 as 2).
 const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -74,7 +116,7 @@ impl DbPool {
 /// the server answers. The timeouts go into the connection URL unless it sets
 /// them itself.
 pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<PgConnection>::new(with_timeouts(database_url, options));
+    let manager = Manager(ConnectionManager::new(with_timeouts(database_url, options)));
     let connections = Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(1))
