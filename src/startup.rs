@@ -246,6 +246,7 @@ fn run(
             .service(Files::new("/static", static_dir.clone()))
             .configure(crate::api::configure)
             .configure(panel::health::configure)
+            .configure(panel::metrics::configure)
             .service(
                 web::scope("")
                     .configure(panel::configure)
