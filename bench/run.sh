@@ -9,116 +9,13 @@
 # are used: the benchmark creates and drops a database of its own.)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/private-integrations"
-SERVER_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432}"
-# The server part of the URL: scheme, user and host, without a database name.
-SERVER_URL="$(printf '%s' "$SERVER_URL" | sed -E 's#^(postgres(ql)?://[^/]+).*#\1#')"
-DB_NAME="pi_bench_$$_$(date +%s)"
-DB_URL="$SERVER_URL/$DB_NAME"
-ADMIN_URL="$SERVER_URL/postgres"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DURATION="${BENCH_DURATION:-10s}"
-CONNECTIONS=64
-EMAIL="bench@example.test"
-PASSWORD="benchmark password $(date +%s%N)"
-WORK="$(mktemp -d)"
-SERVER_PID=""
-QUIET_PID=""
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "$SERVER_PID" "$QUIET_PID"; do
-        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-            kill "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    psql "$ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say() { printf '==> %s\n' "$*" >&2; }
-sql() { psql "$DB_URL" -v ON_ERROR_STOP=1 -qAtc "$1"; }
-
-# ---------------------------------------------------------------- build, wrk
-say "building the release binary"
-(cd "$ROOT" && cargo build --release --quiet)
-
-if ! command -v wrk >/dev/null; then
-    say "installing wrk"
-    if [[ $(id -u) -eq 0 ]]; then
-        apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
-    else
-        sudo apt-get install -y -q wrk >/dev/null || { sudo apt-get update -q >/dev/null && sudo apt-get install -y -q wrk >/dev/null; }
-    fi
-fi
-
-# ------------------------------------------------------------------ server
-say "creating database $DB_NAME"
-psql "$ADMIN_URL" -v ON_ERROR_STOP=1 -qAtc "CREATE DATABASE \"$DB_NAME\"" >/dev/null
-DATABASE_URL="$DB_URL" "$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
-
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-BASE="http://127.0.0.1:$PORT"
-say "starting the server on $BASE"
-DATABASE_URL="$DB_URL" LISTEN_ADDR="127.0.0.1:$PORT" RUST_LOG=warn \
-    API_RATE_LIMIT_BURST=100000000 "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fs "$BASE/healthz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.1
-done
-curl -fs "$BASE/readyz" >/dev/null
-
-# -------------------------------------------------------------------- seed
-say "seeding: 1 account and owner, 50 integrations, 1,000 contacts"
-printf '%s\n' "$PASSWORD" | DATABASE_URL="$DB_URL" "$BIN" create-admin \
-    --account "Benchmark" --email "$EMAIL" >/dev/null
-
-JAR="$WORK/cookies"
-csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n 1; }
-urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-
-csrf="$(curl -fs -c "$JAR" -b "$JAR" "$BASE/login" | csrf_of)"
-curl -fs -o /dev/null -c "$JAR" -b "$JAR" \
-    --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$EMAIL" \
-    --data-urlencode "password=$PASSWORD" "$BASE/login"
-SESSION="$(awk '$6 == "pi_session" { print $7 }' "$JAR")"
-[[ -n "$SESSION" ]] || { say "sign-in failed"; exit 1; }
-
-LIST="/settings/private-integrations"
-# Every integration through the panel, as a person would create it; the last
-# one's token, read off the reveal page, is the one the API is measured with.
-TOKEN=""
-for i in $(seq 1 50); do
-    csrf="$(curl -fs -c "$JAR" -b "$JAR" "$BASE$LIST/new" | csrf_of)"
-    reveal="$(curl -fs -o /dev/null -w '%{redirect_url}' -c "$JAR" -b "$JAR" \
-        --data-urlencode "csrf_token=$csrf" --data-urlencode "name=Integration $i" \
-        --data-urlencode "description=Seeded for the benchmark" \
-        --data-urlencode "lifetime_days=" \
-        --data-urlencode "scopes=contacts.readonly" \
-        "$BASE$LIST")"
-    [[ "$reveal" == *"/token" ]] || { say "creating integration $i failed"; exit 1; }
-    if [[ $i -eq 50 ]]; then
-        TOKEN="$(curl -fs -c "$JAR" -b "$JAR" "$reveal" \
-            | sed -n 's/.*<code id="access-token">[[:space:]]*\([^<[:space:]]*\).*/\1/p' | head -n 1)"
-    fi
-done
-[[ "$TOKEN" == pit_* ]] || { say "no token on the reveal page"; exit 1; }
-
-ACCOUNT="$(sql "SELECT id FROM accounts LIMIT 1")"
-sql "INSERT INTO contacts (account_id, first_name, name, email)
-     SELECT '$ACCOUNT', 'Contact ' || n, 'Contact ' || n, 'contact' || n || '@example.com'
-     FROM generate_series(1, 1000) AS n" >/dev/null
-CONTACT="$(sql "SELECT id FROM contacts WHERE account_id = '$ACCOUNT' ORDER BY id OFFSET 500 LIMIT 1")"
-status="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$BASE/v2/contacts/$CONTACT")"
-[[ "$status" == 200 ]] || { say "GET /v2/contacts/{id} answered $status"; exit 1; }
+bench_build
+bench_start
+bench_seed
 USAGE_BEFORE="$(sql "SELECT count(*) FROM api_requests")"
 
 # --------------------------------------------------------------------- run
@@ -158,22 +55,16 @@ measure contact "/v2/contacts/$CONTACT" "$AUTH"
 measure list "$LIST" "Cookie: pi_session=$SESSION"
 
 # --------------------------------------------------------------- usage, RSS
-RSS_KB="$(awk '/^VmRSS:/ { print $2 }' "/proc/$SERVER_PID/status")"
+RSS_KB="$(rss_kb "$SERVER_PID")"
 
 # What recording usage costs: the same call on a second instance of the same
 # database with USAGE_RECORDING=false (for benchmarks only).
-QUIET_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-say "starting a second instance without usage recording on port $QUIET_PORT"
-DATABASE_URL="$DB_URL" LISTEN_ADDR="127.0.0.1:$QUIET_PORT" RUST_LOG=warn USAGE_RECORDING=false \
-    API_RATE_LIMIT_BURST=100000000 "$BIN" serve >"$WORK/quiet.log" 2>&1 &
-QUIET_PID=$!
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$QUIET_PORT/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+say "starting a second instance without usage recording"
+bench_serve USAGE_RECORDING=false
+QUIET_PID=$STARTED_PID
 # The first server stays up but idle; only the quiet one is measured now.
 MAIN_BASE="$BASE"
-BASE="http://127.0.0.1:$QUIET_PORT"
+BASE=$STARTED_BASE
 measure quiet "/v2/contacts/$CONTACT" "$AUTH"
 BASE="$MAIN_BASE"
 kill "$QUIET_PID" 2>/dev/null || true
@@ -238,8 +129,8 @@ echo "| recording usage costs \`/v2/contacts/{id}\` < 10 % | ${R_RECORDING} % | 
 echo "| zero non-2xx, zero socket errors | $ERRORS | $(goal "$((ERRORS == 0 ? 1 : 0))") |"
 echo "| usage rows written = API requests answered | $WRITTEN written, $ANSWERED counted by wrk | $(goal "$USAGE_OK") |"
 echo "| server RSS after the run < 150 MB | $RSS_MB MB | $(goal "$(lt "$RSS_MB" 150)") |"
-if [[ -s "$WORK/server.log" ]]; then
+if [[ -s "$SERVER_LOG" ]]; then
     echo
     echo "Server log, warnings and errors only (last 10 lines):"
-    tail -n 10 "$WORK/server.log"
+    tail -n 10 "$SERVER_LOG"
 fi

@@ -288,6 +288,7 @@ fn run(
             // The API reference holds no account data: no session, no sign-in.
             .app_data(reference.clone())
             .configure(panel::docs::configure)
+            .configure(panel::metrics::configure)
             .service(
                 web::scope("")
                     .configure(panel::configure)

@@ -23,15 +23,20 @@ use std::time::{Duration, Instant};
 use ipnet::IpNet;
 use uuid::Uuid;
 
+use crate::domain::scope::ScopeSet;
 use crate::domain::token::TokenHash;
 use crate::models::{AccessToken, Account, Integration};
 
-/// What a request with a token needs to know, as one database query found it.
+/// What a request with a token needs to know, as one database query found
+/// it. Requests share it as it is (an `Arc`), copying nothing.
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub token: AccessToken,
     pub integration: Integration,
-    pub account: Account,
+    /// Shared with the request's [`crate::api`] caller.
+    pub account: Arc<Account>,
+    /// The integration's scopes, parsed once.
+    pub scopes: ScopeSet,
     /// The integration's allowlist, parsed once; `None` = anywhere. An
     /// entry that does not parse admits nobody (the list stays restrictive).
     pub allowlist: Option<Vec<IpNet>>,
@@ -48,8 +53,9 @@ impl Verified {
         });
         Verified {
             token,
+            scopes: integration.scope_set(),
             integration,
-            account,
+            account: Arc::new(account),
             allowlist,
         }
     }

@@ -36,13 +36,25 @@ use crate::token_cache::Verified;
 use crate::usage::rate_limit::RateKey;
 
 /// A request authenticated by a live token that holds the scope its route
-/// needs. Scopes are read from the integration on every request, so an
-/// edit in the panel applies to the very next call.
+/// needs. It shares the token cache's entry rather than copying it; an edit
+/// in the panel drops that entry, so it applies to the very next call.
 pub struct ApiAuth {
-    pub token: AccessToken,
-    pub integration: Integration,
-    pub scopes: ScopeSet,
+    verified: Arc<Verified>,
     pub caller: Caller,
+}
+
+impl ApiAuth {
+    pub fn token(&self) -> &AccessToken {
+        &self.verified.token
+    }
+
+    pub fn integration(&self) -> &Integration {
+        &self.verified.integration
+    }
+
+    pub fn scopes(&self) -> &ScopeSet {
+        &self.verified.scopes
+    }
 }
 
 impl std::ops::Deref for ApiAuth {
@@ -191,6 +203,7 @@ impl FromRequest for ApiAuth {
                 token,
                 integration,
                 account,
+                scopes,
                 allowlist,
             } = &*verified;
             {
@@ -226,23 +239,18 @@ impl FromRequest for ApiAuth {
             if !rate.allowed {
                 return Err(ApiError::RateLimited(rate.reset));
             }
-            let scopes = integration.scope_set();
             if let Some(scope) = needed {
                 presented.usage.borrow_mut().scope = Some(scope);
                 if !scopes.contains(scope) {
                     return Err(ApiError::InsufficientScope(scope));
                 }
             }
-            Ok(ApiAuth {
-                scopes,
-                token: token.clone(),
-                integration: integration.clone(),
-                caller: Caller {
-                    account: account.clone(),
-                    pool: state.pool.clone(),
-                    public_url: state.settings.public_url(),
-                },
-            })
+            let caller = Caller {
+                account: account.clone(),
+                pool: state.pool.clone(),
+                settings: state.settings.clone(),
+            };
+            Ok(ApiAuth { verified, caller })
         })
     }
 }

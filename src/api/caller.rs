@@ -1,9 +1,12 @@
 //! Who is calling, however authenticated, and the one check that the
 //! `locationId` or `companyId` a request gives names the caller's account.
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::error::ApiError;
+use crate::config::Settings;
 use crate::db::DbPool;
 use crate::models::Account;
 
@@ -11,9 +14,9 @@ use crate::models::Account;
 /// request may touch.
 #[derive(Clone)]
 pub struct Caller {
-    pub account: Account,
+    pub account: Arc<Account>,
     pub pool: DbPool,
-    pub public_url: String,
+    pub settings: Arc<Settings>,
 }
 
 /// Whether a route needs the request to name the account it works on.
@@ -25,6 +28,11 @@ pub enum LocationId {
 }
 
 impl Caller {
+    /// Where the server is reached, for links in answers.
+    pub fn public_url(&self) -> String {
+        self.settings.public_url()
+    }
+
     /// `given` is every account id the request names, by its field name
     /// (`locationId`, `companyId`), wherever it names it: path, query or
     /// body. Each one given must be the caller's account, whatever its case

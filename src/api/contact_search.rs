@@ -142,7 +142,8 @@ pub(crate) async fn list_for(
     let next_page_url = match (&last, more) {
         (Some((id, ms)), true) => Some(format!(
             "{}{base}/contacts/?locationId={}&limit={limit}&startAfterId={id}&startAfter={ms}",
-            caller.public_url, caller.account.id
+            caller.public_url(),
+            caller.account.id
         )),
         _ => None,
     };

@@ -42,13 +42,11 @@ pub async fn api_middleware(
         .unwrap_or_else(|| state.limiter.hit(RateKey::Ip(client.rate_key())));
     let headers = res.headers_mut();
     for (name, value) in [
-        ("ratelimit-limit", rate.limit.to_string()),
-        ("ratelimit-remaining", rate.remaining.to_string()),
-        ("ratelimit-reset", rate.reset.to_string()),
+        ("ratelimit-limit", HeaderValue::from(rate.limit)),
+        ("ratelimit-remaining", HeaderValue::from(rate.remaining)),
+        ("ratelimit-reset", HeaderValue::from(rate.reset)),
     ] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), v);
-        }
+        headers.insert(HeaderName::from_static(name), value);
     }
 
     if let Some(account_id) = ctx.account_id.filter(|_| state.settings.usage_recording) {

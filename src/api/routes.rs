@@ -86,10 +86,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     register(cfg, all());
 }
 
-/// One resource per path, for both spellings, its methods as routes: a
-/// path takes the request whatever the method, so a method it does not
-/// serve is a 405 with `Allow`, and `/contacts/search` is never looked up
-/// as a contact id.
+/// One resource per path and spelling, its methods as routes: a path takes
+/// the request whatever the method, so a method it does not serve is a 405
+/// with `Allow`, and `/contacts/search` is never looked up as a contact id.
+/// (One resource with both spellings would be matched by a set of regular
+/// expressions on every request, even for a path without a parameter.)
 pub fn register<T>(cfg: &mut web::ServiceConfig, table: T)
 where
     T: Iterator<Item = &'static ApiRoute> + Clone,
@@ -105,13 +106,14 @@ where
     paths.sort_by_key(|path| path.contains('{'));
     for path in paths {
         let routes: Vec<&ApiRoute> = table.clone().filter(|r| r.path == path).collect();
-        let scopes = routes.iter().map(|r| (r.method.clone(), r.scope)).collect();
-        let mut resource =
-            web::resource(vec![path.to_string(), format!("{path}/")]).app_data(PathScopes(scopes));
-        for route in routes {
-            resource = resource.route((route.handler)().method(route.method.clone()));
+        for spelling in [path.to_string(), format!("{path}/")] {
+            let scopes = routes.iter().map(|r| (r.method.clone(), r.scope)).collect();
+            let mut resource = web::resource(spelling).app_data(PathScopes(scopes));
+            for route in &routes {
+                resource = resource.route((route.handler)().method(route.method.clone()));
+            }
+            cfg.service(resource);
         }
-        cfg.service(resource);
     }
 }
 

@@ -45,12 +45,12 @@ pub struct IntegrationRef {
 pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
-            id: auth.integration.id.to_string(),
-            name: auth.integration.name.clone(),
+            id: auth.integration().id.to_string(),
+            name: auth.integration().name.clone(),
         },
-        scopes: auth.scopes.names(),
+        scopes: auth.scopes().names(),
         location_id: auth.account.id.to_string(),
-        expires_at: auth.token.ends_at().map(rfc3339),
+        expires_at: auth.token().ends_at().map(rfc3339),
     })
 }
 
@@ -101,7 +101,7 @@ pub async fn rotate(
         ip: crate::auth::client_ip(&req),
     };
     let account = auth.account.clone();
-    let (integration_id, token_id) = (auth.integration.id, auth.token.id);
+    let (integration_id, token_id) = (auth.integration().id, auth.token().id);
     let issued = db::run(&auth.pool, move |conn| {
         actions::self_rotate(conn, &account, &actor, integration_id, token_id, mode)
     })

@@ -81,9 +81,9 @@ impl FromRequest for LegacyAuth {
                 return Err(ApiError::RateLimited(rate.reset));
             }
             Ok(LegacyAuth(Caller {
-                account,
+                account: std::sync::Arc::new(account),
                 pool: state.pool.clone(),
-                public_url: state.settings.public_url(),
+                settings: state.settings.clone(),
             }))
         })
     }

@@ -11,7 +11,7 @@ use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, http
 use uuid::Uuid;
 
 use super::session::TypedSession;
-use super::{csrf, next};
+use super::{csrf, next, session_store};
 use crate::db::{self, DbError};
 use crate::errors::WebError;
 use crate::models::{Account, User};
@@ -125,8 +125,12 @@ fn sign_in_again(req: &ServiceRequest) -> String {
     next::sign_in_url(Some(&next))
 }
 
-/// One query per signed-in request: the user joined with their account.
+/// The user joined with their account: as the session store loaded them
+/// with the session, else in a query of its own.
 async fn load_user(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, WebError> {
+    if let Some(loaded) = session_store::signed_in_user(user_id) {
+        return Ok(loaded.map(|(user, account)| CurrentUser { user, account }));
+    }
     db::run(&state.pool, move |conn| {
         Ok(User::find_with_account(conn, user_id)?
             .map(|(user, account)| CurrentUser { user, account }))

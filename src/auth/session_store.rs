@@ -4,9 +4,11 @@
 //! actix-session answers any failure of its store with a bare 500. So that a
 //! database outage still gets its 503 page (SPEC §10), the store notes an
 //! unreachable database for the request it serves, read by whoever runs the
-//! request inside [`watching_outages`].
+//! request inside [`watching_outages`]. The same note carries the signed-in
+//! user, loaded with the session in one query, to the sign-in gate
+//! ([`signed_in_user`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,7 @@ use uuid::Uuid;
 
 use crate::db::{self, DbError, DbPool};
 use crate::models::session::{self, State};
+use crate::models::{Account, User};
 
 /// The session key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
@@ -78,26 +81,49 @@ fn expiry(ttl: &Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
 }
 
+/// Who a loaded session's row says is signed in: the user id it was
+/// written with, and that user and their account if they still exist.
+type SignedIn = (Uuid, Option<(User, Account)>);
+
+/// What the store learns while serving one request.
+#[derive(Default)]
+struct Notes {
+    unreachable: Cell<bool>,
+    signed_in: RefCell<Option<SignedIn>>,
+}
+
 tokio::task_local! {
-    static UNREACHABLE: Cell<bool>;
+    static NOTES: Notes;
 }
 
 /// Runs `request` (the session middleware and what it wraps); also says
 /// whether the store found the database unreachable meanwhile.
 pub async fn watching_outages<F: Future>(request: F) -> (F::Output, bool) {
-    UNREACHABLE
-        .scope(Cell::new(false), async move {
+    NOTES
+        .scope(Notes::default(), async move {
             let output = request.await;
-            (output, UNREACHABLE.with(Cell::get))
+            (output, NOTES.with(|notes| notes.unreachable.get()))
         })
         .await
+}
+
+/// The user the session loaded for this request was written for, when it
+/// is `user_id`: `Some(None)` when that user no longer exists, `None` when
+/// the store did not load them (the caller asks the database itself).
+pub fn signed_in_user(user_id: Uuid) -> Option<Option<(User, Account)>> {
+    NOTES
+        .try_with(|notes| notes.signed_in.borrow_mut().take())
+        .ok()
+        .flatten()
+        .filter(|(id, _)| *id == user_id)
+        .map(|(_, user)| user)
 }
 
 /// Passes `e` on, noting an outage for [`watching_outages`].
 fn noted(e: DbError) -> anyhow::Error {
     if e.is_unavailable() {
         // Outside `watching_outages` there is no one to tell.
-        let _ = UNREACHABLE.try_with(|unreachable| unreachable.set(true));
+        let _ = NOTES.try_with(|notes| notes.unreachable.set(true));
     }
     e.into()
 }
@@ -137,12 +163,20 @@ async fn write(
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = storage_id(key);
-        let value = db::query(&self.pool, move |conn| session::load(conn, &id))
+        let loaded = db::query(&self.pool, move |conn| session::load_with_user(conn, &id))
             .await
             .map_err(|e| LoadError::Other(noted(e)))?;
-        value
-            .map(serde_json::from_value::<State>)
-            .transpose()
+        let Some(loaded) = loaded else {
+            return Ok(None);
+        };
+        if let Some(user_id) = loaded.user_id {
+            // Outside `watching_outages` the gate loads the user itself.
+            let _ = NOTES.try_with(|notes| {
+                *notes.signed_in.borrow_mut() = Some((user_id, loaded.user));
+            });
+        }
+        serde_json::from_value::<State>(loaded.state)
+            .map(Some)
             .map_err(|e| LoadError::Deserialization(e.into()))
     }
 

@@ -67,22 +67,35 @@ fn connection_lost(e: &QueryError) -> bool {
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
 ///
-/// Waits at most the pool's [`DbPool::answer_within`]: the checkout, and
-/// the query itself, can hang on a connection whose peer vanished without
-/// closing it, where neither libpq nor the server will ever give up. The
-/// blocking thread then finishes on its own when the connection does.
+/// Waits first for a turn at a connection (first come, first served), at
+/// most the pool's connection timeout, then at most the pool's
+/// [`DbPool::answer_within`] in all: the checkout, and the query itself,
+/// can hang on a connection whose peer vanished without closing it, where
+/// neither libpq nor the server will ever give up. The blocking thread then
+/// finishes on its own when the connection does, holding its turn until then.
 pub async fn run<F, T, E>(pool: &DbPool, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
+    let deadline = tokio::time::Instant::now() + pool.answer_within();
+    let turn =
+        match tokio::time::timeout(pool.connect_timeout(), pool.turns().clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(turn)) => turn,
+            // The semaphore is never closed.
+            Ok(Err(_)) => return Err(E::from(DbError::Blocking)),
+            Err(_) => return Err(E::from(DbError::TimedOut)),
+        };
     let connections = pool.connections().clone();
     let work = web::block(move || {
+        let _turn = turn;
         let mut conn = connections.get().map_err(DbError::from)?;
-        f(&mut conn)
+        f(&mut conn.pg)
     });
-    match tokio::time::timeout(pool.answer_within(), work).await {
+    match tokio::time::timeout_at(deadline, work).await {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(E::from(DbError::Blocking)),
         Err(_) => Err(E::from(DbError::TimedOut)),

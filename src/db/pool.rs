@@ -3,14 +3,58 @@
 //! to wait for a connection, how long a statement may run, and TCP settings
 //! that notice a peer gone silent.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool};
+use tokio::sync::Semaphore;
 
 use super::DbError;
 
-type Connections = Pool<ConnectionManager<PgConnection>>;
+type Connections = Pool<Manager>;
+
+/// A pooled connection, and when it last went back to the pool.
+pub struct Conn {
+    pub(super) pg: PgConnection,
+    returned: Instant,
+}
+
+/// A connection back from work this recently is handed out unchecked.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// diesel's manager, but a connection is checked (`SELECT 1`) before it is
+/// handed out only when it rested long enough for the database or the
+/// network to have dropped it; r2d2 would check at every checkout, a round
+/// trip more for every request. One that failed at work is not handed out
+/// again at all: libpq then reports its state unknown, which diesel takes
+/// for broken.
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        Ok(Conn {
+            pg: self.0.connect()?,
+            returned: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        if conn.returned.elapsed() >= TRUSTED_FOR {
+            self.0.is_valid(&mut conn.pg)?;
+        }
+        Ok(())
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.returned = Instant::now();
+        self.0.has_broken(&mut conn.pg)
+    }
+}
 
 /// libpq refuses a `connect_timeout` under two seconds (it reads 1 as 2).
 const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -39,12 +83,27 @@ pub struct PoolOptions {
 #[derive(Clone)]
 pub struct DbPool {
     connections: Connections,
+    /// One per connection: a task waits here, in turn, before it takes a
+    /// blocking thread. Waiting inside the pool instead parks a thread per
+    /// request on one condition variable, wakes them in no order (a few
+    /// requests waited seconds under load) and costs a thread switch more.
+    turns: Arc<Semaphore>,
+    connect_timeout: Duration,
     answer_within: Duration,
 }
 
 impl DbPool {
     pub(super) fn connections(&self) -> &Connections {
         &self.connections
+    }
+
+    pub(super) fn turns(&self) -> &Arc<Semaphore> {
+        &self.turns
+    }
+
+    /// Longest wait for a turn at a connection.
+    pub(super) fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
     }
 
     /// Longest [`super::run`] waits for a connection and its answer together.
@@ -57,7 +116,7 @@ impl DbPool {
 /// the server answers. The timeouts go into the connection URL unless it sets
 /// them itself.
 pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, DbError> {
-    let manager = ConnectionManager::<PgConnection>::new(with_timeouts(database_url, options));
+    let manager = Manager(ConnectionManager::new(with_timeouts(database_url, options)));
     let connections = Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(1))
@@ -65,6 +124,8 @@ pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, D
         .build(manager)?;
     Ok(DbPool {
         connections,
+        turns: Arc::new(Semaphore::new(options.max_size as usize)),
+        connect_timeout: options.connect_timeout,
         answer_within: options.connect_timeout + options.statement_timeout,
     })
 }

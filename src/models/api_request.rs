@@ -92,9 +92,10 @@ pub fn used_scopes(
         .load(conn)
 }
 
-/// A request as the usage writer stores it.
+/// A request as the usage writer stores it. Every column is written as
+/// given (`None` is NULL), which is what `COPY` needs.
 #[derive(Insertable)]
-#[diesel(table_name = api_requests)]
+#[diesel(table_name = api_requests, treat_none_as_default_value = false)]
 pub struct NewApiRequest<'a> {
     pub account_id: Uuid,
     pub integration_id: Option<Uuid>,
@@ -110,9 +111,12 @@ pub struct NewApiRequest<'a> {
     pub created_at: DateTime<Utc>,
 }
 
+/// Writes `rows` with one binary `COPY`: the log takes a row per API call,
+/// and an `INSERT` of a few hundred rows spent about a fifth of the
+/// database's time parsing and planning its thousands of parameters.
 pub fn insert_requests(conn: &mut PgConnection, rows: &[NewApiRequest<'_>]) -> QueryResult<usize> {
-    diesel::insert_into(api_requests::table)
-        .values(rows)
+    diesel::copy_from(api_requests::table)
+        .from_insertable(rows)
         .execute(conn)
 }
 

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use uuid::Uuid;
 
-use crate::db::schema::sessions;
+use crate::db::schema::{accounts, sessions, users};
+use crate::models::{Account, User};
 
 pub type State = HashMap<String, String>;
 
@@ -32,14 +33,36 @@ fn capped(expires_at: DateTime<Utc>) -> Capped {
     least(expires_at, sessions::created_at + MAX_AGE_DAYS.days())
 }
 
-pub fn load(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<serde_json::Value>> {
+/// A live session as a signed-in page needs it: the state, the user id
+/// the row was written with, and that user with their account, if they
+/// still exist. One query where a page made two.
+pub struct Loaded {
+    pub state: serde_json::Value,
+    pub user_id: Option<Uuid>,
+    pub user: Option<(User, Account)>,
+}
+
+pub fn load_with_user(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<Loaded>> {
     sessions::table
-        .find(id)
+        .left_join(users::table.inner_join(accounts::table))
+        .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(diesel::dsl::now))
         .filter(sessions::created_at.gt(oldest_start()))
-        .select(sessions::state)
+        .select((
+            sessions::state,
+            sessions::user_id,
+            Option::<User>::as_select(),
+            Option::<Account>::as_select(),
+        ))
         .first(conn)
         .optional()
+        .map(|row| {
+            row.map(|(state, user_id, user, account)| Loaded {
+                state,
+                user_id,
+                user: user.zip(account),
+            })
+        })
 }
 
 /// Stores a brand-new session under a freshly generated key.

@@ -14,6 +14,7 @@ pub mod health;
 pub mod integrations;
 pub mod layout;
 pub mod login;
+pub mod metrics;
 pub mod profile;
 pub mod reveal_cookie;
 pub mod settings;
@@ -32,8 +33,8 @@ use crate::errors::WebError;
 use error_page::ErrorPage;
 use layout::{Layout, Section};
 
-/// The panel's pages; the probes (`health`) are routed apart, outside the
-/// session middleware.
+/// The panel's pages; the probes (`health`) and `metrics` are routed apart,
+/// outside the session middleware.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     setup::configure(cfg);
     login::configure(cfg);

@@ -48,6 +48,7 @@ mod isolation;
 mod layout;
 mod login;
 mod maintenance;
+mod metrics;
 mod outage;
 mod outage_proxy;
 mod profile;
