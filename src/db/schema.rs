@@ -155,6 +155,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_scopes (integration_id, day, scope) {
+        integration_id -> Uuid,
+        day -> Date,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -168,10 +176,6 @@ diesel::table! {
 
 diesel::joinable!(access_tokens -> integrations (integration_id));
 diesel::joinable!(access_tokens -> users (created_by));
-diesel::joinable!(api_requests -> access_tokens (token_id));
-diesel::joinable!(api_requests -> accounts (account_id));
-diesel::joinable!(api_requests -> integrations (integration_id));
-diesel::joinable!(api_requests -> legacy_api_keys (legacy_key_id));
 diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
@@ -182,6 +186,7 @@ diesel::joinable!(legacy_api_keys -> accounts (account_id));
 diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));
+diesel::joinable!(usage_scopes -> integrations (integration_id));
 diesel::joinable!(users -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -196,5 +201,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     sessions,
     usage_daily,
+    usage_scopes,
     users,
 );

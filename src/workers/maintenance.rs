@@ -1,6 +1,6 @@
 //! Periodic clean-up: tokens past their account's inactivity window,
-//! expired sessions, old sign-in attempts, and API request rows past their
-//! 30 days.
+//! expired sessions, old sign-in attempts, and API request rows and
+//! used-scope notes past their 30 days.
 
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     // goes row by row.
     api_request::drop_partitions_before(conn, cutoff.date_naive())?;
     api_request::delete_requests_before(conn, cutoff)?;
+    api_request::delete_used_scopes_before(conn, cutoff.date_naive())?;
     request_log_partitions(conn);
     Ok(())
 }
