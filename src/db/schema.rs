@@ -192,6 +192,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_scopes (integration_id, day, scope) {
+        integration_id -> Uuid,
+        day -> Date,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -269,10 +277,6 @@ diesel::joinable!(alerts -> access_tokens (token_id));
 diesel::joinable!(alerts -> accounts (account_id));
 diesel::joinable!(alerts -> integrations (integration_id));
 diesel::joinable!(alerts -> users (dismissed_by));
-diesel::joinable!(api_requests -> access_tokens (token_id));
-diesel::joinable!(api_requests -> accounts (account_id));
-diesel::joinable!(api_requests -> integrations (integration_id));
-diesel::joinable!(api_requests -> legacy_api_keys (legacy_key_id));
 diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
@@ -283,6 +287,7 @@ diesel::joinable!(legacy_api_keys -> accounts (account_id));
 diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));
+diesel::joinable!(usage_scopes -> integrations (integration_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
@@ -306,6 +311,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     sessions,
     usage_daily,
+    usage_scopes,
     users,
     webhook_attempts,
     webhook_deliveries,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use uuid::Uuid;
 
-use crate::db::schema::{api_requests, usage_daily};
+use crate::db::schema::{api_requests, usage_daily, usage_scopes};
 
 /// What authentication made of a request (`api_requests.outcome`). Only a
 /// use moves the token's last use; a refusal is recorded and nothing more.
@@ -75,21 +75,44 @@ pub fn daily(
         .load(conn)
 }
 
-/// Scope names the integration's requests passed since `since` — what it
-/// really needs, for trimming it to least privilege.
+/// Scope names the integration's requests passed from `since`'s day on —
+/// what it really needs, for trimming it to least privilege. Read from
+/// the per-day notes the usage writer keeps ([`note_used_scopes`]), so the
+/// cost does not grow with the number of requests.
 pub fn used_scopes(
     conn: &mut PgConnection,
     integration_id: Uuid,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<String>> {
-    api_requests::table
-        .filter(api_requests::integration_id.eq(integration_id))
-        .filter(api_requests::created_at.ge(since))
-        .filter(api_requests::status.lt(400))
-        .filter(api_requests::scope.is_not_null())
-        .select(api_requests::scope.assume_not_null())
+    usage_scopes::table
+        .filter(usage_scopes::integration_id.eq(integration_id))
+        .filter(usage_scopes::day.ge(since.date_naive()))
+        .select(usage_scopes::scope)
         .distinct()
         .load(conn)
+}
+
+/// Notes that `integration` passed `scope` on `day`; once per day is enough.
+pub fn note_used_scope(
+    conn: &mut PgConnection,
+    integration_id: Uuid,
+    day: NaiveDate,
+    scope: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(usage_scopes::table)
+        .values((
+            usage_scopes::integration_id.eq(integration_id),
+            usage_scopes::day.eq(day),
+            usage_scopes::scope.eq(scope),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(drop)
+}
+
+/// The used-scope notes keep 30 days too; the maintenance sweep calls this.
+pub fn delete_used_scopes_before(conn: &mut PgConnection, cutoff: NaiveDate) -> QueryResult<usize> {
+    diesel::delete(usage_scopes::table.filter(usage_scopes::day.lt(cutoff))).execute(conn)
 }
 
 /// A request as the usage writer stores it. Every column is written as

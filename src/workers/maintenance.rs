@@ -1,6 +1,7 @@
 //! Periodic clean-up: tokens past their account's inactivity window,
-//! expired sessions, old sign-in attempts, API request rows past their
-//! 30 days, and webhook deliveries finished more than 30 days ago.
+//! expired sessions, old sign-in attempts, API request rows and used-scope
+//! notes past their 30 days, and webhook deliveries finished more than 30
+//! days ago.
 
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     // goes row by row.
     api_request::drop_partitions_before(conn, cutoff.date_naive())?;
     api_request::delete_requests_before(conn, cutoff)?;
+    api_request::delete_used_scopes_before(conn, cutoff.date_naive())?;
     request_log_partitions(conn);
     let webhook_cutoff = Utc::now() - chrono::Duration::days(WEBHOOK_LOG_DAYS);
     webhook_delivery::purge_finished_before(conn, webhook_cutoff)?;

@@ -1,8 +1,9 @@
 //! Writes API usage in batches: `api_requests` rows, per-day counts in
-//! `usage_daily`, and each token's last use — at most once a minute per
-//! token, however busy it is — and the alerts the batch raises.
+//! `usage_daily`, the scopes used per day in `usage_scopes`, each token's
+//! last use — at most once a minute per token, however busy it is — and the
+//! alerts the batch raises.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -231,6 +232,17 @@ fn write(
         }
         for ((integration, day), (requests, errors)) in daily {
             api_request::add_daily(conn, integration, day, requests, errors)?;
+        }
+        // The used-scopes report counts what passed: a scope refused or
+        // failed (400 and above) was not really used.
+        let mut used: HashSet<(Uuid, NaiveDate, &'static str)> = HashSet::new();
+        for r in batch.iter().filter(|r| r.status < 400) {
+            if let (Some(integration), Some(scope)) = (r.integration_id, r.scope) {
+                used.insert((integration, r.at.date_naive(), scope.name()));
+            }
+        }
+        for (integration, day, scope) in used {
+            api_request::note_used_scope(conn, integration, day, scope)?;
         }
         for (token, (at, ip)) in touches {
             AccessToken::record_use(conn, *token, *at, ip)?;

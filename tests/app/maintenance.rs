@@ -70,3 +70,28 @@ async fn the_sweep_deletes_api_requests_older_than_30_days_and_keeps_newer_ones(
         1
     );
 }
+
+#[actix_web::test]
+async fn the_sweep_forgets_scopes_used_more_than_30_days_ago() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Sweep", &["contacts.readonly"], "").await;
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO usage_scopes (integration_id, day, scope) VALUES \
+             ('{id}', current_date - 31, 'contacts.write'), \
+             ('{id}', current_date - 29, 'contacts.readonly')"
+        ),
+    );
+
+    maintenance::sweep(&mut app.db.connection()).expect("sweep");
+
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM usage_scopes WHERE scope = 'contacts.readonly'"
+        ),
+        1
+    );
+    assert_eq!(app.count("usage_scopes"), 1, "the 31-day-old note is gone");
+}

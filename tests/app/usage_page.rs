@@ -80,3 +80,47 @@ async fn the_detail_page_shows_recent_requests_daily_counts_and_the_scopes_actua
         "today's bar names its counts"
     );
 }
+
+#[actix_web::test]
+async fn the_scopes_used_come_from_a_note_per_day_not_from_reading_every_request() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) =
+        create_with_token(&app, "Busy", &["contacts.readonly", "users.readonly"], "").await;
+    let location = location_of(&app, &token).await;
+    let api = Api::new(&app, &token);
+    for _ in 0..3 {
+        let ok = api
+            .get(&format!("/v2/contacts/?locationId={location}"))
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+    }
+    assert!(
+        eventually(10, || app.count("api_requests") == 4).await,
+        "the usage worker records the four requests"
+    );
+    assert_eq!(
+        app.db.query_count(&format!(
+            "SELECT count(*) AS n FROM usage_scopes WHERE integration_id = '{id}'"
+        )),
+        1,
+        "one note for the scope and the day, however many requests"
+    );
+
+    // The log itself is not what the report reads.
+    app.db.query_count(
+        "WITH gone AS (DELETE FROM api_requests RETURNING 1) SELECT count(*) AS n FROM gone",
+    );
+    let body = app
+        .get(&format!("/settings/private-integrations/{id}"))
+        .await
+        .body;
+    let start = body
+        .find("data-scope=\"contacts.readonly\"")
+        .expect("contacts.readonly listed");
+    let item = &body[start..start + body[start..].find("</li>").unwrap_or(0)];
+    assert!(
+        item.contains("Used") && !item.contains("Not used"),
+        "{item}"
+    );
+}
