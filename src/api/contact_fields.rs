@@ -128,56 +128,76 @@ pub struct ContactInput {
     /// Required on create: the account's id.
     pub(super) location_id: Option<String>,
     #[validate(length(max = 100, message = "firstName must be at most 100 characters"))]
+    #[schema(max_length = 100)]
     first_name: Option<String>,
     #[validate(length(max = 100, message = "lastName must be at most 100 characters"))]
+    #[schema(max_length = 100)]
     last_name: Option<String>,
     #[validate(length(max = 200, message = "name must be at most 200 characters"))]
+    #[schema(max_length = 200)]
     name: Option<String>,
+    #[schema(schema_with = super::openapi::contact_email_schema)]
+    #[validate(length(max = 254, message = "email must be at most 254 characters"))]
     #[validate(custom(
         function = "valid_email",
         message = "email must be a valid email address"
     ))]
     email: Option<String>,
     #[validate(length(max = 32, message = "phone must be at most 32 characters"))]
+    #[schema(max_length = 32)]
     phone: Option<String>,
     #[validate(length(max = 200, message = "companyName must be at most 200 characters"))]
+    #[schema(max_length = 200)]
     company_name: Option<String>,
     #[validate(length(max = 255, message = "address1 must be at most 255 characters"))]
+    #[schema(max_length = 255)]
     address1: Option<String>,
     #[validate(length(max = 100, message = "city must be at most 100 characters"))]
+    #[schema(max_length = 100)]
     city: Option<String>,
     #[validate(length(max = 100, message = "state must be at most 100 characters"))]
+    #[schema(max_length = 100)]
     state: Option<String>,
     #[validate(length(max = 32, message = "postalCode must be at most 32 characters"))]
+    #[schema(max_length = 32)]
     postal_code: Option<String>,
     #[validate(length(max = 64, message = "country must be at most 64 characters"))]
+    #[schema(max_length = 64)]
     country: Option<String>,
     #[validate(length(max = 2048, message = "website must be at most 2048 characters"))]
+    #[schema(max_length = 2048)]
     website: Option<String>,
     #[validate(length(max = 64, message = "timezone must be at most 64 characters"))]
+    #[schema(max_length = 64)]
     timezone: Option<String>,
     #[validate(length(max = 255, message = "source must be at most 255 characters"))]
+    #[schema(max_length = 255)]
     source: Option<String>,
     /// Stored trimmed and lower-cased; on update they replace the contact's.
     #[validate(custom(
         function = "valid_tags",
         message = "tags must be at most 100 non-empty strings of up to 64 characters"
     ))]
+    #[schema(schema_with = super::openapi::optional_tags_schema)]
     tags: Option<Vec<String>>,
     #[validate(length(max = 32, message = "gender must be at most 32 characters"))]
+    #[schema(max_length = 32)]
     gender: Option<String>,
     /// `YYYY/MM/DD`, `MM/DD/YYYY`, `YYYY-MM-DD`, `MM-DD-YYYY`, `YYYY.MM.DD`,
     /// `MM.DD.YYYY`, `YYYY_MM_DD`, `MM_DD_YYYY`, or an ISO 8601 date-time.
-    #[schema(example = "1990-09-25")]
+    #[schema(schema_with = super::openapi::birth_date_schema)]
     date_of_birth: Option<String>,
     dnd: Option<bool>,
     /// Replaces the contact's; `{}` clears them.
+    #[serde(default, deserialize_with = "crate::domain::json::object")]
     dnd_settings: Option<DndSettings>,
     /// Replaces the contact's; `{}` clears them.
+    #[serde(default, deserialize_with = "crate::domain::json::object")]
     inbound_dnd_settings: Option<InboundDndSettings>,
     /// The id of a user of this account; `""` unassigns.
     assigned_to: Option<String>,
     /// Values of the account's custom fields, each named by `id` or `key`.
+    #[serde(default, deserialize_with = "crate::domain::json::objects")]
     custom_fields: Option<Vec<CustomFieldInput>>,
 }
 
@@ -195,8 +215,7 @@ pub struct CustomFieldInput {
 }
 
 fn valid_email(email: &str) -> Result<(), validator::ValidationError> {
-    let trimmed = email.trim();
-    if trimmed.is_empty() || crate::domain::email::Email::parse(trimmed).is_some() {
+    if crate::domain::email::is_contact_email(email) {
         Ok(())
     } else {
         Err(validator::ValidationError::new("email"))
@@ -206,10 +225,9 @@ fn valid_email(email: &str) -> Result<(), validator::ValidationError> {
 /// Tags as `POST /contacts/{id}/tags` and contacts take them.
 pub fn valid_tags(tags: &[String]) -> Result<(), validator::ValidationError> {
     let ok = tags.len() <= MAX_TAGS
-        && tags.iter().all(|t| {
-            let t = t.trim();
-            !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS
-        });
+        && tags
+            .iter()
+            .all(|t| !t.trim().is_empty() && t.chars().count() <= MAX_TAG_CHARS);
     if ok {
         Ok(())
     } else {

@@ -164,6 +164,7 @@ pub(crate) async fn list_for(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SearchBody {
+    #[schema(required = true, nullable = false)]
     location_id: Option<String>,
     query: Option<String>,
     /// 1 to 500, default 20.
@@ -177,7 +178,11 @@ pub struct SearchBody {
     /// The `searchAfter` of the last contact of the previous page.
     #[schema(schema_with = super::openapi::search_after_schema)]
     search_after: Option<Vec<serde_json::Value>>,
+    #[serde(default, deserialize_with = "crate::domain::json::objects")]
+    #[schema(schema_with = super::openapi::search_filters_schema)]
     filters: Option<Vec<SearchFilter>>,
+    #[serde(default, deserialize_with = "crate::domain::json::objects")]
+    #[schema(schema_with = super::openapi::search_sort_schema)]
     sort: Option<Vec<SearchSort>>,
 }
 
@@ -217,7 +222,7 @@ fn parse_instant(v: &serde_json::Value, what: &str) -> Result<DateTime<Utc>, Api
         ))
     };
     match v {
-        serde_json::Value::Number(n) => n.as_i64().and_then(epoch_millis).ok_or_else(bad),
+        serde_json::Value::Number(_) => whole(v).and_then(epoch_millis).ok_or_else(bad),
         serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
             .map(|d| d.with_timezone(&Utc))
             .or_else(|_| {
@@ -292,6 +297,16 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
     Ok(filter)
 }
 
+/// An integer, written as one or with a zero fraction (`5872.0`), as JSON
+/// Schema's `integer` reads it.
+fn whole(v: &serde_json::Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        let f = v.as_f64()?;
+        // Within ±2^53 every whole f64 converts exactly.
+        (f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0).then_some(f as i64)
+    })
+}
+
 fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
     let bad = || {
         ApiError::unprocessable(
@@ -300,7 +315,7 @@ fn search_cursor(values: &[serde_json::Value]) -> Result<Cursor, ApiError> {
     };
     match values {
         [ms, id] => Ok(Cursor {
-            date_added: ms.as_i64().and_then(epoch_millis).ok_or_else(bad)?,
+            date_added: whole(ms).and_then(epoch_millis).ok_or_else(bad)?,
             id: id
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())

@@ -31,6 +31,7 @@ pub struct TagsInput {
         function = "valid_tags",
         message = "tags must be at most 100 non-empty strings of up to 64 characters"
     ))]
+    #[schema(schema_with = super::openapi::tags_schema)]
     tags: Vec<String>,
 }
 

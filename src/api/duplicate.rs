@@ -57,10 +57,10 @@ pub async fn find_duplicate(
     let digits = given(query.number.as_deref())
         .map(phone_digits)
         .filter(|d| !d.is_empty());
+    // Nothing to match by matches nothing, as an upsert without either
+    // would create a contact.
     if email.is_none() && digits.is_none() {
-        return Err(ApiError::unprocessable(
-            "email or number (with digits) is required",
-        ));
+        return Ok(HttpResponse::Ok().json(DuplicateResult { contact: None }));
     }
     let account_id = auth.account.id;
     let found = db::query(&auth.pool, move |conn| {

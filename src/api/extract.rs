@@ -26,6 +26,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // Syntax first: broken JSON is a 400 whatever its start looks like.
     let value: Value = serde_json::from_slice(body)
         .map_err(|_| ApiError::BadRequest("Malformed JSON body".into()))?;
+    // serde would also read a struct from an array, by position; every body
+    // this API takes is an object.
+    if !value.is_object() {
+        return Err(ApiError::unprocessable("The body must be a JSON object"));
+    }
     let mut nul = Vec::new();
     find_nul(&value, "", &mut nul);
     if !nul.is_empty() {
@@ -37,6 +42,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let msg = e.into_inner().to_string();
         ApiError::Unprocessable(vec![if path == "." {
             msg
+        } else if msg.starts_with('[') {
+            // An item of a list read by `domain::json::objects`.
+            format!("{path}{msg}")
         } else {
             format!("{path}: {msg}")
         }])
@@ -150,7 +158,9 @@ pub fn given(raw: Option<&str>) -> Option<&str> {
     raw.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// A whole number from a query string, within bounds.
+/// A whole number from a query string, within bounds. Only a parameter
+/// left out takes the default: an empty or padded one is refused, as the
+/// document's `integer` says.
 pub fn query_number(
     name: &str,
     raw: Option<&str>,
@@ -158,14 +168,13 @@ pub fn query_number(
     min: i64,
     max: i64,
 ) -> Result<i64, ApiError> {
-    match given(raw) {
-        None => Ok(default),
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::unprocessable(format!(
-                "{name} must be a whole number from {min} to {max}"
-            ))),
-        },
+    let Some(s) = raw else { return Ok(default) };
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    match s.parse::<i64>() {
+        Ok(n) if digits.bytes().all(|b| b.is_ascii_digit()) && (min..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::unprocessable(format!(
+            "{name} must be a whole number from {min} to {max}"
+        ))),
     }
 }
 

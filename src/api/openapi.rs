@@ -105,24 +105,294 @@ impl Modify for ErrorResponses {
     }
 }
 
-/// The keyset cursor `[dateAdded in epoch milliseconds, id]`.
+/// Create and upsert need `locationId`, which update does not: both read
+/// the one `ContactInput`, so the document gets a copy of it with
+/// `locationId` required and not null, and those two operations take it.
+struct NewContactNeedsLocation;
+
+const NEW_CONTACT: &str = "NewContactInput";
+
+impl Modify for NewContactNeedsLocation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ObjectBuilder, Schema, Type};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(input))) = components.schemas.get("ContactInput") else {
+            return;
+        };
+        let mut new_contact = input.clone();
+        new_contact.required.push("locationId".to_string());
+        new_contact.properties.insert(
+            "locationId".to_string(),
+            RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("The account's id"))
+                    .build(),
+            )),
+        );
+        components.schemas.insert(
+            NEW_CONTACT.to_string(),
+            RefOr::T(Schema::Object(new_contact)),
+        );
+        // The upsert body is the contact's fields and one flag of its own.
+        if let Some(RefOr::T(Schema::AllOf(upsert))) = components.schemas.get_mut("UpsertInput") {
+            for item in &mut upsert.items {
+                if matches!(item, RefOr::Ref(r) if r.ref_location.ends_with("/ContactInput")) {
+                    *item = RefOr::Ref(Ref::from_schema_name(NEW_CONTACT));
+                }
+            }
+        }
+        let create = openapi
+            .paths
+            .paths
+            .get_mut("/v2/contacts/")
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.request_body.as_mut());
+        if let Some(RefOr::T(body)) = create {
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    content.schema = Some(RefOr::Ref(Ref::from_schema_name(NEW_CONTACT)));
+                }
+            }
+        }
+    }
+}
+
+/// Epoch milliseconds of 0001-01-01 and of the last instant of 9999.
+const FIRST_MS: i64 = -62_135_596_800_000;
+const LAST_MS: i64 = 253_402_300_799_999;
+
+/// The keyset cursor `[dateAdded in epoch milliseconds, id]`: a tuple, so
+/// each position has its own type (OpenAPI 3.1's `prefixItems`).
 pub(crate) fn search_after_schema() -> utoipa::openapi::Schema {
     use utoipa::openapi::schema as oas;
-    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Schema, Type};
     Schema::Array(
         ArrayBuilder::new()
             // Absent or null: the first page.
             .schema_type(oas::SchemaType::from_iter([Type::Array, Type::Null]))
-            .items(
-                OneOfBuilder::new()
-                    .item(ObjectBuilder::new().schema_type(Type::Integer))
-                    .item(ObjectBuilder::new().schema_type(Type::String)),
-            )
+            .prefix_items([
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(FIRST_MS))
+                    .maximum(Some(LAST_MS))
+                    .build(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(oas::SchemaFormat::KnownFormat(oas::KnownFormat::Uuid)))
+                    .build(),
+            ])
+            .items(oas::ArrayItems::False)
             .min_items(Some(2))
             .max_items(Some(2))
             .description(Some("[dateAdded in epoch milliseconds, contact id], from the last contact of the previous page"))
             .build(),
     )
+}
+
+/// Text with something besides white space (Unicode's White_Space, which
+/// Rust's `trim` removes), spelt out so every regex engine reads it alike.
+/// notes.rs repeats it: a schema attribute takes only a literal.
+pub(crate) const NOT_ONLY_WHITESPACE: &str =
+    r"[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+fn tag_list(nullable: bool) -> utoipa::openapi::Schema {
+    use crate::domain::contact::{MAX_TAG_CHARS, MAX_TAGS};
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    let types = if nullable {
+        oas::SchemaType::from_iter([Type::Array, Type::Null])
+    } else {
+        oas::SchemaType::new(Type::Array)
+    };
+    Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(types)
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(MAX_TAG_CHARS))
+                    .pattern(Some(NOT_ONLY_WHITESPACE)),
+            )
+            .max_items(Some(MAX_TAGS))
+            .description(Some("Stored trimmed and lower-cased"))
+            .build(),
+    )
+}
+
+fn one_word(words: &[&str]) -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(words.iter().copied()))
+        .build()
+}
+
+/// An object of exactly these properties, all required.
+fn closed_object(
+    properties: Vec<(&str, utoipa::openapi::Schema)>,
+    required: &[&str],
+) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ObjectBuilder, Schema, Type};
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(oas::AdditionalProperties::FreeForm(false)));
+    for (name, schema) in properties {
+        object = object.property(name, schema);
+    }
+    for name in required {
+        object = object.required(*name);
+    }
+    Schema::Object(object.build())
+}
+
+/// An instant in a date-range filter: epoch milliseconds, an RFC 3339
+/// date-time or a date, in years 0001 to 9999.
+fn instant_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ObjectBuilder, Schema, Type};
+    let string = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(oas::SchemaFormat::KnownFormat(format)))
+    };
+    Schema::AnyOf(
+        oas::AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(FIRST_MS))
+                    .maximum(Some(LAST_MS)),
+            )
+            .item(string(oas::KnownFormat::DateTime))
+            .item(string(oas::KnownFormat::Date))
+            .build(),
+    )
+}
+
+/// `filters` of a contact search: each supported field with its one
+/// operator and the value that operator takes.
+pub(crate) fn search_filters_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+    let text = || Schema::Object(ObjectBuilder::new().schema_type(Type::String).build());
+    let email = closed_object(
+        vec![
+            ("field", Schema::Object(one_word(&["email"]))),
+            ("operator", Schema::Object(one_word(&["eq"]))),
+            ("value", text()),
+        ],
+        &["field", "operator", "value"],
+    );
+    let tags = closed_object(
+        vec![
+            ("field", Schema::Object(one_word(&["tags"]))),
+            ("operator", Schema::Object(one_word(&["contains"]))),
+            (
+                "value",
+                Schema::OneOf(
+                    OneOfBuilder::new()
+                        .item(text())
+                        .item(ArrayBuilder::new().items(RefOr::T(text())))
+                        .build(),
+                ),
+            ),
+        ],
+        &["field", "operator", "value"],
+    );
+    let date_added = closed_object(
+        vec![
+            ("field", Schema::Object(one_word(&["dateAdded"]))),
+            ("operator", Schema::Object(one_word(&["range"]))),
+            (
+                "value",
+                closed_object(
+                    vec![("gte", instant_schema()), ("lte", instant_schema())],
+                    &[],
+                ),
+            ),
+        ],
+        &["field", "operator", "value"],
+    );
+    Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(oas::SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(OneOfBuilder::new().item(email).item(tags).item(date_added))
+            .description(Some("Supported: email eq, tags contains, dateAdded range"))
+            .build(),
+    )
+}
+
+/// `sort` of a contact search: by `dateAdded`, one way.
+pub(crate) fn search_sort_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ArrayBuilder, Schema, Type};
+    Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(oas::SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(RefOr::T(closed_object(
+                vec![
+                    ("field", Schema::Object(one_word(&["dateAdded"]))),
+                    ("direction", Schema::Object(one_word(&["asc", "desc"]))),
+                ],
+                &["field", "direction"],
+            )))
+            .max_items(Some(1))
+            .build(),
+    )
+}
+
+/// A contact's date of birth: one of HighLevel's date forms, or an RFC 3339
+/// date-time whose date is taken as written.
+pub(crate) fn birth_date_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ObjectBuilder, Schema, Type};
+    Schema::AnyOf(
+        oas::AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(crate::domain::contact::birth_date_pattern())),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(oas::SchemaFormat::KnownFormat(oas::KnownFormat::DateTime))),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some(
+                "YYYY-MM-DD or MM-DD-YYYY with -, /, . or _ between the parts, or an RFC 3339 date-time; returned as YYYY-MM-DD",
+            ))
+            .examples(["1990-09-25"])
+            .build(),
+    )
+}
+
+/// A contact's email; `""` clears it, null leaves it.
+pub(crate) fn contact_email_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema as oas;
+    use utoipa::openapi::{ObjectBuilder, Schema, Type};
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(oas::SchemaType::from_iter([Type::String, Type::Null]))
+            .max_length(Some(254))
+            .pattern(Some(crate::domain::email::CONTACT_EMAIL_PATTERN))
+            .build(),
+    )
+}
+
+/// Tags as `POST`/`DELETE /contacts/{id}/tags` take them.
+pub(crate) fn tags_schema() -> utoipa::openapi::Schema {
+    tag_list(false)
+}
+
+/// A contact's tags on create and update; null leaves them as they are.
+pub(crate) fn optional_tags_schema() -> utoipa::openapi::Schema {
+    tag_list(true)
 }
 
 fn error_response(description: &str) -> RefOr<Response> {
@@ -179,7 +449,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         users::list_users, users::search_users, users::get_user,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&BearerScheme, &ScopesFromRoutes, &ErrorResponses),
+    modifiers(&BearerScheme, &ScopesFromRoutes, &ErrorResponses, &NewContactNeedsLocation),
 )]
 pub struct ApiDoc;
 

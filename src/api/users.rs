@@ -136,13 +136,14 @@ pub struct SearchUsersQuery {
 const ADMIN_ROLES: &[Role] = &[Role::Owner, Role::Admin];
 const USER_ROLES: &[Role] = &[Role::Viewer];
 
-/// `value` as one of `allowed`, or a 422 naming the parameter.
+/// `value` as one of `allowed` exactly, or a 422 naming the parameter (an
+/// empty value too: the document lists the words, not "").
 fn one_of<'a>(
     name: &str,
     value: Option<&'a str>,
     allowed: &[&'a str],
 ) -> Result<Option<&'a str>, ApiError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    match value {
         None => Ok(None),
         Some(v) => allowed
             .iter()

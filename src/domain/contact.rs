@@ -50,6 +50,33 @@ pub fn parse_birth_date(raw: &str) -> Option<NaiveDate> {
     (1..=9999).contains(&date.year()).then_some(date)
 }
 
+/// [`parse_birth_date`]'s forms other than a date-time, or nothing, as a JSON Schema
+/// `pattern`: real calendar dates only (leap days in leap years), one
+/// separator throughout, white space around allowed, so the API's document
+/// and the server agree on every string.
+pub fn birth_date_pattern() -> String {
+    const SPACE: &str =
+        r"[\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*";
+    const YEAR: &str = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])";
+    const LEAP_YEAR: &str =
+        "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)";
+    let mut forms = Vec::new();
+    for sep in ["/", "-", r"\.", "_"] {
+        let month_day = format!(
+            "(?:(?:0?[1-9]|1[0-2]){sep}(?:0?[1-9]|1[0-9]|2[0-8])\
+             |(?:0?[13-9]|1[0-2]){sep}(?:29|30)\
+             |(?:0?[13578]|1[02]){sep}31)"
+        );
+        let leap_day = format!("0?2{sep}29");
+        forms.push(format!("{YEAR}{sep}{month_day}"));
+        forms.push(format!("{LEAP_YEAR}{sep}{leap_day}"));
+        forms.push(format!("{month_day}{sep}{YEAR}"));
+        forms.push(format!("{leap_day}{sep}{LEAP_YEAR}"));
+    }
+    // Nothing but white space clears the date.
+    format!("^{SPACE}(?:{})?{SPACE}$", forms.join("|"))
+}
+
 fn parse_parts(raw: &str) -> Option<NaiveDate> {
     let separator = raw.chars().find(|c| matches!(c, '/' | '-' | '.' | '_'))?;
     let parts: Vec<&str> = raw.split(separator).collect();
@@ -95,17 +122,47 @@ pub struct DndSetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DndSettings {
-    #[serde(rename = "Call", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Call",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub call: Option<DndSetting>,
-    #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Email",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<DndSetting>,
-    #[serde(rename = "SMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SMS",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sms: Option<DndSetting>,
-    #[serde(rename = "WhatsApp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "WhatsApp",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub whatsapp: Option<DndSetting>,
-    #[serde(rename = "GMB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "GMB",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gmb: Option<DndSetting>,
-    #[serde(rename = "FB", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "FB",
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fb: Option<DndSetting>,
 }
 
@@ -174,7 +231,11 @@ pub struct InboundDndSetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InboundDndSettings {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::json::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub all: Option<InboundDndSetting>,
 }
 
@@ -195,6 +256,42 @@ impl InboundDndSettings {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_birth_date_pattern_takes_exactly_the_dates_the_parser_takes() {
+        let pattern = regex::Regex::new(&birth_date_pattern()).unwrap();
+        let mut checked = 0;
+        for year in [0, 1, 4, 100, 400, 1900, 1996, 2000, 2023, 2024, 9999] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    for sep in ["/", "-", ".", "_"] {
+                        for text in [
+                            format!("{year:04}{sep}{month:02}{sep}{day:02}"),
+                            format!("{year:04}{sep}{month}{sep}{day}"),
+                            format!("{month:02}{sep}{day:02}{sep}{year:04}"),
+                            format!("{month}{sep}{day}{sep}{year:04}"),
+                            format!(" {month:02}{sep}{day:02}{sep}{year:04}\n"),
+                        ] {
+                            assert_eq!(
+                                pattern.is_match(&text),
+                                text.trim().is_empty() || parse_birth_date(&text).is_some(),
+                                "{text:?}"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for blank in ["", " ", "\t\n"] {
+            assert!(pattern.is_match(blank), "{blank:?}");
+        }
+        for odd in ["2023-05/06", "2023-05-06-", "23-05-06", "2023-005-06", "x"] {
+            assert!(!pattern.is_match(odd), "{odd:?}");
+            assert!(parse_birth_date(odd).is_none(), "{odd:?}");
+        }
+        assert!(checked > 30_000);
+    }
     use super::*;
 
     fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {

@@ -3,6 +3,7 @@
 pub mod cidr;
 pub mod contact;
 pub mod email;
+pub mod json;
 pub mod password;
 pub mod scope;
 pub mod text;

@@ -182,7 +182,7 @@ async fn invalid_upserts_are_a_422_naming_the_field_and_change_nothing() {
             json!({"locationId": location, "dateOfBirth": "1990-02-30"}),
             "dateOfBirth",
         ),
-        (json!(["not", "an", "object"]), "map"),
+        (json!(["not", "an", "object"]), "object"),
     ] {
         let reply = api.post(UPSERT, &body).await;
         assert_names_field(&format!("upsert {body}"), &reply, field);

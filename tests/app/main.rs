@@ -7,6 +7,7 @@ mod api_allowlist;
 mod api_contact_fields;
 mod api_contact_tags;
 mod api_contacts;
+mod api_document_agreement;
 mod api_duplicate;
 mod api_homes;
 mod api_http;
