@@ -55,6 +55,7 @@ mod profile;
 mod request_log;
 mod request_log_page;
 mod return_to;
+mod reveal_connect;
 mod scale_out;
 mod sdk_compat;
 mod secrets;
