@@ -61,6 +61,7 @@ mod sdk_compat;
 mod secrets;
 mod sessions;
 mod setup;
+mod signed_out;
 mod token_actions;
 mod token_cache;
 mod token_hardening;
