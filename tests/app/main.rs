@@ -30,6 +30,7 @@ mod audit_log;
 mod browser;
 mod browser_support;
 mod cli;
+mod confirmations;
 mod csrf;
 mod docs_page;
 mod error_pages;
