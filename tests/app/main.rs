@@ -52,6 +52,7 @@ mod maintenance;
 mod metrics;
 mod outage;
 mod outage_proxy;
+mod page_quality;
 mod profile;
 mod request_log;
 mod request_log_page;
