@@ -8,6 +8,7 @@ use crate::helpers::{excerpt, spawn_app, spawn_app_with};
 use crate::integration_support::{
     act, create_with_token, id_from_reveal_location, integration_path, post_create, texts,
 };
+use crate::webhook_support::{ALL_EVENTS, NOWHERE_URL, post_endpoint};
 
 /// The text of the element with `id`, tags and all, up to its closing tag.
 fn element_text<'a>(body: &'a str, id: &str) -> Option<&'a str> {
@@ -59,16 +60,11 @@ async fn the_reveal_page_shows_the_base_url_the_location_id_and_the_scopes() {
     assert!(body.contains("href=\"/docs/api\""), "no link to the docs");
 }
 
-#[actix_web::test]
-async fn every_copy_button_is_hidden_until_script_shows_it() {
-    let app = spawn_app().await;
-    app.setup_owner().await;
-    let created = post_create(&app, "Copyable", "", &["contacts.readonly"], "").await;
-    let id = id_from_reveal_location(&created);
-    let page = app.get(&integration_path(&id, "/token")).await;
-    let body = &page.body;
-
-    for target in ["access-token", "location-id", "curl-example"] {
+/// Each copy button for `targets` is in the page with the `hidden`
+/// attribute: without script it would copy nothing.
+#[track_caller]
+fn assert_copy_buttons_hidden(body: &str, targets: &[&str]) {
+    for target in targets {
         let marker = format!("data-copy-target=\"{target}\"");
         let button = body
             .split("<button")
@@ -80,6 +76,28 @@ async fn every_copy_button_is_hidden_until_script_shows_it() {
             "the copy button for {target} shows without script: {tag}"
         );
     }
+}
+
+#[actix_web::test]
+async fn every_copy_button_is_hidden_until_script_shows_it() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let created = post_create(&app, "Copyable", "", &["contacts.readonly"], "").await;
+    let id = id_from_reveal_location(&created);
+    let page = app.get(&integration_path(&id, "/token")).await;
+    let body = &page.body;
+
+    assert_copy_buttons_hidden(body, &["access-token", "location-id", "curl-example"]);
+
+    // The other secrets shown once: a webhook's signing secret, the legacy key.
+    post_endpoint(&app, &id, NOWHERE_URL, &ALL_EVENTS).await;
+    let webhooks = app.get(&integration_path(&id, "/webhooks")).await;
+    assert_copy_buttons_hidden(&webhooks.body, &["webhook-secret"]);
+    app.submit("/settings/api-keys", "/settings/api-keys/generate", &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let key = app.get("/settings/api-keys/key").await;
+    assert_copy_buttons_hidden(&key.body, &["api-key"]);
     // The curl example keeps its URL whole and scrolls sideways instead.
     let css = app.get("/static/css/app.css").await.body;
     let rule = css
