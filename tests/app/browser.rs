@@ -348,9 +348,14 @@ async fn every_page_fits_a_390_px_phone_screen() {
     assert_eq!(inner.as_u64(), Some(u64::from(PHONE.0)), "the screen");
     assert_fits(&client, "/login").await;
     sign_in(&client, &app, &owner.email, &owner.password).await;
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("create target/screenshots");
     for (name, path) in panel_pages(&id, &endpoint) {
         client.goto(&app.url(&path)).await.expect("open the page");
         assert_fits(&client, name).await;
+        // The first screenful, as the phone shows it.
+        let png = client.screenshot().await.expect("take a screenshot");
+        std::fs::write(shots.join(format!("phone-{name}.png")), png).expect("save it");
     }
 
     // The list: rows stacked, each cell under its column's name, and a long
@@ -660,5 +665,69 @@ async fn without_javascript_rotate_now_asks_first_and_no_copy_button_shows() {
     let second = revealed_token(&client).await;
     assert_ne!(first, second);
     assert_eq!(introspect(&app, &first).await.0, StatusCode::UNAUTHORIZED);
+    client.close().await.expect("end the browser session");
+}
+
+#[actix_web::test]
+async fn a_second_rotate_later_asks_in_the_dialog_and_keeps_the_chosen_grace_period() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let (id, _) =
+        crate::integration_support::create_with_token(&app, "Twice", &[SCOPE_A], "").await;
+    crate::integration_support::rotate(&app, &id, &[("expire_old", "later")]).await;
+    let driver = Driver::start().await;
+    let client = driver.open().await;
+    sign_in(&client, &app, &owner.email, &owner.password).await;
+    let detail = integration_path(&id, "");
+    client
+        .goto(&app.url(&detail))
+        .await
+        .expect("open the detail page");
+
+    let later_form = element(
+        &client,
+        "form.rotate-form:has(input[name=expire_old][value=later])",
+    )
+    .await;
+    later_form
+        .find(Locator::Css("select[name=grace_days]"))
+        .await
+        .expect("the grace period select")
+        .select_by_value("1")
+        .await
+        .expect("choose 1 day");
+    button_labelled(&client, Some(&later_form), "Rotate and expire later")
+        .await
+        .click()
+        .await
+        .expect("click Rotate and expire later");
+    let dialog = element(&client, "dialog#confirm-dialog").await;
+    eventually("the confirmation dialog to open", || async {
+        dialog.attr("open").await.ok()?.is_some().then_some(())
+    })
+    .await;
+    let message = element(&client, "#confirm-message")
+        .await
+        .text()
+        .await
+        .expect("dialog message");
+    assert!(message.contains("three tokens"), "{message:?}");
+    element(&client, "#confirm-accept")
+        .await
+        .click()
+        .await
+        .expect("confirm");
+    wait_for_path(&client, &format!("{detail}/token")).await;
+    revealed_token(&client).await;
+
+    let graces = crate::integration_support::texts(
+        &app,
+        &format!(
+            "SELECT round(extract(epoch FROM grace_ends_at - now()) / 86400)::text AS s \
+             FROM access_tokens WHERE integration_id = '{id}' AND grace_ends_at IS NOT NULL \
+             AND revoked_at IS NULL ORDER BY grace_ends_at"
+        ),
+    );
+    assert_eq!(graces, ["1", "7"], "the grace periods after two rotations");
     client.close().await.expect("end the browser session");
 }
