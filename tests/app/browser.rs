@@ -336,10 +336,12 @@ async fn assert_fits(client: &fantoccini::Client, what: &str) {
 async fn every_page_fits_a_390_px_phone_screen() {
     const PHONE: (u32, u32) = (390, 844);
     let app = spawn_app().await;
-    let owner = app.setup_owner().await;
-    let (id, endpoint) = populate(&app).await;
     let driver = Driver::start().await;
     let client = driver.open_with(PHONE, true).await;
+    client.goto(&app.url("/setup")).await.expect("open /setup");
+    assert_fits(&client, "/setup").await;
+    let owner = app.setup_owner().await;
+    let (id, endpoint) = populate(&app).await;
     client.goto(&app.url("/login")).await.expect("open /login");
     let inner = client
         .execute("return window.innerWidth;", vec![])
@@ -433,6 +435,8 @@ async fn every_page_fits_a_390_px_phone_screen() {
     wait_for_path_matching(&client, "the reveal page", |p| p.ends_with("/token")).await;
     revealed_token(&client).await;
     assert_fits(&client, "the reveal page").await;
+    let png = client.screenshot().await.expect("take a screenshot");
+    std::fs::write(shots.join("phone-reveal.png"), png).expect("save it");
     let account = crate::integration_support::texts(&app, "SELECT id::text AS s FROM accounts");
     let location = element(&client, "#location-id").await.text().await.unwrap();
     assert_eq!(location.trim(), account[0], "the location id");
