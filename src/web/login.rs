@@ -50,6 +50,8 @@ struct LoginPage {
     next: String,
     /// A message about the whole attempt (wrong credentials, throttled).
     problem: Option<String>,
+    /// A word to a visitor who just signed out.
+    notice: Option<&'static str>,
     errors: FormErrors,
 }
 
@@ -65,19 +67,28 @@ fn page(
         email,
         next: next.unwrap_or_default(),
         problem,
+        notice: None,
         errors,
     }
 }
 
-async fn show(req: HttpRequest, session: TypedSession) -> Result<HttpResponse, WebError> {
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> Result<HttpResponse, WebError> {
     let return_to = next::from_query(req.query_string());
     if session.user_id().is_some() {
         return Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)));
     }
-    render(
-        StatusCode::OK,
-        &page(&req, String::new(), return_to, None, FormErrors::default()),
-    )
+    let signed_out = signed_out_notice::take(&req, &state);
+    let mut login = page(&req, String::new(), return_to, None, FormErrors::default());
+    login.notice = signed_out.then_some("You have signed out.");
+    let mut response = render(StatusCode::OK, &login)?;
+    if signed_out {
+        signed_out_notice::clear(&mut response, &state)?;
+    }
+    Ok(response)
 }
 
 async fn submit(
@@ -172,7 +183,63 @@ async fn logout(
     })
     .await?;
     session.log_out();
-    Ok(see_other("/login"))
+    let mut response = see_other("/login");
+    signed_out_notice::set(&mut response, &state)?;
+    Ok(response)
+}
+
+/// "You have signed out", carried to the sign-in page in a signed cookie:
+/// the visitor has no session any more, and a server-side row per visitor
+/// would let anyone grow the sessions table.
+mod signed_out_notice {
+    use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration};
+    use actix_web::{HttpRequest, HttpResponse};
+
+    use crate::errors::WebError;
+    use crate::state::AppState;
+
+    const COOKIE: &str = "pi_signed_out";
+    const PATH: &str = "/login";
+
+    fn cookie(state: &AppState, value: &str) -> Cookie<'static> {
+        Cookie::build(COOKIE, value.to_string())
+            .path(PATH)
+            .http_only(true)
+            .secure(state.settings.cookie_secure())
+            .same_site(SameSite::Lax)
+            .max_age(Duration::minutes(5))
+            .finish()
+    }
+
+    pub(super) fn set(response: &mut HttpResponse, state: &AppState) -> Result<(), WebError> {
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&state.cookie_key).add(cookie(state, "1"));
+        for c in jar.delta() {
+            response
+                .add_cookie(c)
+                .map_err(|e| WebError::Internal(e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// Whether this request carries the notice, signed by this server.
+    pub(super) fn take(req: &HttpRequest, state: &AppState) -> bool {
+        let Some(found) = req.cookie(COOKIE) else {
+            return false;
+        };
+        let mut jar = CookieJar::new();
+        jar.add_original(found.into_owned());
+        jar.signed(&state.cookie_key).get(COOKIE).is_some()
+    }
+
+    /// Shown once: the next visit to the sign-in page is a plain one.
+    pub(super) fn clear(response: &mut HttpResponse, state: &AppState) -> Result<(), WebError> {
+        let mut removal = cookie(state, "");
+        removal.make_removal();
+        response
+            .add_cookie(&removal)
+            .map_err(|e| WebError::Internal(e.into()))
+    }
 }
 
 #[cfg(test)]

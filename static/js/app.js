@@ -35,17 +35,21 @@
   if (!dialog || typeof dialog.showModal !== "function") return;
   var message = document.getElementById("confirm-message");
   var accept = document.getElementById("confirm-accept");
+  var decline = dialog.querySelector("button[value=cancel]");
   var pending = null;
 
   document.querySelectorAll("details[data-confirm]").forEach(function (details) {
     var summary = details.querySelector("summary");
-    var form = details.querySelector("form");
+    // The confirming form sits inside the disclosure, or holds it when the
+    // confirmation guards a form with fields of its own (rotate later).
+    var form = details.querySelector("form") || details.closest("form");
     if (!summary || !form) return;
     summary.addEventListener("click", function (event) {
       event.preventDefault();
       pending = form;
       message.textContent = details.getAttribute("data-confirm");
       accept.textContent = details.getAttribute("data-confirm-button") || "Confirm";
+      if (decline) decline.textContent = details.getAttribute("data-cancel-button") || "Cancel";
       dialog.showModal();
     });
   });

@@ -219,3 +219,37 @@ async fn an_invalid_allowlist_entry_on_the_create_form_is_a_422_that_keeps_the_i
         assert_eq!(app.count("integrations"), 0, "{entered:?}: nothing created");
     }
 }
+
+#[actix_web::test]
+async fn every_bad_line_of_an_allowlist_is_reported_with_its_line_number() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let entered = "127.0.0.0/8\nsomewhere.example\n\n::1\n300.1.2.3\n2001:db8::/129";
+
+    let reply = post_create_with_allowlist(&app, "Fenced", entered).await;
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let errors: Vec<&str> = reply
+        .body
+        .split("id=\"ip_allowlist-error\">")
+        .skip(1)
+        .collect();
+    assert_eq!(errors.len(), 1, "one error for the field: {}", reply.body);
+    let error = errors[0].split("</p>").next().unwrap_or_default();
+    let mut last = 0;
+    for named in [
+        "Line 2: “somewhere.example” is not",
+        "Line 5: “300.1.2.3” is not",
+        "Line 6: “2001:db8::/129” is not",
+    ] {
+        let at = error
+            .find(named)
+            .unwrap_or_else(|| panic!("{named:?} missing from {error}"));
+        assert!(at >= last, "lines out of order: {error}");
+        last = at;
+    }
+    assert!(
+        !error.contains("Line 1") && !error.contains("Line 4"),
+        "good lines named: {error}"
+    );
+    assert_eq!(app.count("integrations"), 0);
+}

@@ -15,6 +15,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+use crate::integration_support::{create_with_token, integration_path, rotate};
+use crate::webhook_support::endpoint_with_failed_delivery;
 
 pub(crate) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
@@ -96,9 +98,20 @@ impl Driver {
 
     /// A new headless Chromium session.
     pub(crate) async fn open(&self) -> Client {
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
+        self.open_with(WINDOW, true).await
+    }
+
+    /// A new headless Chromium session with a `window` of that size, with
+    /// or without JavaScript.
+    pub(crate) async fn open_with(&self, window: (u32, u32), javascript: bool) -> Client {
+        // The content setting leaves WebDriver's own scripts working, so a
+        // test can still measure a page that runs none of its own.
+        let prefs = if javascript {
+            json!({})
+        } else {
+            json!({ "profile.managed_default_content_settings.javascript": 2 })
+        };
+        let mut options = json!({
                 "binary": CHROMIUM,
                 "args": [
                     "--headless=new",
@@ -109,10 +122,21 @@ impl Driver {
                     "--disable-component-update",
                     "--disable-sync",
                     "--no-first-run",
-                    format!("--window-size={},{}", WINDOW.0, WINDOW.1),
+                    format!("--window-size={},{}", window.0, window.1),
                     format!("--user-data-dir={}", self.profile.display()),
                 ],
-            },
+                "prefs": prefs,
+        });
+        // Chromium keeps a desktop window at least 500 px wide; a phone's
+        // screen is emulated instead, with its viewport meta tag honoured.
+        if window.0 < 500 {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": window.0, "height": window.1, "pixelRatio": 3 },
+            });
+        }
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": options,
         });
         let Value::Object(capabilities) = capabilities else {
             unreachable!("capabilities are an object")
@@ -276,6 +300,27 @@ pub(crate) async fn button_labelled(
     panic!("no button labelled {label:?} on {}", page_url(client).await);
 }
 
+/// Signs in through the login form as a person would.
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
+    client.goto(&app.url("/login")).await.expect("open /login");
+    element(client, "input[name=email]")
+        .await
+        .send_keys(email)
+        .await
+        .expect("type the email");
+    element(client, "input[name=password]")
+        .await
+        .send_keys(password)
+        .await
+        .expect("type the password");
+    button_labelled(client, None, "Sign in")
+        .await
+        .click()
+        .await
+        .expect("click Sign in");
+    wait_for_path(client, "/settings").await;
+}
+
 pub(crate) fn looks_like_a_token(token: &str) -> bool {
     token.len() == 53
         && token.starts_with("pit_")
@@ -342,3 +387,61 @@ pub(crate) fn last_four(token: &str) -> &str {
 // ---------------------------------------------------------------------------
 // The flow
 // ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// Every page
+// ---------------------------------------------------------------------------
+
+/// Sets up what makes every page show its parts: an integration mid
+/// rotation with a webhook endpoint and a failed delivery, a second user and
+/// a legacy key. Returns `(integration id, endpoint id)`.
+pub(crate) async fn populate(app: &TestApp) -> (String, String) {
+    let (id, token) = create_with_token(app, "Zapier sync", &[SCOPE_A, SCOPE_B], "30").await;
+    rotate(app, &id, &[("expire_old", "later"), ("grace_days", "3")]).await;
+    introspect(app, &token).await;
+    // A description long enough to need clamping on the list.
+    let long = "Copies every new lead into the CRM, tags it by source, and writes a note \
+                with the campaign it came from. "
+        .repeat(4);
+    crate::integration_support::post_create(app, "Long notes", &long, &[SCOPE_A], "").await;
+    let (endpoint, _) = endpoint_with_failed_delivery(app, &id).await;
+    app.submit(
+        "/settings/users",
+        "/settings/users",
+        &[
+            ("email", "viewer@acme.test"),
+            ("role", "viewer"),
+            ("password", "a long enough password"),
+        ],
+    )
+    .await;
+    app.submit("/settings/api-keys", "/settings/api-keys/generate", &[])
+        .await;
+    app.get("/settings/api-keys/key").await;
+    (id, endpoint)
+}
+
+/// Every signed-in page of the panel but the one-time reveal, as
+/// `(name, path)`, given what [`populate`] made.
+pub(crate) fn panel_pages(id: &str, endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("settings", "/settings".to_string()),
+        ("list", "/settings/private-integrations".to_string()),
+        ("new", "/settings/private-integrations/new".to_string()),
+        ("detail", integration_path(id, "")),
+        ("edit", integration_path(id, "/edit")),
+        ("webhooks", integration_path(id, "/webhooks")),
+        (
+            "deliveries",
+            integration_path(id, &format!("/webhooks/{endpoint}/deliveries")),
+        ),
+        ("requests", integration_path(id, "/requests")),
+        ("audit-log", "/settings/audit-log".to_string()),
+        ("users", "/settings/users".to_string()),
+        ("account", "/settings/account".to_string()),
+        ("profile", "/settings/profile".to_string()),
+        ("api-keys", "/settings/api-keys".to_string()),
+        ("docs-signed-in", "/docs/api".to_string()),
+        ("not-found", "/settings/no-such-page".to_string()),
+    ]
+}

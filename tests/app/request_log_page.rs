@@ -150,7 +150,7 @@ fn insert(app: &TestApp, n: usize, days_ago: i64, prefix: &str) {
 
 /// The routes on a page, in order.
 fn routes(body: &str) -> Vec<String> {
-    body.split("<td><code>/v2/r")
+    body.split("<code>/v2/r")
         .skip(1)
         .filter_map(|s| s.split('<').next())
         .map(str::to_string)

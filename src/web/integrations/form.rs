@@ -213,10 +213,22 @@ fn parse_form(form: &mut IntegrationForm, with_lifetime: bool) -> Result<Parsed,
     if form.ip_allowlist.contains('\0') {
         errors.add("ip_allowlist", NUL_MESSAGE);
     }
-    let nets = cidr::parse_list(&form.ip_allowlist).map_err(|entry| {
+    let nets = cidr::parse_lines(&form.ip_allowlist).map_err(|bad| {
+        let named: Vec<String> = bad
+            .iter()
+            .map(|b| {
+                format!(
+                    "Line {}: “{}” is not an IP address or CIDR block.",
+                    b.line, b.entry
+                )
+            })
+            .collect();
         errors.add(
             "ip_allowlist",
-            format!("“{entry}” is not an IP address or CIDR block (e.g. 203.0.113.0/24 or 2001:db8::/32)."),
+            format!(
+                "{} Use addresses or blocks such as 203.0.113.0/24 or 2001:db8::/32.",
+                named.join(" ")
+            ),
         );
     });
     match (scopes, lifetime, nets, errors.is_empty()) {

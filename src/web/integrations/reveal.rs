@@ -11,10 +11,11 @@ use chrono::Utc;
 use diesel::OptionalExtension;
 use uuid::Uuid;
 
-use super::views::end_words;
+use super::views::{end_words, scopes_human};
 use crate::actions::Issued;
 use crate::auth::CurrentUser;
 use crate::db::{self, DbError};
+use crate::domain::scope::Scope;
 use crate::errors::WebError;
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
@@ -47,6 +48,14 @@ struct RevealPage {
     token: Option<String>,
     expires: String,
     curl: String,
+    /// What an app needs besides the token: where the API is, which
+    /// location it acts for, and what it may do.
+    base_url: String,
+    location_id: Uuid,
+    scopes: Vec<String>,
+    scope_names: Vec<&'static str>,
+    /// After a rotate-later: until when the replaced token keeps working.
+    previous_until: Option<String>,
 }
 
 pub(super) async fn reveal(
@@ -59,7 +68,7 @@ pub(super) async fn reveal(
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let payload = reveal_cookie::open(&req, &state, current.user.id);
-    let (integration, token) = db::run(&state.pool, move |conn| {
+    let (integration, token, previous) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let token = match &payload {
             Some(p) => AccessToken::find_for_integration(conn, id, p.id).optional()?,
@@ -70,15 +79,25 @@ pub(super) async fn reveal(
             (Some(t), Some(p)) if AccessToken::claim_reveal(conn, t.id)? => Some((t, p.plain)),
             _ => None,
         };
-        Ok::<_, DbError>((integration, shown))
+        // A rotate-later leaves the replaced token working for a while; the
+        // person rolling the new one out needs to know how long.
+        let previous = match shown.as_ref().and_then(|(t, _)| t.rotated_from) {
+            Some(old) => AccessToken::find_for_integration(conn, id, old)
+                .optional()?
+                .filter(|o| o.in_grace() && o.is_live(Utc::now(), inactivity))
+                .and_then(|o| o.ends_at()),
+            None => None,
+        };
+        Ok::<_, DbError>((integration, shown, previous))
     })
     .await?;
 
     let public_url = state.settings.public_url();
+    let zone = Zone::of(&req);
     let (token_text, expires, curl) = match &token {
         Some((t, plain)) => (
             Some(plain.clone()),
-            match end_words(t, inactivity, Zone::of(&req)) {
+            match end_words(t, inactivity, zone) {
                 (words, true) => format!("{words} unless used"),
                 (words, false) => words,
             },
@@ -86,6 +105,7 @@ pub(super) async fn reveal(
         ),
         None => (None, String::new(), String::new()),
     };
+    let scope_set = integration.scope_set();
     let page = RevealPage {
         layout: Layout::new(&req, "Your access token", Section::Integrations),
         id,
@@ -93,6 +113,11 @@ pub(super) async fn reveal(
         token: token_text,
         expires,
         curl,
+        base_url: format!("{public_url}/v2"),
+        location_id: account_id,
+        scopes: scopes_human(&scope_set),
+        scope_names: scope_set.iter().map(Scope::name).collect(),
+        previous_until: previous.map(|at| zone.minute(at)),
     };
     let mut response = render(StatusCode::OK, &page)?;
     reveal_cookie::finish(&mut response, &state, &Urls.token_reveal(&id))?;

@@ -41,6 +41,8 @@ struct ShowPage {
     tokens: Vec<TokenView>,
     has_current: bool,
     rotating: bool,
+    /// The confirmation of a rotate-later while another is in progress.
+    rotate_again_question: &'static str,
     can_edit: bool,
     /// Owners may change the inactivity rule a deadline comes from.
     is_owner: bool,
@@ -53,6 +55,10 @@ struct ShowPage {
     /// when that drops some and keeps at least one.
     remove_unused_href: Option<String>,
 }
+
+/// A second rotate-later keeps the token already in its grace period, so
+/// the person should know what they are about to have.
+const ROTATE_AGAIN: &str = "A rotation is already in progress. Rotating again keeps three tokens working until their grace periods end: the previous token, the current one and a new one.";
 
 pub(super) async fn show(
     req: HttpRequest,
@@ -113,6 +119,7 @@ pub(super) async fn show(
             .collect(),
         has_current: current_id.is_some(),
         rotating,
+        rotate_again_question: ROTATE_AGAIN,
         can_edit: current.user.role().can_edit(),
         is_owner: current.user.role() == Role::Owner,
         usage,
