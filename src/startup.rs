@@ -294,6 +294,7 @@ fn run(
                     .configure(panel::configure)
                     .default_service(web::to(panel::not_found))
                     .wrap(from_fn(verify_csrf))
+                    .wrap(from_fn(panel::error_page::in_layout))
                     .wrap(from_fn(require_user))
                     .wrap(sessions)
                     .wrap(from_fn(panel::error_page::session_outages)),

@@ -1,16 +1,17 @@
 //! The error pages of the policy in `errors.rs`: each `WebError` as a page
 //! in the site's layout (or, for a sign-in, a redirect).
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::auth::CurrentUser;
 use crate::auth::session_store;
 use crate::errors::{RETRY_AFTER_SECONDS, WebError};
-use crate::web::layout::Layout;
+use crate::web::layout::{Layout, Section};
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -54,6 +55,15 @@ impl ErrorPage {
             status: status.as_u16(),
             heading,
             message,
+        }
+    }
+
+    /// A change the user's role does not allow, rather than a bad form.
+    pub fn not_allowed() -> Self {
+        ErrorPage {
+            heading: "Not allowed",
+            message: "Your role in this account does not allow this. An owner can change roles on the Users page.",
+            ..ErrorPage::new(StatusCode::FORBIDDEN)
         }
     }
 
@@ -118,6 +128,44 @@ impl ResponseError for WebError {
                 ErrorPage::new(status).response(status)
             }
         }
+    }
+}
+
+/// Errors raised by handlers and their extractors (403, 404, 500) keep the
+/// signed-in layout: `WebError` renders without the request, so the page is
+/// made again here, where the request and its user are at hand.
+pub async fn in_layout(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res = next.call(req).await?;
+    let raised = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<WebError>())
+        .map(|e| match e {
+            WebError::Forbidden(_) => Some(ErrorPage::not_allowed()),
+            WebError::NotFound | WebError::Internal(_) => Some(ErrorPage::new(res.status())),
+            _ => None,
+        });
+    let signed_in = res.request().extensions().get::<CurrentUser>().is_some();
+    // A path a resource matches for another method only: actix's own bare 404.
+    let bare_not_found = res.status() == StatusCode::NOT_FOUND
+        && res.response().error().is_none()
+        && !res.headers().contains_key(header::CONTENT_TYPE);
+    let raised = match raised {
+        None if bare_not_found => Some(Some(ErrorPage::new(StatusCode::NOT_FOUND))),
+        other => other,
+    };
+    match raised {
+        Some(Some(page)) if signed_in => {
+            let status = res.status();
+            let (req, _) = res.into_parts();
+            let title = page.heading;
+            let page = page.with_layout(Layout::new(&req, title, Section::None));
+            Ok(ServiceResponse::new(req, page.response(status)))
+        }
+        _ => Ok(res.map_into_boxed_body()),
     }
 }
 

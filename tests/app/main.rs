@@ -51,6 +51,7 @@ mod layout;
 mod login;
 mod maintenance;
 mod metrics;
+mod navigation;
 mod outage;
 mod outage_proxy;
 mod page_quality;
