@@ -15,6 +15,7 @@ pub mod request_log;
 pub mod server_secret;
 pub mod session;
 pub mod token_change;
+pub mod token_ending;
 pub mod user;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
