@@ -8,6 +8,7 @@ pub mod api_request;
 pub mod audit_event;
 pub mod contact;
 pub mod contact_note;
+pub mod email_notice;
 pub mod integration;
 pub mod legacy_api_key;
 pub mod login_attempt;

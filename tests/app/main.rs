@@ -32,6 +32,7 @@ mod browser_support;
 mod cli;
 mod csrf;
 mod docs_page;
+mod email_notices;
 mod error_pages;
 mod expiring_soon;
 mod form_limits;
