@@ -298,6 +298,17 @@ fn validate_smtp(url: Option<&SecretText>, from: Option<&str>) -> Result<(), Con
                     "expected smtp://host:port or smtps://host",
                 ));
             }
+            // What the mailer will make of it (a `tls=` value, say), checked
+            // now rather than found when the first notice is due. Nothing
+            // connects yet.
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose()).map_err(
+                |_| {
+                    invalid(
+                        "SMTP_URL",
+                        "expected smtp://host:port, smtp://host:port?tls=required or smtps://host",
+                    )
+                },
+            )?;
             from.parse::<lettre::message::Mailbox>()
                 .map_err(|_| invalid("SMTP_FROM", "expected an address or Name <address>"))?;
             Ok(())
@@ -452,6 +463,13 @@ mod tests {
         ])
         .unwrap_err();
         assert!(!bad.to_string().contains("hunter2"), "{bad}");
+        assert!(
+            settings(&[
+                ("SMTP_URL", "smtp://mail.example.com?tls=sometimes"),
+                ("SMTP_FROM", "notices@example.com"),
+            ])
+            .is_err()
+        );
         assert!(
             settings(&[
                 ("SMTP_URL", "smtp://mail.example.com:2525"),

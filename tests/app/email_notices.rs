@@ -28,6 +28,7 @@ const ADMIN: &str = "admin@acme.test";
 const VIEWER: &str = "viewer@acme.test";
 const OTHER_PASSWORD: &str = "another long password";
 const FROM: &str = "Integrations <notices@acme.test>";
+const PUBLIC: &str = "http://integrations.acme.test";
 
 /// One message as the receiver got it, its body decoded.
 #[derive(Debug, Clone)]
@@ -345,8 +346,16 @@ async fn second_instance(settings: Settings) -> Browser {
 #[actix_web::test]
 async fn a_token_ending_within_a_week_is_emailed_once_however_many_scans_and_instances() {
     let receiver = SmtpReceiver::start().await;
-    let app = mailing_app(&receiver.url()).await;
-    second_instance(mailing_settings(&app.database_url, &receiver.url())).await;
+    // Behind one address, as instances behind a balancer are.
+    let shared = |database_url: &str| {
+        let mut settings = mailing_settings(database_url, &receiver.url());
+        settings.public_url = Some(PUBLIC.to_string());
+        settings
+    };
+    let db = TestDb::migrated();
+    let settings = shared(&db.url);
+    let app = spawn_app_with_settings(db, settings).await;
+    second_instance(shared(&app.database_url)).await;
     app.setup_owner().await;
     let (soon, token) = create_with_token(&app, "Short lived", &["contacts.readonly"], "30").await;
     let (later, _) = create_with_token(&app, "Not yet", &["contacts.readonly"], "30").await;
@@ -376,13 +385,89 @@ async fn a_token_ending_within_a_week_is_emailed_once_however_many_scans_and_ins
     assert!(mail.body.contains("its lifetime ends"), "{}", mail.body);
     assert!(
         mail.body
-            .contains(&format!("{}{}", app.address, integration_path(&soon, ""))),
+            .contains(&format!("{PUBLIC}{}", integration_path(&soon, ""))),
         "{}",
         mail.body
     );
     assert!(!mail.text().contains("Not yet"), "8 days away is not soon");
     assert_no_secret(mail, &[&token, &token[4..]]);
     assert_eq!(app.count("email_notices"), 1);
+}
+
+#[actix_web::test]
+async fn a_rotation_ending_and_disuse_are_emailed_with_their_reason() {
+    let receiver = SmtpReceiver::start().await;
+    let app = mailing_app(&receiver.url()).await;
+    app.setup_owner().await;
+    let (rotating, old) = create_with_token(&app, "Rotating", &["contacts.readonly"], "").await;
+    let new = rotate(
+        &app,
+        &rotating,
+        &[("expire_old", "later"), ("grace_days", "7")],
+    )
+    .await;
+    let (idle, idle_token) = create_with_token(&app, "Idle", &["contacts.readonly"], "").await;
+    execute(
+        &app,
+        &format!(
+            "UPDATE access_tokens SET last_used_at = now() - interval '85 days' \
+             WHERE integration_id = '{idle}'"
+        ),
+    );
+
+    let mails = receiver.wait_for(2).await;
+    let about = |name: &str| {
+        mails
+            .iter()
+            .find(|m| m.body.contains(&format!("\"{name}\"")))
+            .unwrap_or_else(|| panic!("no email about {name}: {mails:?}"))
+            .clone()
+    };
+    let rotation = about("Rotating");
+    assert!(
+        rotation.body.contains("replaced by a rotation"),
+        "{}",
+        rotation.body
+    );
+    // A grace period of 7 days ends within the week: warned at once.
+    assert!(
+        rotation.headers.contains("stops working in 7 days"),
+        "{rotation:?}"
+    );
+    assert!(rotation.body.contains(&integration_path(&rotating, "")));
+    let disuse = about("Idle");
+    assert!(
+        disuse.body.contains("unused for 90 days"),
+        "{}",
+        disuse.body
+    );
+    assert!(disuse.body.contains(&integration_path(&idle, "")));
+    for mail in &mails {
+        assert_no_secret(mail, &[&old, &new, &idle_token]);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.mails().len(), 2, "one email per token");
+}
+
+#[actix_web::test]
+async fn without_smtp_nothing_is_queued() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        s.notice_scan_interval = Duration::from_millis(200);
+    })
+    .await;
+    app.setup_owner().await;
+    let (id, old) = create_with_token(&app, "Quiet", &["contacts.readonly"], "30").await;
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    execute(
+        &app,
+        "UPDATE access_tokens SET expires_at = now() + interval '3 days' WHERE revoked_at IS NULL",
+    );
+    assert_eq!(call(&app, &old).await, StatusCode::UNAUTHORIZED);
+    let alerted = eventually(10, || app.count("alerts") == 1).await;
+    assert!(alerted, "the alert is raised all the same");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(app.count("email_notices"), 0);
 }
 
 #[actix_web::test]
