@@ -98,13 +98,6 @@ impl Mailer {
         })
     }
 
-    /// The wait before the attempt after `attempt`, or `None` when
-    /// `attempt` was the last.
-    fn retry_after(&self, attempt: i32) -> Option<u64> {
-        let index = usize::try_from(attempt).ok()?.checked_sub(1)?;
-        self.retry_schedule.get(index).copied()
-    }
-
     async fn send(&self, notice: &ClaimedNotice) -> Result<(), SendError> {
         let to = notice
             .recipient
@@ -126,6 +119,13 @@ impl Mailer {
             .map(drop)
             .map_err(|e| SendError::Failed(crate::db::one_line(&e)))
     }
+}
+
+/// The wait before the attempt after `attempt` (the first is 1), or
+/// `None` when `attempt` was the last.
+fn retry_after(schedule: &[u64], attempt: i32) -> Option<u64> {
+    let index = usize::try_from(attempt).ok()?.checked_sub(1)?;
+    schedule.get(index).copied()
 }
 
 enum SendError {
@@ -168,7 +168,8 @@ pub fn start(pool: DbPool, settings: &Settings) -> Option<NoticeWorker> {
 }
 
 async fn scan(pool: DbPool, notices: Notices, every: Duration, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
+    // A zero period would make the interval panic.
+    let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !*stopped.borrow() {
         tokio::select! {
@@ -253,7 +254,7 @@ async fn attempt(pool: &DbPool, mailer: &Mailer, notice: ClaimedNotice) {
         Err(failure) => {
             let (error, retry) = match failure {
                 SendError::Unsendable(error) => (error, None),
-                SendError::Failed(error) => (error, mailer.retry_after(attempt)),
+                SendError::Failed(error) => (error, retry_after(&mailer.retry_schedule, attempt)),
             };
             match retry {
                 Some(seconds) => tracing::warn!(
@@ -283,5 +284,20 @@ async fn attempt(pool: &DbPool, mailer: &Mailer, notice: ClaimedNotice) {
         // The lease runs out and the notice is due again: sent twice at
         // worst, never lost.
         tracing::error!(notice = %id, error = %e, "could not record an email notice's attempt");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after;
+
+    #[test]
+    fn each_failed_attempt_waits_its_turn_of_the_schedule_until_the_last() {
+        let schedule = [60, 300];
+        assert_eq!(retry_after(&schedule, 1), Some(60));
+        assert_eq!(retry_after(&schedule, 2), Some(300));
+        assert_eq!(retry_after(&schedule, 3), None, "three attempts in all");
+        assert_eq!(retry_after(&[], 1), None, "one attempt only");
+        assert_eq!(retry_after(&schedule, 0), None);
     }
 }

@@ -505,6 +505,38 @@ async fn a_mail_server_down_at_first_gets_the_message_later() {
 }
 
 #[actix_web::test]
+async fn a_notice_refused_at_its_last_attempt_is_given_up_with_its_error() {
+    let receiver = SmtpReceiver::start().await;
+    receiver.refuse_next(&["554 5.7.1 Not today", "554 5.7.1 Not today"]);
+    let db = TestDb::migrated();
+    let mut settings = mailing_settings(&db.url, &receiver.url());
+    settings.email_retry_schedule = vec![1];
+    let app = spawn_app_with_settings(db, settings).await;
+    app.setup_owner().await;
+    let (id, old) = create_with_token(&app, "Refused", &["contacts.readonly"], "").await;
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    assert_eq!(call(&app, &old).await, StatusCode::UNAUTHORIZED);
+    let given_up = eventually(15, || {
+        app.db.query_count(
+            "SELECT count(*) AS n FROM email_notices WHERE attempts = 2 \
+             AND sent_at IS NULL AND next_attempt_at IS NULL AND last_error LIKE '%Not today%'",
+        ) == 1
+    })
+    .await;
+    assert!(
+        given_up,
+        "two attempts, then given up with the server's answer"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        receiver.refused.load(Ordering::SeqCst),
+        2,
+        "no third attempt"
+    );
+    assert!(receiver.mails().is_empty());
+}
+
+#[actix_web::test]
 async fn a_refused_message_is_sent_again_later_and_the_refusal_is_logged() {
     let receiver = SmtpReceiver::start().await;
     receiver.refuse_next(&[
