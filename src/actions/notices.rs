@@ -176,7 +176,7 @@ pub fn queue_token_endings(
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let horizon = now + Duration::days(ENDING_SOON_DAYS);
-    let candidates = AccessToken::may_end_by(conn, horizon)?;
+    let candidates = AccessToken::may_end_by(conn, now, horizon)?;
     let mut recipients: HashMap<Uuid, Vec<String>> = HashMap::new();
     let mut queued = 0;
     for (token, integration, account_id, inactivity) in candidates {

@@ -192,19 +192,22 @@ impl AccessToken {
             .load(conn)
     }
 
-    /// Unrevoked tokens of integrations not deleted, in every account, that
-    /// may end by `horizon` (by lifetime, grace period or the account's
-    /// inactivity window), with the integration's name, its account and
-    /// that account's window: the candidates for the email warning a week
-    /// ahead, weighed exactly by [`crate::models::token_ending`].
+    /// Tokens of integrations not deleted, in every account, still working
+    /// at `now` (as far as revocation and fixed ends tell) that may end by
+    /// `horizon` (by lifetime, grace period or the account's inactivity
+    /// window), with the integration's name, its account and that account's
+    /// window: the candidates for the email warning a week ahead, weighed
+    /// exactly by [`crate::models::token_ending`]. Tokens long past their
+    /// end are left out, so the scan does not grow with them.
     pub fn may_end_by(
         conn: &mut PgConnection,
+        now: DateTime<Utc>,
         horizon: DateTime<Utc>,
     ) -> QueryResult<Vec<TokenEndingCandidate>> {
         access_tokens::table
             .inner_join(integrations::table.inner_join(accounts::table))
             .filter(integrations::deleted_at.is_null())
-            .filter(access_tokens::revoked_at.is_null())
+            .filter(unrevoked_and_unended(now))
             .filter(
                 access_tokens::expires_at
                     .le(horizon)
