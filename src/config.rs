@@ -26,6 +26,27 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
+/// Text that may carry a password, such as `SMTP_URL`: `Debug` prints
+/// nothing of it.
+#[derive(Clone)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText(..)")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
@@ -75,6 +96,18 @@ pub struct Settings {
     /// Longest a statement may run; with the connect timeout, the longest a
     /// request waits for the database before answering 503.
     pub db_statement_timeout_seconds: u64,
+    /// `SMTP_URL` (`smtp://`, `smtp://…?tls=required`, `smtps://`, with
+    /// optional `user:password@`): where email notices are sent. Unset, no
+    /// notice is queued or sent.
+    pub smtp_url: Option<SecretText>,
+    /// `SMTP_FROM`: the notices' sender, `address` or `Name <address>`;
+    /// required with `SMTP_URL`.
+    pub smtp_from: Option<String>,
+    /// `EMAIL_RETRY_SCHEDULE`: seconds between attempts to send a notice.
+    pub email_retry_schedule: Vec<u64>,
+    /// How often each instance looks for tokens about to stop working.
+    /// Not a variable: a minute is what the product needs; tests shorten it.
+    pub notice_scan_interval: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://localhost/private_integrations";
@@ -102,6 +135,10 @@ impl Settings {
             db_pool_size: 10,
             db_connect_timeout_seconds: 3,
             db_statement_timeout_seconds: 5,
+            smtp_url: None,
+            smtp_from: None,
+            email_retry_schedule: vec![60, 300, 1800, 7200, 18000, 36000, 86400],
+            notice_scan_interval: Duration::from_secs(60),
         }
     }
 
@@ -146,17 +183,14 @@ impl Settings {
             s.webhook_allow_private_targets = parse_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", &v)?;
         }
         if let Some(v) = get("WEBHOOK_RETRY_SCHEDULE") {
-            s.webhook_retry_schedule = v
-                .split(',')
-                .map(|p| p.trim().parse::<u64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    invalid(
-                        "WEBHOOK_RETRY_SCHEDULE",
-                        "expected seconds, comma-separated",
-                    )
-                })?;
+            s.webhook_retry_schedule = parse_schedule("WEBHOOK_RETRY_SCHEDULE", &v)?;
         }
+        if let Some(v) = get("EMAIL_RETRY_SCHEDULE") {
+            s.email_retry_schedule = parse_schedule("EMAIL_RETRY_SCHEDULE", &v)?;
+        }
+        s.smtp_url = get("SMTP_URL").map(SecretText);
+        s.smtp_from = get("SMTP_FROM");
+        validate_smtp(s.smtp_url.as_ref(), s.smtp_from.as_deref())?;
         if let Some(v) = get("WEBHOOK_RESOLVE") {
             s.webhook_resolve = parse_resolve(&v)?;
         }
@@ -196,6 +230,18 @@ impl Settings {
             .saturating_add(1)
     }
 
+    /// Whether owners and admins get email notices (`SMTP_URL` is set).
+    pub fn email_notices(&self) -> bool {
+        self.smtp_url.is_some()
+    }
+
+    /// Attempts a notice gets: the first, then one per retry wait.
+    pub fn email_max_attempts(&self) -> i32 {
+        i32::try_from(self.email_retry_schedule.len())
+            .unwrap_or(i32::MAX - 1)
+            .saturating_add(1)
+    }
+
     /// The address people and scripts use, without a trailing slash.
     pub fn public_url(&self) -> String {
         match &self.public_url {
@@ -227,6 +273,47 @@ fn decode_key(name: &'static str, value: &str) -> Result<Vec<u8>, ConfigError> {
     STANDARD
         .decode(value.trim())
         .map_err(|_| invalid(name, "expected base64"))
+}
+
+fn parse_schedule(name: &'static str, v: &str) -> Result<Vec<u64>, ConfigError> {
+    v.split(',')
+        .map(|p| p.trim().parse::<u64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid(name, "expected seconds, comma-separated"))
+}
+
+/// `SMTP_URL` and `SMTP_FROM` come together. The URL is never repeated in
+/// an error: it may hold a password.
+fn validate_smtp(url: Option<&SecretText>, from: Option<&str>) -> Result<(), ConfigError> {
+    match (url, from) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(invalid("SMTP_FROM", "is set but SMTP_URL is not")),
+        (Some(_), None) => Err(invalid("SMTP_FROM", "must be set with SMTP_URL")),
+        (Some(url), Some(from)) => {
+            let parsed = url::Url::parse(url.expose())
+                .map_err(|_| invalid("SMTP_URL", "expected smtp://host:port or smtps://host"))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                return Err(invalid(
+                    "SMTP_URL",
+                    "expected smtp://host:port or smtps://host",
+                ));
+            }
+            // What the mailer will make of it (a `tls=` value, say), checked
+            // now rather than found when the first notice is due. Nothing
+            // connects yet.
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose()).map_err(
+                |_| {
+                    invalid(
+                        "SMTP_URL",
+                        "expected smtp://host:port, smtp://host:port?tls=required or smtps://host",
+                    )
+                },
+            )?;
+            from.parse::<lettre::message::Mailbox>()
+                .map_err(|_| invalid("SMTP_FROM", "expected an address or Name <address>"))?;
+            Ok(())
+        }
+    }
 }
 
 fn parse_resolve(v: &str) -> Result<Vec<(String, Vec<std::net::IpAddr>)>, ConfigError> {
@@ -353,6 +440,43 @@ mod tests {
         assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,x")]).is_err());
         assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test")]).is_err());
         assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test=nowhere")]).is_err());
+    }
+
+    #[test]
+    fn smtp_settings_come_together_and_errors_never_repeat_the_password() {
+        let s = settings(&[]).unwrap();
+        assert!(!s.email_notices());
+        let s = settings(&[
+            ("SMTP_URL", "smtps://mailer:hunter2-secret@mail.example.com"),
+            ("SMTP_FROM", "Integrations <notices@example.com>"),
+            ("EMAIL_RETRY_SCHEDULE", "1,2"),
+        ])
+        .unwrap();
+        assert!(s.email_notices());
+        assert_eq!(s.email_max_attempts(), 3);
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(settings(&[("SMTP_URL", "smtp://mail.example.com")]).is_err());
+        assert!(settings(&[("SMTP_FROM", "notices@example.com")]).is_err());
+        let bad = settings(&[
+            ("SMTP_URL", "http://mailer:hunter2-secret@mail.example.com"),
+            ("SMTP_FROM", "notices@example.com"),
+        ])
+        .unwrap_err();
+        assert!(!bad.to_string().contains("hunter2"), "{bad}");
+        assert!(
+            settings(&[
+                ("SMTP_URL", "smtp://mail.example.com?tls=sometimes"),
+                ("SMTP_FROM", "notices@example.com"),
+            ])
+            .is_err()
+        );
+        assert!(
+            settings(&[
+                ("SMTP_URL", "smtp://mail.example.com:2525"),
+                ("SMTP_FROM", "not an address"),
+            ])
+            .is_err()
+        );
     }
 
     #[test]

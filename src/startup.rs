@@ -14,6 +14,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use rand::RngExt as _;
 
+use crate::actions::notices::Notices;
 use crate::auth::csrf::verify_csrf;
 use crate::auth::middleware::require_user;
 use crate::auth::session_store::PgSessionStore;
@@ -28,6 +29,7 @@ use crate::token_cache::TokenCache;
 use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
 use crate::workers;
+use crate::workers::email_notices::NoticeWorker;
 use crate::workers::webhook_delivery::DeliveryWorker;
 use diesel::{Connection, PgConnection};
 
@@ -50,6 +52,7 @@ pub struct Application {
     public_url: String,
     server: Server,
     deliveries: DeliveryWorker,
+    notices: Option<NoticeWorker>,
 }
 
 /// Opens (and if need be creates) the database and brings its schema up to
@@ -161,12 +164,13 @@ impl Application {
             settings.public_url = Some(format!("http://{host}:{port}"));
         }
         let public_url = settings.public_url();
-        let (server, deliveries) = run(listener, pool, key, secrets, settings)?;
+        let (server, deliveries, notices) = run(listener, pool, key, secrets, settings)?;
         Ok(Self {
             port,
             public_url,
             server,
             deliveries,
+            notices,
         })
     }
 
@@ -180,11 +184,16 @@ impl Application {
     }
 
     /// Serves until the server is stopped (SIGTERM lets requests finish,
-    /// SIGINT does not); then webhook attempts under way get a bounded time
-    /// to finish before the process goes.
+    /// SIGINT does not); then webhook attempts and email notices under way
+    /// get a bounded time to finish before the process goes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        self.deliveries.stop().await;
+        match self.notices {
+            Some(notices) => {
+                futures_util::future::join(self.deliveries.stop(), notices.stop()).await;
+            }
+            None => self.deliveries.stop().await,
+        }
         served
     }
 }
@@ -214,7 +223,7 @@ fn run(
     key: Key,
     secrets: SecretBox,
     settings: Settings,
-) -> Result<(Server, DeliveryWorker), StartupError> {
+) -> Result<(Server, DeliveryWorker, Option<NoticeWorker>), StartupError> {
     let cookie_secure = settings.cookie_secure();
     let https = settings.is_https();
     let workers = settings.workers;
@@ -238,13 +247,18 @@ fn run(
         &settings.webhook_resolve,
         settings.webhook_allow_private_targets,
     ));
+    // With SMTP unset nothing is queued: no outbox grows unsent.
+    let alert_notices = settings
+        .email_notices()
+        .then(|| Notices::new(&settings.public_url()));
+    let notices = workers::email_notices::start(pool.clone(), &settings);
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
         setup_done: AtomicBool::new(false),
         cookie_key: key.clone(),
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
-        usage: workers::usage_writer::start(pool.clone()),
+        usage: workers::usage_writer::start(pool.clone(), alert_notices),
         tokens,
         secrets,
         resolver,
@@ -310,5 +324,5 @@ fn run(
     if let Some(n) = workers {
         server = server.workers(n);
     }
-    Ok((server.run(), deliveries))
+    Ok((server.run(), deliveries, notices))
 }

@@ -1,26 +1,44 @@
 //! Alerts: raised by the usage writer (a dead token tried, a new client
-//! address), each with its audit line, and dismissed by editors.
+//! address), each with its audit line and, when email notices are on, its
+//! email, and dismissed by editors.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::notices::{AlertFacts, Notices};
 use super::{ActionError, Actor};
 use crate::models::alert::{Alert, AlertKind, NewAlert};
 use crate::models::{AccessToken, Account, Integration, NewAuditEvent};
 
-/// Raises an alert for the request at `at`, with its audit event, unless
+/// A request that raises an alert.
+#[derive(Debug, Clone, Copy)]
+pub struct Sighting<'a> {
+    pub account_id: Uuid,
+    pub integration_id: Uuid,
+    pub kind: AlertKind,
+    pub token_id: Uuid,
+    pub ip: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Raises an alert for the request, with its audit event and, when
+/// `notices` are on, its email to the account's owners and admins, unless
 /// the same token and address already raised one that day. Returns whether
 /// it did.
 pub fn raise(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    integration_id: Uuid,
-    kind: AlertKind,
-    token_id: Uuid,
-    ip: &str,
-    at: DateTime<Utc>,
+    seen: &Sighting<'_>,
+    notices: Option<&Notices>,
 ) -> QueryResult<bool> {
+    let Sighting {
+        account_id,
+        integration_id,
+        kind,
+        token_id,
+        ip,
+        at,
+    } = *seen;
     conn.transaction(|conn| {
         let inserted = NewAlert {
             account_id,
@@ -32,9 +50,9 @@ pub fn raise(
             created_at: at,
         }
         .insert(conn)?;
-        if inserted.is_none() {
+        let Some(alert_id) = inserted else {
             return Ok(false);
-        }
+        };
         let token = AccessToken::find_for_integration(conn, integration_id, token_id)?;
         let name = Integration::names(conn, &[integration_id])?
             .into_iter()
@@ -46,6 +64,18 @@ pub fn raise(
             .details(serde_json::json!({ "token": token.masked(), "ip": ip }))
             .ip(ip)
             .insert(conn)?;
+        if let Some(notices) = notices {
+            let facts = AlertFacts {
+                alert_id,
+                account_id,
+                integration_id,
+                integration: &name,
+                kind,
+                ip,
+                at,
+            };
+            super::notices::queue_alert(conn, notices, &facts)?;
+        }
         Ok(true)
     })
 }

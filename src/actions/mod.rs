@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod inactivity;
 pub mod integrations;
 pub mod notes;
+pub mod notices;
 pub mod people;
 pub mod profile;
 pub mod tokens;

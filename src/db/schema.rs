@@ -125,6 +125,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_notices (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        recipient -> Text,
+        kind -> Text,
+        dedup_key -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        lease_until -> Nullable<Timestamptz>,
+        sent_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     integrations (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -281,6 +299,7 @@ diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(contacts -> accounts (account_id));
+diesel::joinable!(email_notices -> accounts (account_id));
 diesel::joinable!(integrations -> accounts (account_id));
 diesel::joinable!(integrations -> users (created_by));
 diesel::joinable!(legacy_api_keys -> accounts (account_id));
@@ -305,6 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     contact_notes,
     contacts,
+    email_notices,
     integrations,
     legacy_api_keys,
     login_attempts,

@@ -54,6 +54,9 @@ pub mod reason {
     pub const INACTIVE: &str = "inactive";
 }
 
+/// `(token, integration name, account, the account's inactivity window)`.
+pub type TokenEndingCandidate = (AccessToken, String, Uuid, Option<i32>);
+
 /// `(integration, tokens it ever had, their latest use)`.
 pub type TokenHistory = (Uuid, i64, Option<DateTime<Utc>>);
 
@@ -186,6 +189,42 @@ impl AccessToken {
             .filter(access_tokens::revoked_at.is_null())
             .order((integrations::name.asc(), access_tokens::created_at.desc()))
             .select((AccessToken::as_select(), integrations::name))
+            .load(conn)
+    }
+
+    /// Tokens of integrations not deleted, in every account, still working
+    /// at `now` (as far as revocation and fixed ends tell) that may end by
+    /// `horizon` (by lifetime, grace period or the account's inactivity
+    /// window), with the integration's name, its account and that account's
+    /// window: the candidates for the email warning a week ahead, weighed
+    /// exactly by [`crate::models::token_ending`]. Tokens long past their
+    /// end are left out, so the scan does not grow with them.
+    pub fn may_end_by(
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> QueryResult<Vec<TokenEndingCandidate>> {
+        access_tokens::table
+            .inner_join(integrations::table.inner_join(accounts::table))
+            .filter(integrations::deleted_at.is_null())
+            .filter(unrevoked_and_unended(now))
+            .filter(
+                access_tokens::expires_at
+                    .le(horizon)
+                    .or(access_tokens::grace_ends_at.le(horizon))
+                    .or(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "coalesce(access_tokens.last_used_at, access_tokens.created_at) \
+                         + make_interval(days => accounts.inactivity_expiry_days) <= ",
+                    )
+                    .bind::<diesel::sql_types::Timestamptz, _>(horizon)
+                    .nullable()),
+            )
+            .select((
+                AccessToken::as_select(),
+                integrations::name,
+                integrations::account_id,
+                accounts::inactivity_expiry_days,
+            ))
             .load(conn)
     }
 

@@ -158,6 +158,20 @@ impl User {
             .load(conn)
     }
 
+    /// Addresses of the account's owners and admins: who is told, by
+    /// email, of its alerts and of tokens about to stop working.
+    pub fn notice_recipients(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+    ) -> QueryResult<Vec<String>> {
+        users::table
+            .filter(users::account_id.eq(account_id))
+            .filter(users::role.eq_any([Role::Owner.as_str(), Role::Admin.as_str()]))
+            .order(users::email.asc())
+            .select(users::email)
+            .load(conn)
+    }
+
     /// One page of the account's users matching `search`, and how many
     /// match in all.
     pub fn search_in_account(

@@ -1,7 +1,7 @@
 //! Periodic clean-up: tokens past their account's inactivity window,
 //! expired sessions, old sign-in attempts, API request rows and used-scope
-//! notes past their 30 days, and webhook deliveries finished more than 30
-//! days ago.
+//! notes past their 30 days, and webhook deliveries and email notices
+//! finished more than 30 days ago.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::actions;
 use crate::db::{self, DbError, DbPool};
-use crate::models::{Account, api_request, login_attempt, session, webhook_delivery};
+use crate::models::{Account, api_request, email_notice, login_attempt, session, webhook_delivery};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
 /// How long the delivery log keeps a finished delivery and its attempts.
@@ -47,6 +47,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     request_log_partitions(conn);
     let webhook_cutoff = Utc::now() - chrono::Duration::days(WEBHOOK_LOG_DAYS);
     webhook_delivery::purge_finished_before(conn, webhook_cutoff)?;
+    email_notice::purge_finished_before(conn, webhook_cutoff)?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Background tasks that keep work off the request path.
 
+pub mod email_notices;
 pub mod maintenance;
 pub mod token_listener;
 pub mod usage_alerts;

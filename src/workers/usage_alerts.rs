@@ -10,7 +10,8 @@ use chrono::Duration;
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use crate::actions::alerts;
+use crate::actions::alerts::{self, Sighting};
+use crate::actions::notices::Notices;
 use crate::models::alert::AlertKind;
 use crate::models::api_request::{self, Outcome};
 use crate::usage::UsageRecord;
@@ -18,9 +19,13 @@ use crate::usage::UsageRecord;
 /// How far back an address counts as known.
 const KNOWN_FOR_DAYS: i64 = 30;
 
-/// Raises the batch's alerts. Runs before the batch's rows are written, so
+/// Raises the batch's alerts (emailed when `notices` are on). Runs before the batch's rows are written, so
 /// "seen before" means in earlier batches or earlier in this one.
-pub fn find(conn: &mut PgConnection, batch: &[UsageRecord]) -> diesel::QueryResult<()> {
+pub fn find(
+    conn: &mut PgConnection,
+    batch: &[UsageRecord],
+    notices: Option<&Notices>,
+) -> diesel::QueryResult<()> {
     let mut raised: HashSet<(AlertKind, Uuid, Uuid, &str)> = HashSet::new();
     // Per integration: whether it had any use before, and the addresses
     // already looked at in this batch.
@@ -50,7 +55,15 @@ pub fn find(conn: &mut PgConnection, batch: &[UsageRecord]) -> diesel::QueryResu
             Outcome::IpNotAllowed | Outcome::RateLimited => continue,
         };
         if raised.insert((kind, integration, token, r.ip.as_str())) {
-            alerts::raise(conn, r.account_id, integration, kind, token, &r.ip, r.at)?;
+            let seen = Sighting {
+                account_id: r.account_id,
+                integration_id: integration,
+                kind,
+                token_id: token,
+                ip: &r.ip,
+                at: r.at,
+            };
+            alerts::raise(conn, &seen, notices)?;
         }
     }
     Ok(())

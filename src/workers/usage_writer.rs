@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{Connection, PgConnection};
 use uuid::Uuid;
 
+use crate::actions::notices::Notices;
 use crate::db::{self, DbError, DbPool};
 use crate::models::AccessToken;
 use crate::models::api_request::{self, NewApiRequest, Outcome};
@@ -29,9 +30,10 @@ const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_AT_MOST: Duration = Duration::from_secs(5);
 
 /// Starts the writer on the current runtime; its sink goes into the state.
-pub fn start(pool: DbPool) -> UsageSink {
+/// With `notices`, the alerts it raises are emailed too.
+pub fn start(pool: DbPool, notices: Option<Notices>) -> UsageSink {
     let (sink, queue) = UsageSink::channel();
-    actix_web::rt::spawn(run(pool, queue));
+    actix_web::rt::spawn(run(pool, queue, notices.map(Arc::new)));
     sink
 }
 
@@ -55,9 +57,10 @@ struct Batch {
     records: Vec<UsageRecord>,
     touches: HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: HashMap<Uuid, DateTime<Utc>>,
+    notices: Option<Arc<Notices>>,
 }
 
-async fn run(pool: DbPool, queue: UsageQueue) {
+async fn run(pool: DbPool, queue: UsageQueue, notices: Option<Arc<Notices>>) {
     let mut held = Unwritten {
         queue,
         in_flight: 0,
@@ -104,6 +107,7 @@ async fn run(pool: DbPool, queue: UsageQueue) {
             records,
             touches,
             legacy_touches,
+            notices: notices.clone(),
         });
         write_until_done(&pool, &batch, &held.queue).await;
         held.in_flight = 0;
@@ -128,6 +132,7 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
                     &attempt.records,
                     &attempt.touches,
                     &attempt.legacy_touches,
+                    attempt.notices.as_deref(),
                 )
                 .map(|()| 0)
             })
@@ -171,7 +176,8 @@ fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> 
     conn.transaction(|conn| {
         let mut refused = 0;
         for record in &batch.records {
-            match write(conn, std::slice::from_ref(record), &nobody, &no_key) {
+            let one = std::slice::from_ref(record);
+            match write(conn, one, &nobody, &no_key, batch.notices.as_deref()) {
                 Ok(()) => {}
                 Err(e) if e.is_unavailable() => return Err(e),
                 Err(e) => {
@@ -180,7 +186,7 @@ fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> 
                 }
             }
         }
-        write(conn, &[], &batch.touches, &batch.legacy_touches)?;
+        write(conn, &[], &batch.touches, &batch.legacy_touches, None)?;
         Ok(refused)
     })
 }
@@ -190,12 +196,13 @@ fn write(
     batch: &[UsageRecord],
     touches: &HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
+    notices: Option<&Notices>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
         // Behind a savepoint: an alert that cannot be raised (its token
         // deleted meanwhile) must not cost the batch its usage rows.
-        let found: Result<(), DbError> =
-            conn.transaction(|conn| usage_alerts::find(conn, batch).map_err(DbError::from));
+        let found: Result<(), DbError> = conn
+            .transaction(|conn| usage_alerts::find(conn, batch, notices).map_err(DbError::from));
         match found {
             Err(e) if e.is_unavailable() => return Err(e),
             Err(e) => tracing::error!(error = %e, "could not raise the alerts of a usage batch"),

@@ -34,6 +34,7 @@ mod cli;
 mod confirmations;
 mod csrf;
 mod docs_page;
+mod email_notices;
 mod error_pages;
 mod expiring_soon;
 mod form_limits;
