@@ -158,4 +158,10 @@ impl Alert {
         ))
         .get_result(conn)
     }
+
+    /// Alerts raised before `cutoff`: the requests behind them have left the
+    /// log by then, and the audit log keeps each alert's line.
+    pub fn purge_before(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> QueryResult<usize> {
+        diesel::delete(alerts::table.filter(alerts::created_at.lt(cutoff))).execute(conn)
+    }
 }

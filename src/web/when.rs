@@ -4,7 +4,7 @@
 //! UTC by accident.
 
 use actix_web::{HttpMessage, HttpRequest};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::auth::CurrentUser;
@@ -59,6 +59,18 @@ impl Zone {
         t.with_timezone(&self.0)
             .format("%-d %b %Y, %H:%M:%S %Z")
             .to_string()
+    }
+
+    /// The first instant of `day` in this zone: its midnight, or, where a
+    /// clock change skips midnight, the first moment the day has.
+    pub fn start_of(self, day: NaiveDate) -> Option<DateTime<Utc>> {
+        (0..24).find_map(|hour| {
+            let local = day.and_hms_opt(hour, 0, 0)?;
+            self.0
+                .from_local_datetime(&local)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+        })
     }
 
     /// "28 Nov 2026", the day it was where the viewer is.

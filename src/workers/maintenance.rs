@@ -1,7 +1,7 @@
 //! Periodic clean-up: tokens past their account's inactivity window,
-//! expired sessions, old sign-in attempts, API request rows and used-scope
-//! notes past their 30 days, and webhook deliveries and email notices
-//! finished more than 30 days ago.
+//! expired sessions, old sign-in attempts; API request rows, used-scope
+//! notes and alerts past their 30 days; webhook deliveries and email
+//! notices finished more than 30 days ago.
 
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 use crate::actions;
 use crate::db::{self, DbError, DbPool};
+use crate::models::alert::Alert;
 use crate::models::{Account, api_request, email_notice, login_attempt, session, webhook_delivery};
 
 pub const REQUEST_LOG_DAYS: i64 = 30;
@@ -44,6 +45,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     api_request::drop_partitions_before(conn, cutoff.date_naive())?;
     api_request::delete_requests_before(conn, cutoff)?;
     api_request::delete_used_scopes_before(conn, cutoff.date_naive())?;
+    Alert::purge_before(conn, cutoff)?;
     request_log_partitions(conn);
     let webhook_cutoff = Utc::now() - chrono::Duration::days(WEBHOOK_LOG_DAYS);
     webhook_delivery::purge_finished_before(conn, webhook_cutoff)?;

@@ -95,3 +95,30 @@ async fn the_sweep_forgets_scopes_used_more_than_30_days_ago() {
     );
     assert_eq!(app.count("usage_scopes"), 1, "the 31-day-old note is gone");
 }
+
+#[actix_web::test]
+async fn the_sweep_forgets_alerts_raised_more_than_30_days_ago() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Alerted", &["contacts.readonly"], "").await;
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO alerts (account_id, integration_id, kind, token_id, ip, day, created_at) \
+             SELECT i.account_id, i.id, 'new_ip', t.id, ip, (now() - age)::date, now() - age \
+             FROM integrations i JOIN access_tokens t ON t.integration_id = i.id, \
+                  (VALUES ('192.0.2.1', interval '31 days'), ('192.0.2.2', interval '29 days')) \
+                  AS a(ip, age) \
+             WHERE i.id = '{id}'"
+        ),
+    );
+
+    maintenance::sweep(&mut app.db.connection()).expect("sweep");
+
+    assert_eq!(app.count("alerts"), 1, "the 31-day-old alert is gone");
+    assert_eq!(
+        app.db
+            .query_count("SELECT count(*) AS n FROM alerts WHERE ip = '192.0.2.2'"),
+        1
+    );
+}

@@ -196,3 +196,43 @@ async fn the_log_pages_in_a_stable_order_keeps_thirty_days_and_filters_by_date()
     assert_eq!(csv(&app, &id, &format!("?from={today}")).await.len(), 110);
     assert_eq!(csv(&app, &id, "").await.len(), 114);
 }
+
+#[actix_web::test]
+async fn the_date_filters_are_days_in_the_viewers_time_zone() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Zoned", &["contacts.readonly"], "").await;
+    // Noon UTC five days ago is 02:00 the next day in Kiritimati (UTC+14).
+    let noon = (chrono::Utc::now() - chrono::Duration::days(5))
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .expect("noon")
+        .and_utc();
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO api_requests \
+             (account_id, integration_id, method, route, status, duration_ms, ip, outcome, created_at) \
+             SELECT account_id, id, 'GET', '/v2/rzoned', 200, 1, '192.0.2.1', 'used', '{}' \
+             FROM integrations",
+            noon.to_rfc3339()
+        ),
+    );
+    let utc_day = noon.date_naive();
+    let next_day = utc_day.succ_opt().expect("next day");
+    let on = |d: chrono::NaiveDate| format!("?from={d}&to={d}");
+    assert_eq!(
+        csv(&app, &id, &on(utc_day)).await.len(),
+        1,
+        "UTC by default"
+    );
+    assert_eq!(csv(&app, &id, &on(next_day)).await.len(), 0);
+    execute(&app, "UPDATE users SET time_zone = 'Pacific/Kiritimati'");
+    assert_eq!(csv(&app, &id, &on(utc_day)).await.len(), 0);
+    assert_eq!(
+        csv(&app, &id, &on(next_day)).await.len(),
+        1,
+        "the viewer's day"
+    );
+    assert_eq!(rows(&page(&app, &id, &on(next_day)).await), 1);
+}

@@ -7,6 +7,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::models::request_log::{RequestFilter, StatusFilter};
+use crate::web::when::Zone;
 
 /// How far back the log reaches: the usage log keeps 30 days.
 pub const LOG_DAYS: u64 = 30;
@@ -47,10 +48,10 @@ impl RequestQuery {
         parsed
     }
 
-    /// The filters as the query runs them: whole days in UTC, `to`
-    /// included.
-    pub fn filter(&self) -> RequestFilter {
-        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    /// The filters as the query runs them: whole days in the viewer's time
+    /// zone, `to` included.
+    pub fn filter(&self, zone: Zone) -> RequestFilter {
+        let start = |d: NaiveDate| zone.start_of(d);
         RequestFilter {
             status: self.status,
             method: self.method.clone(),
@@ -64,7 +65,7 @@ impl RequestQuery {
     }
 
     pub fn is_filtered(&self) -> bool {
-        self.filter() != RequestFilter::default()
+        self.filter(Zone::UTC) != RequestFilter::default()
     }
 
     /// A query string for these filters (and `page` when given), starting
@@ -146,7 +147,7 @@ mod tests {
         assert_eq!(q.token_id, Some(id));
         assert_eq!(q.from, NaiveDate::from_ymd_opt(2026, 11, 1));
         assert_eq!(q.page, 2);
-        let f = q.filter();
+        let f = q.filter(Zone::UTC);
         assert_eq!(
             f.until.map(|t| t.to_rfc3339()),
             Some("2026-12-01T00:00:00+00:00".to_string()),
@@ -156,7 +157,7 @@ mod tests {
         let bad = RequestQuery::parse(
             "status=500&method=GE%20T&token=nope&from=2026-13-01&to=yesterday&page=-1",
         );
-        assert_eq!(bad.filter(), RequestFilter::default());
+        assert_eq!(bad.filter(Zone::UTC), RequestFilter::default());
         assert_eq!(bad.page, 1);
         assert!(!bad.is_filtered());
         assert_eq!(RequestQuery::parse("from=+262143-01-01").from, None);

@@ -101,7 +101,7 @@ pub(super) async fn show(
     let id = path.into_inner();
     let query = RequestQuery::parse(req.query_string());
     let account_id = current.account.id;
-    let filter = query.filter();
+    let filter = query.filter(Zone::of(&req));
     let asked = query.page;
     let now = Utc::now();
     let zone = Zone::of(&req);
@@ -217,7 +217,7 @@ pub(super) async fn csv(
         account_id,
         integration_id: id,
         since: since(now),
-        filter: RequestQuery::parse(req.query_string()).filter(),
+        filter: RequestQuery::parse(req.query_string()).filter(Zone::of(&req)),
         labels: labels(&tokens),
         after: None,
         header: true,
