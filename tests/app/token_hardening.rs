@@ -556,3 +556,55 @@ async fn destructive_actions_ask_first_in_a_disclosure_that_works_without_javasc
         "rotate later needs no confirmation"
     );
 }
+
+#[actix_web::test]
+async fn inactivity_ends_a_token_at_the_boundary_and_concurrent_sweeps_audit_it_once() {
+    use private_integrations::workers::maintenance;
+
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (before, token_before) =
+        create_with_token(&app, "Before", &["contacts.readonly"], "").await;
+    let (after, token_after) = create_with_token(&app, "After", &["contacts.readonly"], "").await;
+    // The default window is 90 days: a minute either side of it.
+    for (id, age) in [
+        (&before, "89 days 23 hours 59 minutes"),
+        (&after, "90 days 1 minute"),
+    ] {
+        execute(
+            &app,
+            &format!(
+                "UPDATE access_tokens SET created_at = now() - interval '{age}', \
+                 last_used_at = now() - interval '{age}' WHERE id = '{}'",
+                token_id_of(&app, id)
+            ),
+        );
+    }
+    assert_eq!(api_status(&app, &token_before).await, StatusCode::OK);
+    assert_eq!(
+        api_status(&app, &token_after).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Two instances sweeping at the same moment, several times over.
+    for _ in 0..4 {
+        let barrier = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                let mut conn = app.db.connection();
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    maintenance::sweep(&mut conn).expect("sweep");
+                });
+            }
+        });
+    }
+    assert_eq!(inactive_events(&app, &after), 1, "one audit event");
+    assert_eq!(inactive_events(&app, &before), 0);
+    assert_eq!(
+        api_status(&app, &token_after).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(api_status(&app, &token_before).await, StatusCode::OK);
+}
