@@ -6,11 +6,13 @@ use std::sync::atomic::Ordering;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, http::header, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
 use super::session::TypedSession;
+use super::visitor_notice::{self, Notice};
 use super::{csrf, next, session_store};
 use crate::db::{self, DbError};
 use crate::errors::WebError;
@@ -91,8 +93,8 @@ pub async fn require_user(
 
     let session = TypedSession::of(req.request());
     let Some(user_id) = session.user_id() else {
-        let to = sign_in_again(&req);
-        return Ok(req.into_response(see_other(&to)).map_into_right_body());
+        let response = sign_in_again(&req, &state)?;
+        return Ok(req.into_response(response).map_into_right_body());
     };
     match load_user(&state, user_id).await? {
         Some(current) => {
@@ -112,17 +114,22 @@ pub async fn require_user(
         None => {
             // The user was removed since signing in.
             session.log_out();
-            let to = sign_in_again(&req);
-            Ok(req.into_response(see_other(&to)).map_into_right_body())
+            let response = sign_in_again(&req, &state)?;
+            Ok(req.into_response(response).map_into_right_body())
         }
     }
 }
 
 /// The sign-in page, with where to return afterwards. The request itself
-/// is not served: a form posted after its session ended changes nothing.
-fn sign_in_again(req: &ServiceRequest) -> String {
+/// is not served: a form posted after its session ended changes nothing,
+/// and the sign-in page says so.
+fn sign_in_again(req: &ServiceRequest, state: &AppState) -> Result<HttpResponse, WebError> {
     let next = next::for_anonymous(req, |url| csrf::is_own_origin(req, url));
-    next::sign_in_url(Some(&next))
+    let mut response = see_other(&next::sign_in_url(Some(&next)));
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        visitor_notice::set(&mut response, state, Notice::NotSaved)?;
+    }
+    Ok(response)
 }
 
 /// The user joined with their account: as the session store loaded them

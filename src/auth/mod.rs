@@ -8,6 +8,7 @@ pub mod next;
 pub mod password;
 pub mod session;
 pub mod session_store;
+pub mod visitor_notice;
 
 pub use client::{ClientAddr, client_ip};
 pub use middleware::CurrentUser;

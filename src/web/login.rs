@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::actions::people::{self, SignInAttempt};
 use crate::auth::client_ip;
+use crate::auth::visitor_notice::{self, Notice};
 use crate::auth::{CurrentUser, TypedSession, next, password};
 use crate::db::{self};
 use crate::domain::email;
@@ -81,12 +82,13 @@ async fn show(
     if session.user_id().is_some() {
         return Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)));
     }
-    let signed_out = signed_out_notice::take(&req, &state);
+    let notice = visitor_notice::take(&req, &state);
     let mut login = page(&req, String::new(), return_to, None, FormErrors::default());
-    login.notice = signed_out.then_some("You have signed out.");
+    login.notice = notice.map(Notice::words);
     let mut response = render(StatusCode::OK, &login)?;
-    if signed_out {
-        signed_out_notice::clear(&mut response, &state)?;
+    // "Signed out" is said once; "not made" is said again after sign-in.
+    if notice == Some(Notice::SignedOut) {
+        visitor_notice::clear(&mut response, &state)?;
     }
     Ok(response)
 }
@@ -161,7 +163,17 @@ async fn submit(
             session
                 .log_in(user.id)
                 .map_err(|e| WebError::Internal(e.into()))?;
-            Ok(see_other(return_to.as_deref().unwrap_or(next::DEFAULT)))
+            let notice = visitor_notice::take(&req, &state);
+            if notice == Some(Notice::NotSaved) {
+                session.set_flash(
+                    "Nothing was changed while you were signed out: make the change again.",
+                );
+            }
+            let mut response = see_other(return_to.as_deref().unwrap_or(next::DEFAULT));
+            if notice.is_some() {
+                visitor_notice::clear(&mut response, &state)?;
+            }
+            Ok(response)
         }
         _ => {
             let problem = Some("Incorrect email or password.".to_string());
@@ -184,62 +196,8 @@ async fn logout(
     .await?;
     session.log_out();
     let mut response = see_other("/login");
-    signed_out_notice::set(&mut response, &state)?;
+    visitor_notice::set(&mut response, &state, Notice::SignedOut)?;
     Ok(response)
-}
-
-/// "You have signed out", carried to the sign-in page in a signed cookie:
-/// the visitor has no session any more, and a server-side row per visitor
-/// would let anyone grow the sessions table.
-mod signed_out_notice {
-    use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration};
-    use actix_web::{HttpRequest, HttpResponse};
-
-    use crate::errors::WebError;
-    use crate::state::AppState;
-
-    const COOKIE: &str = "pi_signed_out";
-    const PATH: &str = "/login";
-
-    fn cookie(state: &AppState, value: &str) -> Cookie<'static> {
-        Cookie::build(COOKIE, value.to_string())
-            .path(PATH)
-            .http_only(true)
-            .secure(state.settings.cookie_secure())
-            .same_site(SameSite::Lax)
-            .max_age(Duration::minutes(5))
-            .finish()
-    }
-
-    pub(super) fn set(response: &mut HttpResponse, state: &AppState) -> Result<(), WebError> {
-        let mut jar = CookieJar::new();
-        jar.signed_mut(&state.cookie_key).add(cookie(state, "1"));
-        for c in jar.delta() {
-            response
-                .add_cookie(c)
-                .map_err(|e| WebError::Internal(e.into()))?;
-        }
-        Ok(())
-    }
-
-    /// Whether this request carries the notice, signed by this server.
-    pub(super) fn take(req: &HttpRequest, state: &AppState) -> bool {
-        let Some(found) = req.cookie(COOKIE) else {
-            return false;
-        };
-        let mut jar = CookieJar::new();
-        jar.add_original(found.into_owned());
-        jar.signed(&state.cookie_key).get(COOKIE).is_some()
-    }
-
-    /// Shown once: the next visit to the sign-in page is a plain one.
-    pub(super) fn clear(response: &mut HttpResponse, state: &AppState) -> Result<(), WebError> {
-        let mut removal = cookie(state, "");
-        removal.make_removal();
-        response
-            .add_cookie(&removal)
-            .map_err(|e| WebError::Internal(e.into()))
-    }
 }
 
 #[cfg(test)]

@@ -134,3 +134,59 @@ async fn a_form_posted_after_the_session_ended_changes_nothing_and_returns_to_it
     .await
     .assert_redirect_to(&page);
 }
+
+#[actix_web::test]
+async fn a_form_posted_after_the_session_ended_is_explained_before_and_after_sign_in() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "Stale", &["contacts.readonly"], "").await;
+    let page = integration_path(&id, "");
+    let token = app.csrf_token(&page).await;
+    app.logout().await.assert_redirect_to("/login");
+    // Signing out says so once.
+    assert!(
+        app.get("/login")
+            .await
+            .body
+            .contains("You have signed out.")
+    );
+
+    let sessions = app.count("sessions");
+    app.post_form(
+        &integration_path(&id, "/rotate"),
+        &[("expire_old", "now"), ("csrf_token", token.as_str())],
+    )
+    .await
+    .assert_redirect_to(&sign_in_url(&page));
+    assert_eq!(
+        app.count("sessions"),
+        sessions,
+        "no row carries the message"
+    );
+
+    let form = app.get(&sign_in_url(&page)).await;
+    assert!(
+        form.body.contains("your last change was not made"),
+        "{}",
+        form.body
+    );
+    let token = extract_csrf_token(&form.body).expect("a csrf token");
+    app.post_form(
+        "/login",
+        &[
+            ("email", OWNER_EMAIL),
+            ("password", OWNER_PASSWORD),
+            ("next", &page),
+            ("csrf_token", &token),
+        ],
+    )
+    .await
+    .assert_redirect_to(&page);
+    let landed = app.get(&page).await;
+    assert!(
+        landed.body.contains("make the change again"),
+        "the integration's page says nothing was changed"
+    );
+    let again = app.get(&page).await;
+    assert!(!again.body.contains("make the change again"), "said once");
+}
