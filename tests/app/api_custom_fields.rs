@@ -1,0 +1,548 @@
+//! Contact custom fields (SPEC §7): `/locations/{locationId}/customFields` in
+//! HighLevel's envelopes, its validation, scopes and tenant isolation; a
+//! contact's typed values by field id or key on every contact route; and a
+//! field's deletion taking its values off contacts, each a `ContactUpdate`.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_support::{
+    ALL_SCOPES, Api, assert_error, assert_missing_scope, assert_names_field, location_of, ok_json,
+    ready, second_account,
+};
+use crate::helpers::{TestApp, spawn_app};
+use crate::integration_support::{create_with_token, texts};
+
+fn fields_path(location: &str) -> String {
+    format!("/v2/locations/{location}/customFields")
+}
+
+/// Creates a field; its `customField` object.
+async fn create_field(api: &Api, location: &str, body: Value) -> Value {
+    let reply = api.post(&fields_path(location), &body).await;
+    ok_json(&format!("create {body}"), &reply, StatusCode::CREATED)["customField"].clone()
+}
+
+fn id(object: &Value) -> String {
+    object["id"].as_str().expect("an id").to_string()
+}
+
+/// `event_type` of every webhook event about contact `id`, oldest first.
+fn events_of(app: &TestApp, contact: &str) -> Vec<String> {
+    texts(
+        app,
+        &format!(
+            "SELECT event_type AS s FROM webhook_events WHERE payload->>'id' = '{contact}' \
+             ORDER BY created_at, id"
+        ),
+    )
+}
+
+/// The `customFields` of a contact as `{field id: value}`.
+fn values(contact: &Value) -> serde_json::Map<String, Value> {
+    contact["customFields"]
+        .as_array()
+        .expect("customFields")
+        .iter()
+        .map(|v| (id(v), v["value"].clone()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn custom_fields_are_created_listed_read_updated_and_deleted_in_highlevels_envelopes() {
+    let (_app, api, location) = ready().await;
+
+    let pin = create_field(
+        &api,
+        &location,
+        json!({"name": "Pin code", "dataType": "TEXT", "placeholder": "Pin", "position": 2, "model": "contact"}),
+    )
+    .await;
+    assert_eq!(pin["name"], "Pin code");
+    assert_eq!(pin["fieldKey"], "contact.pin_code");
+    assert_eq!(pin["dataType"], "TEXT");
+    assert_eq!(pin["placeholder"], "Pin");
+    assert_eq!(pin["position"], 2);
+    assert_eq!(pin["locationId"], location.as_str());
+    assert_eq!(pin["model"], "contact");
+    assert!(pin.get("picklistOptions").is_none(), "{pin}");
+
+    let colour = create_field(
+        &api,
+        &location,
+        json!({"name": "Colour", "dataType": "SINGLE_OPTIONS", "options": [" Red ", "Green"]}),
+    )
+    .await;
+    assert_eq!(colour["picklistOptions"], json!(["Red", "Green"]));
+    assert_eq!(colour["position"], 0);
+    // A second field of one name gets a key of its own.
+    let again = create_field(
+        &api,
+        &location,
+        json!({"name": "Pin code", "dataType": "NUMERICAL"}),
+    )
+    .await;
+    assert_eq!(again["fieldKey"], "contact.pin_code_2");
+
+    for path in [
+        fields_path(&location),
+        format!("{}/", fields_path(&location)),
+    ] {
+        let list = ok_json("list", &api.get(&path).await, StatusCode::OK);
+        let keys: Vec<&str> = list["customFields"]
+            .as_array()
+            .expect("customFields")
+            .iter()
+            .map(|f| f["fieldKey"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            keys,
+            ["contact.colour", "contact.pin_code_2", "contact.pin_code"],
+            "{path}"
+        );
+    }
+    let listed = ok_json(
+        "contact model",
+        &api.get(&format!("{}?model=contact", fields_path(&location)))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(listed["customFields"].as_array().map(Vec::len), Some(3));
+    let none = ok_json(
+        "opportunity model",
+        &api.get(&format!("{}?model=opportunity", fields_path(&location)))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(none, json!({"customFields": []}));
+
+    let one = format!("{}/{}", fields_path(&location), id(&pin));
+    for path in [
+        one.clone(),
+        format!("{one}/"),
+        format!("{}/contact.pin_code", fields_path(&location)),
+    ] {
+        let got = ok_json("get", &api.get(&path).await, StatusCode::OK);
+        assert_eq!(got["customField"], pin, "{path}");
+    }
+
+    let updated = ok_json(
+        "update",
+        &api.put(
+            &one,
+            &json!({"name": "Postal code", "placeholder": "", "position": 5}),
+        )
+        .await,
+        StatusCode::OK,
+    )["customField"]
+        .clone();
+    assert_eq!(updated["name"], "Postal code");
+    assert_eq!(updated["fieldKey"], "contact.pin_code", "the key stays");
+    assert!(updated.get("placeholder").is_none(), "{updated}");
+    assert_eq!(updated["position"], 5);
+    let colour_path = format!("{}/{}", fields_path(&location), id(&colour));
+    let recoloured = ok_json(
+        "new options",
+        &api.put(
+            &colour_path,
+            &json!({"name": "Colour", "options": ["Blue"]}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        recoloured["customField"]["picklistOptions"],
+        json!(["Blue"])
+    );
+
+    let deleted = ok_json("delete", &api.delete(&one).await, StatusCode::OK);
+    assert_eq!(deleted, json!({"succeded": true}));
+    assert_error("gone", &api.get(&one).await, StatusCode::NOT_FOUND);
+    assert_error("twice", &api.delete(&one).await, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn bad_models_data_types_and_options_are_422_and_write_nothing() {
+    let (app, api, location) = ready().await;
+    let path = fields_path(&location);
+    for (body, field) in [
+        (
+            json!({"name": "Deal", "dataType": "TEXT", "model": "opportunity"}),
+            "model",
+        ),
+        (
+            json!({"name": "Upload", "dataType": "FILE_UPLOAD"}),
+            "dataType",
+        ),
+        (json!({"name": "Lower", "dataType": "text"}), "dataType"),
+        (json!({"name": "Choice", "dataType": "RADIO"}), "options"),
+        (
+            json!({"name": "Choice", "dataType": "MULTIPLE_OPTIONS", "options": []}),
+            "options",
+        ),
+        (
+            json!({"name": "Choice", "dataType": "CHECKBOX", "options": ["a", " "]}),
+            "options",
+        ),
+        (
+            json!({"name": "Choice", "dataType": "CHECKBOX", "options": ["a", "a"]}),
+            "options",
+        ),
+        (
+            json!({"name": "Plain", "dataType": "TEXT", "options": ["a"]}),
+            "options",
+        ),
+        (json!({"name": "  ", "dataType": "TEXT"}), "name"),
+        (json!({"name": "x".repeat(101), "dataType": "TEXT"}), "name"),
+        (json!({"dataType": "TEXT"}), "name"),
+        (
+            json!({"name": "Far", "dataType": "TEXT", "position": -1}),
+            "position",
+        ),
+        (
+            json!({"name": "Odd", "dataType": "TEXT", "colour": "red"}),
+            "colour",
+        ),
+    ] {
+        assert_names_field(&body.to_string(), &api.post(&path, &body).await, field);
+    }
+    assert_eq!(app.count("custom_fields"), 0);
+    assert_error(
+        "unknown model filter",
+        &api.get(&format!("{path}?model=deal")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+
+    let text = create_field(&api, &location, json!({"name": "Note", "dataType": "TEXT"})).await;
+    let one = format!("{path}/{}", id(&text));
+    for (body, field) in [
+        (json!({"name": "Note", "options": ["a"]}), "options"),
+        (json!({"name": "Note", "model": "opportunity"}), "model"),
+        (json!({"name": "Note", "dataType": "NUMERICAL"}), "dataType"),
+        (json!({"placeholder": "no name"}), "name"),
+    ] {
+        assert_names_field(&body.to_string(), &api.put(&one, &body).await, field);
+    }
+    let kept = ok_json("unchanged", &api.get(&one).await, StatusCode::OK);
+    assert_eq!(kept["customField"], text);
+}
+
+#[actix_web::test]
+async fn the_field_scopes_are_needed_and_another_accounts_fields_are_not_found() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (_, token) = create_with_token(&app, "Acme app", &ALL_SCOPES, "").await;
+    let acme = location_of(&app, &token).await;
+    let acme_api = Api::new(&app, &token);
+    let theirs = create_field(
+        &acme_api,
+        &acme,
+        json!({"name": "Secret", "dataType": "TEXT"}),
+    )
+    .await;
+
+    let (_, contacts_only) = create_with_token(
+        &app,
+        "Contacts only",
+        &["contacts.readonly", "contacts.write"],
+        "",
+    )
+    .await;
+    let (_, reader) =
+        create_with_token(&app, "Reader", &["locations/customFields.readonly"], "").await;
+    let none = Api::new(&app, &contacts_only);
+    assert_missing_scope(
+        "list without the scope",
+        &none.get(&fields_path(&acme)).await,
+        "locations/customFields.readonly",
+    );
+    let reader = Api::new(&app, &reader);
+    ok_json(
+        "read",
+        &reader.get(&fields_path(&acme)).await,
+        StatusCode::OK,
+    );
+    assert_missing_scope(
+        "create with read only",
+        &reader
+            .post(
+                &fields_path(&acme),
+                &json!({"name": "X", "dataType": "TEXT"}),
+            )
+            .await,
+        "locations/customFields.write",
+    );
+    assert_missing_scope(
+        "delete with read only",
+        &reader
+            .delete(&format!("{}/{}", fields_path(&acme), id(&theirs)))
+            .await,
+        "locations/customFields.write",
+    );
+
+    let other = second_account(&app).await;
+    let (_, other_token) = create_with_token(&other, "Other app", &ALL_SCOPES, "").await;
+    let mine = location_of(&app, &other_token).await;
+    let api = Api::new(&app, &other_token);
+    let foreign = format!("{}/{}", fields_path(&mine), id(&theirs));
+    assert_error("get", &api.get(&foreign).await, StatusCode::NOT_FOUND);
+    assert_error(
+        "by key",
+        &api.get(&format!("{}/contact.secret", fields_path(&mine)))
+            .await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_error(
+        "put",
+        &api.put(&foreign, &json!({"name": "Mine now"})).await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_error("delete", &api.delete(&foreign).await, StatusCode::NOT_FOUND);
+    let listed = ok_json("list", &api.get(&fields_path(&mine)).await, StatusCode::OK);
+    assert_eq!(listed, json!({"customFields": []}));
+    for reply in [
+        api.get(&fields_path(&acme)).await,
+        api.post(
+            &fields_path(&acme),
+            &json!({"name": "X", "dataType": "TEXT"}),
+        )
+        .await,
+        api.get(&format!("{}/{}", fields_path(&acme), id(&theirs)))
+            .await,
+        api.delete(&format!("{}/{}", fields_path(&acme), id(&theirs)))
+            .await,
+    ] {
+        assert_error("another location", &reply, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.count("custom_fields"), 1, "nothing changed");
+    let kept = ok_json(
+        "still theirs",
+        &acme_api
+            .get(&format!("{}/{}", fields_path(&acme), id(&theirs)))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(kept["customField"]["name"], "Secret");
+}
+
+#[actix_web::test]
+async fn a_contacts_values_are_typed_by_their_fields_on_every_contact_route() {
+    let (_app, api, location) = ready().await;
+    let text = create_field(
+        &api,
+        &location,
+        json!({"name": "Nickname", "dataType": "TEXT"}),
+    )
+    .await;
+    let number = create_field(
+        &api,
+        &location,
+        json!({"name": "Shoe size", "dataType": "NUMERICAL"}),
+    )
+    .await;
+    let money = create_field(
+        &api,
+        &location,
+        json!({"name": "Budget", "dataType": "MONETORY"}),
+    )
+    .await;
+    let date = create_field(
+        &api,
+        &location,
+        json!({"name": "Renewal", "dataType": "DATE"}),
+    )
+    .await;
+    let radio = create_field(
+        &api,
+        &location,
+        json!({"name": "Size", "dataType": "RADIO", "options": ["S", "M", "L"]}),
+    )
+    .await;
+    let boxes = create_field(
+        &api,
+        &location,
+        json!({"name": "Interests", "dataType": "CHECKBOX", "options": ["golf", "tennis", "chess"]}),
+    )
+    .await;
+
+    let created = ok_json(
+        "create",
+        &api.post(
+            "/v2/contacts/",
+            &json!({
+                "locationId": location, "firstName": "Typed", "email": "typed@example.com",
+                "customFields": [
+                    {"id": id(&text), "field_value": " Ty "},
+                    {"key": "contact.shoe_size", "field_value": "42"},
+                    {"key": "budget", "value": 99.5},
+                    {"id": id(&date), "value": "12/31/2026"},
+                    {"id": id(&radio), "field_value": "M"},
+                    {"id": id(&boxes), "field_value": ["tennis", "golf"]},
+                ]
+            }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )["contact"]
+        .clone();
+    let expected: serde_json::Map<String, Value> = [
+        (id(&text), json!("Ty")),
+        (id(&number), json!(42)),
+        (id(&money), json!(99.5)),
+        (id(&date), json!("2026-12-31")),
+        (id(&radio), json!("M")),
+        (id(&boxes), json!(["tennis", "golf"])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(values(&created), expected);
+    let contact = id(&created);
+    let path = format!("/v2/contacts/{contact}");
+
+    let got = ok_json("get", &api.get(&path).await, StatusCode::OK);
+    assert_eq!(values(&got["contact"]), expected);
+    let listed = ok_json(
+        "list",
+        &api.get(&format!("/v2/contacts/?locationId={location}"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(values(&listed["contacts"][0]), expected);
+    let found = ok_json(
+        "search",
+        &api.post("/v2/contacts/search", &json!({"locationId": location}))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(values(&found["contacts"][0]), expected);
+
+    // An update changes the values given and keeps the others; "" clears.
+    let updated = ok_json(
+        "update",
+        &api.put(
+            &path,
+            &json!({"customFields": [
+                {"id": id(&number), "field_value": 43},
+                {"id": id(&text), "field_value": ""},
+            ]}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    let mut after = expected.clone();
+    after.insert(id(&number), json!(43));
+    after.remove(&id(&text));
+    assert_eq!(values(&updated["contact"]), after);
+
+    let upserted = ok_json(
+        "upsert",
+        &api.post(
+            "/v2/contacts/upsert",
+            &json!({"locationId": location, "email": "typed@example.com",
+                    "customFields": [{"key": "contact.size", "field_value": "L"}]}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(upserted["new"], false);
+    after.insert(id(&radio), json!("L"));
+    assert_eq!(values(&upserted["contact"]), after);
+
+    for (value, field) in [
+        (json!({"id": id(&number), "field_value": "many"}), &number),
+        (json!({"id": id(&money), "field_value": [1]}), &money),
+        (json!({"id": id(&date), "field_value": "someday"}), &date),
+        (json!({"id": id(&radio), "field_value": "XL"}), &radio),
+        (json!({"id": id(&radio), "field_value": ["S"]}), &radio),
+        (
+            json!({"id": id(&boxes), "field_value": ["golf", "polo"]}),
+            &boxes,
+        ),
+        (
+            json!({"id": id(&text), "field_value": "x".repeat(2001)}),
+            &text,
+        ),
+    ] {
+        let reply = api.put(&path, &json!({"customFields": [value]})).await;
+        let key = field["fieldKey"].as_str().unwrap_or_default();
+        assert_names_field(&value.to_string(), &reply, key);
+    }
+    for (value, field) in [
+        (
+            json!({"id": "no-such-field", "field_value": "x"}),
+            "customFields[0].id",
+        ),
+        (
+            json!({"key": "contact.nothing", "field_value": "x"}),
+            "customFields[0].key",
+        ),
+    ] {
+        let reply = api.put(&path, &json!({"customFields": [value]})).await;
+        assert_names_field(&value.to_string(), &reply, field);
+    }
+    let unchanged = ok_json("unchanged", &api.get(&path).await, StatusCode::OK);
+    assert_eq!(
+        values(&unchanged["contact"]),
+        after,
+        "refused writes changed nothing"
+    );
+}
+
+#[actix_web::test]
+async fn deleting_a_field_takes_its_values_off_contacts_each_a_contact_update() {
+    let (app, api, location) = ready().await;
+    let doomed = create_field(
+        &api,
+        &location,
+        json!({"name": "Doomed", "dataType": "TEXT"}),
+    )
+    .await;
+    let kept = create_field(&api, &location, json!({"name": "Kept", "dataType": "TEXT"})).await;
+    let mut holders = Vec::new();
+    for name in ["Ann", "Bob"] {
+        let body = json!({"locationId": location, "firstName": name, "customFields": [
+            {"id": id(&doomed), "field_value": "gone soon"},
+            {"id": id(&kept), "field_value": "stays"},
+        ]});
+        let reply = api.post("/v2/contacts/", &body).await;
+        holders.push(id(&ok_json(name, &reply, StatusCode::CREATED)["contact"]));
+    }
+    let bystander = id(&ok_json(
+        "bystander",
+        &api.post(
+            "/v2/contacts/",
+            &json!({"locationId": location, "firstName": "Cy", "customFields": [
+                {"id": id(&kept), "field_value": "only kept"}]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )["contact"]);
+
+    let reply = api
+        .delete(&format!("{}/{}", fields_path(&location), id(&doomed)))
+        .await;
+    ok_json("delete", &reply, StatusCode::OK);
+
+    for contact in &holders {
+        let got = ok_json(
+            "holder",
+            &api.get(&format!("/v2/contacts/{contact}")).await,
+            StatusCode::OK,
+        );
+        let left = values(&got["contact"]);
+        assert_eq!(left.len(), 1, "{got}");
+        assert_eq!(left[&id(&kept)], "stays");
+        assert_eq!(events_of(&app, contact), ["ContactCreate", "ContactUpdate"]);
+        let payload = texts(
+            &app,
+            &format!(
+                "SELECT payload::text AS s FROM webhook_events \
+                 WHERE event_type = 'ContactUpdate' AND payload->>'id' = '{contact}'"
+            ),
+        )
+        .remove(0);
+        assert!(!payload.contains(&id(&doomed)), "{payload}");
+        assert!(payload.contains("stays"), "{payload}");
+    }
+    assert_eq!(events_of(&app, &bystander), ["ContactCreate"]);
+}
