@@ -19,6 +19,11 @@ use crate::models::webhook_event;
 /// Builds the webhook body for a change to a contact.
 pub type WebhookBody = fn(EventType, &Contact) -> serde_json::Value;
 
+/// The API's [`WebhookBody`], handed to the panel at start-up: removing a
+/// user there changes contacts, whose events have the API's shape.
+#[derive(Clone, Copy)]
+pub struct ContactEvents(pub WebhookBody);
+
 /// Why a contact change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum ContactError {
