@@ -546,3 +546,84 @@ async fn deleting_a_field_takes_its_values_off_contacts_each_a_contact_update() 
     }
     assert_eq!(events_of(&app, &bystander), ["ContactCreate"]);
 }
+
+/// HighLevel's `apps/locations.json` (copied under `tests/reference/`).
+pub fn highlevel_locations() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/highlevel/apps/locations.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[actix_web::test]
+async fn fields_and_tags_are_answered_and_taken_by_the_names_highlevel_declares() {
+    use crate::api_contact_fields::properties;
+
+    let (_app, api, location) = ready().await;
+    let theirs = highlevel_locations();
+    let field = create_field(
+        &api,
+        &location,
+        json!({"name": "Colour", "dataType": "RADIO", "options": ["Red"], "placeholder": "Pick"}),
+    )
+    .await;
+    let tag = ok_json(
+        "tag",
+        &api.post(
+            &format!("/v2/locations/{location}/tags"),
+            &json!({"name": "vip"}),
+        )
+        .await,
+        StatusCode::OK,
+    )["tag"]
+        .clone();
+    for (schema, answered) in [("CustomFieldSchema", &field), ("LocationTagsSchema", &tag)] {
+        let declared = properties(&theirs, schema);
+        let extra: Vec<&String> = answered
+            .as_object()
+            .expect("an object")
+            .keys()
+            .filter(|k| !declared.contains(*k))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "{schema}: fields HighLevel does not declare: {extra:?}"
+        );
+    }
+    for (path, envelope) in [
+        ("/locations/{locationId}/customFields", "customFields"),
+        ("/locations/{locationId}/tags", "tags"),
+    ] {
+        let schema = &theirs["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        let name = schema
+            .as_str()
+            .and_then(|r| r.rsplit('/').next())
+            .expect("a $ref");
+        assert!(
+            properties(&theirs, name).contains(envelope),
+            "{path}: {name}"
+        );
+    }
+
+    let reply = api.get("/v2/openapi.json").await;
+    let ours = ok_json("openapi.json", &reply, StatusCode::OK);
+    // `options` is how option types get theirs, as HighLevel's SDKs send it.
+    for (mine, dto) in [
+        ("NewFieldInput", "CreateCustomFieldsDTO"),
+        ("FieldInput", "UpdateCustomFieldsDTO"),
+        ("TagInput", "tagBody"),
+    ] {
+        let declared = properties(&theirs, dto);
+        let extra: Vec<String> = properties(&ours, mine)
+            .into_iter()
+            .filter(|k| !declared.contains(k) && k != "options")
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "{mine}: fields {dto} does not declare: {extra:?}"
+        );
+    }
+}

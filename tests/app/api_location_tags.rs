@@ -291,3 +291,43 @@ async fn the_tag_scopes_are_needed_and_another_accounts_tags_are_not_found() {
     }
     assert_eq!(tag_names(&acme_api, &acme).await, ["secret"]);
 }
+
+#[actix_web::test]
+async fn the_migration_fills_the_list_from_the_tags_contacts_already_carry() {
+    let (app, api, location) = ready().await;
+    let other = second_account(&app).await;
+    let (_, other_token) = create_with_token(&other, "Other app", &ALL_SCOPES, "").await;
+    let theirs = location_of(&app, &other_token).await;
+    crate::integration_support::execute(
+        &app,
+        &format!(
+            "INSERT INTO contacts (account_id, tags) VALUES \
+             ('{location}', ARRAY['vip', 'lead']), ('{location}', ARRAY['vip']), \
+             ('{location}', ARRAY[]::text[]), ('{theirs}', ARRAY['theirs'])"
+        ),
+    );
+    assert_eq!(
+        app.count("location_tags"),
+        0,
+        "inserted straight, listed nowhere"
+    );
+    let up = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/2026-12-04-000211_location_tags/up.sql"
+    ))
+    .expect("the migration");
+    let fill = up
+        .split("-- The list starts as")
+        .nth(1)
+        .and_then(|rest| rest.split_once('\n'))
+        .map(|(_, sql)| sql.to_string())
+        .expect("the fill statement");
+    crate::integration_support::execute(&app, &fill);
+    crate::integration_support::execute(&app, &fill);
+
+    assert_eq!(tag_names(&api, &location).await, ["lead", "vip"]);
+    assert_eq!(
+        tag_names(&Api::new(&app, &other_token), &theirs).await,
+        ["theirs"]
+    );
+}
