@@ -83,7 +83,7 @@ pub struct CustomFieldValue {
     /// The custom field's id.
     id: String,
     /// Text, a number, or a list of options, by the field's data type.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     value: serde_json::Value,
 }
 
@@ -203,9 +203,12 @@ pub struct CustomFieldInput {
     /// The custom field's id; or give its `key`.
     id: Option<String>,
     key: Option<String>,
-    /// Text, a number, or a list of options, by the field's type.
+    /// Text, a number, or a list of options, by the field's type; `null`,
+    /// `""` or `[]` clears the value.
+    #[schema(value_type = Value)]
     field_value: Option<serde_json::Value>,
     /// The same as `field_value`.
+    #[schema(value_type = Value)]
     value: Option<serde_json::Value>,
 }
 

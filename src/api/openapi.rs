@@ -226,6 +226,20 @@ mod tests {
     }
 
     #[test]
+    fn a_custom_field_value_may_be_any_json_value() {
+        let doc = document_json();
+        let schemas = &doc["components"]["schemas"];
+        for value in [
+            &schemas["CustomFieldValue"]["properties"]["value"],
+            &schemas["CustomFieldInput"]["properties"]["field_value"],
+            &schemas["CustomFieldInput"]["properties"]["value"],
+        ] {
+            assert!(value.is_object(), "{value}");
+            assert!(value.get("type").is_none(), "{value}");
+        }
+    }
+
+    #[test]
     fn every_route_is_documented_with_its_scope_and_every_operation_is_routed() {
         let routed: BTreeSet<Entry> = routes::all()
             .map(|r| {
