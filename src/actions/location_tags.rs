@@ -54,7 +54,14 @@ pub fn rename(
         if LocationTag::name_taken(conn, account_id, name, id)? {
             return Err(TagError::NameTaken);
         }
-        let renamed = LocationTag::rename(conn, id, name)?;
+        // A contact given the new name since the check above listed it.
+        let renamed = LocationTag::rename(conn, id, name).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => TagError::NameTaken,
+            other => other.into(),
+        })?;
         let changed = Contact::rename_tag(conn, account_id, &tag.name, name)?;
         announce_updates(conn, &changed, body)?;
         Ok(renamed)
