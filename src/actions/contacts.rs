@@ -91,9 +91,9 @@ fn check_references(
     Ok(checked)
 }
 
-/// The values given, typed by their fields. The fields are held (`FOR KEY
-/// SHARE`) until the transaction ends, so none is deleted before the
-/// contact holding its value is written.
+/// The values given, typed by their fields. The fields are held (`FOR
+/// SHARE`) until the transaction ends, so none is deleted or given other
+/// options before the contact holding its value is written.
 fn custom_values(
     conn: &mut PgConnection,
     account_id: Uuid,

@@ -358,7 +358,9 @@ pub async fn get_field(
     }))
 }
 
-/// Update a custom field: its name, and the other fields given.
+/// Update a custom field: its name, and the other fields given. Options
+/// dropped are taken off the contacts that chose them, each a
+/// `ContactUpdate` webhook event.
 #[utoipa::path(put, path = "/v2/locations/{locationId}/customFields/{id}", tag = "Custom Fields", request_body = FieldInput,
     params(("locationId" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The field's id")),
     responses((status = 200, description = "The field updated", body = CustomFieldEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 404, description = "No such field in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
@@ -398,7 +400,7 @@ pub async fn update_field(
         position: input.position.and_then(|p| i32::try_from(p).ok()),
     };
     let field = db::query(&auth.pool, move |conn| {
-        actions::custom_fields::update(conn, account_id, id, &changes)
+        actions::custom_fields::update(conn, account_id, id, &changes, webhook_body)
     })
     .await
     .map_err(not_found)?;

@@ -202,6 +202,19 @@ pub fn typed_value(
     }
 }
 
+/// What is left of a stored option value once the field's options are
+/// `options`: the options still allowed; `None` when none is.
+pub fn retain_options(value: &Value, options: &[String]) -> Option<Value> {
+    let allowed = |v: &Value| v.as_str().is_some_and(|s| options.iter().any(|o| o == s));
+    match value {
+        Value::Array(items) => {
+            let kept: Vec<Value> = items.iter().filter(|v| allowed(v)).cloned().collect();
+            (!kept.is_empty()).then_some(Value::Array(kept))
+        }
+        single => allowed(single).then(|| single.clone()),
+    }
+}
+
 /// The option `value` names, as the field spells it.
 fn one_option(options: &[String], value: &Value) -> Result<Value, String> {
     value
@@ -268,6 +281,18 @@ mod tests {
         assert!(typed_value(DataType::Date, none, &json!("soon")).is_err());
         assert_eq!(typed_value(DataType::Text, none, &json!("")), Ok(None));
         assert_eq!(typed_value(DataType::Checkbox, none, &json!([])), Ok(None));
+    }
+
+    #[test]
+    fn stored_options_keep_only_what_is_still_allowed() {
+        let opts = vec!["Red".to_string()];
+        assert_eq!(retain_options(&json!("Red"), &opts), Some(json!("Red")));
+        assert_eq!(retain_options(&json!("Green"), &opts), None);
+        assert_eq!(
+            retain_options(&json!(["Green", "Red"]), &opts),
+            Some(json!(["Red"]))
+        );
+        assert_eq!(retain_options(&json!(["Green"]), &opts), None);
     }
 
     #[test]

@@ -366,6 +366,22 @@ impl Contact {
             .map(|found| found.map(|date_added| Cursor { date_added, id }))
     }
 
+    /// The account's contacts holding a value for the field, locked until
+    /// the transaction ends.
+    pub fn holding_custom_value(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        field_id: Uuid,
+    ) -> QueryResult<Vec<Contact>> {
+        contacts::table
+            .filter(contacts::account_id.eq(account_id))
+            .filter(contacts::custom_values.has_key(field_id.to_string()))
+            .order(contacts::id.asc())
+            .select(Contact::as_select())
+            .for_update()
+            .load(conn)
+    }
+
     /// Removes the field's value from every contact of the account that
     /// has one; the contacts changed.
     pub fn drop_custom_value(

@@ -62,8 +62,9 @@ impl CustomField {
             .load(conn)
     }
 
-    /// The account's fields, held (`FOR KEY SHARE`) until the transaction
-    /// ends: none is deleted while a contact value for it is written.
+    /// The account's fields, held (`FOR SHARE`) until the transaction ends:
+    /// none is deleted, nor its options changed, while a contact value
+    /// checked against it is written.
     pub fn held_of_account(
         conn: &mut PgConnection,
         account_id: Uuid,
@@ -71,7 +72,7 @@ impl CustomField {
         custom_fields::table
             .filter(custom_fields::account_id.eq(account_id))
             .select(CustomField::as_select())
-            .for_key_share()
+            .for_share()
             .load(conn)
     }
 

@@ -627,3 +627,80 @@ async fn fields_and_tags_are_answered_and_taken_by_the_names_highlevel_declares(
         );
     }
 }
+
+#[actix_web::test]
+async fn dropping_an_option_takes_it_off_the_contacts_that_chose_it_each_a_contact_update() {
+    let (app, api, location) = ready().await;
+    let size = create_field(
+        &api,
+        &location,
+        json!({"name": "Size", "dataType": "SINGLE_OPTIONS", "options": ["S", "M"]}),
+    )
+    .await;
+    let hobbies = create_field(
+        &api,
+        &location,
+        json!({"name": "Hobbies", "dataType": "MULTIPLE_OPTIONS", "options": ["golf", "chess"]}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (name, chosen_size, chosen) in [
+        ("Ann", "S", json!(["golf", "chess"])),
+        ("Bob", "M", json!(["chess"])),
+    ] {
+        let body = json!({"locationId": location, "firstName": name, "customFields": [
+            {"id": id(&size), "field_value": chosen_size},
+            {"id": id(&hobbies), "field_value": chosen},
+        ]});
+        let reply = api.post("/v2/contacts/", &body).await;
+        ids.push(id(&ok_json(name, &reply, StatusCode::CREATED)["contact"]));
+    }
+
+    let field_path = |f: &Value| format!("{}/{}", fields_path(&location), id(f));
+    ok_json(
+        "drop M",
+        &api.put(
+            &field_path(&size),
+            &json!({"name": "Size", "options": ["S", "L"]}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    ok_json(
+        "drop chess",
+        &api.put(
+            &field_path(&hobbies),
+            &json!({"name": "Hobbies", "options": ["golf"]}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+
+    let current = |contact: &str| {
+        let api = &api;
+        let contact = contact.to_string();
+        async move {
+            let got = ok_json(
+                "contact",
+                &api.get(&format!("/v2/contacts/{contact}")).await,
+                StatusCode::OK,
+            );
+            values(&got["contact"])
+        }
+    };
+    let ann = current(&ids[0]).await;
+    assert_eq!(ann[&id(&size)], "S");
+    assert_eq!(ann[&id(&hobbies)], json!(["golf"]));
+    let bob = current(&ids[1]).await;
+    assert!(bob.is_empty(), "{bob:?}");
+    assert_eq!(
+        events_of(&app, &ids[0]),
+        ["ContactCreate", "ContactUpdate"],
+        "Ann lost chess only"
+    );
+    assert_eq!(
+        events_of(&app, &ids[1]),
+        ["ContactCreate", "ContactUpdate", "ContactUpdate"],
+        "Bob lost his size, then his hobby"
+    );
+}
