@@ -93,32 +93,96 @@ pub struct CustomFieldDeleted {
     succeded: bool,
 }
 
-/// HighLevel's `CreateCustomFieldsDTO`, for the data types we take.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+/// HighLevel's `CreateCustomFieldsDTO`, for the data types we take; the
+/// document shows it as [`NewFieldShape`].
+#[derive(Debug, Deserialize, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewFieldInput {
     #[validate(length(min = 1, max = 100, message = "name must be 1 to 100 characters"))]
-    #[schema(min_length = 1, max_length = 100)]
     name: String,
     data_type: DataType,
     #[validate(length(max = 255, message = "placeholder must be at most 255 characters"))]
-    #[schema(max_length = 255)]
     placeholder: Option<String>,
-    /// The allowed values: required for `CHECKBOX`, `SINGLE_OPTIONS`,
-    /// `MULTIPLE_OPTIONS` and `RADIO`, refused for the others.
-    #[schema(max_items = 100)]
+    /// Required for option types, refused for the others.
     options: Option<Vec<String>>,
-    /// Where the field is listed, smallest first; default 0.
     #[serde(default, deserialize_with = "whole_number")]
     #[validate(range(
         min = 0,
         max = 1_000_000,
         message = "position must be a whole number from 0 to 1000000"
     ))]
-    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
+    position: Option<i64>,
+    #[allow(dead_code, reason = "read only to refuse other models")]
+    model: Option<Model>,
+}
+
+/// A new field: an option type with its options, or another type without.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "the document's shape of NewFieldInput")]
+pub enum NewFieldShape {
+    Options(NewOptionsField),
+    Plain(NewPlainField),
+}
+
+/// The data types whose values are chosen from options.
+#[derive(ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code, reason = "the document's shape of NewFieldInput")]
+pub enum OptionsDataType {
+    Checkbox,
+    SingleOptions,
+    MultipleOptions,
+    Radio,
+}
+
+/// The other data types.
+#[derive(ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code, reason = "the document's shape of NewFieldInput")]
+pub enum PlainDataType {
+    Text,
+    LargeText,
+    Numerical,
+    Phone,
+    Monetory,
+    Date,
+}
+
+/// A new field of an option type.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "the document's shape of NewFieldInput")]
+pub struct NewOptionsField {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    name: String,
+    data_type: OptionsDataType,
+    /// The allowed values, trimmed; repeats count once.
+    #[schema(schema_with = options_schema)]
+    options: Vec<String>,
+    #[schema(max_length = 255)]
+    placeholder: Option<String>,
+    /// Where the field is listed, smallest first; default 0.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     position: Option<i64>,
     /// Only `contact`; the default.
-    #[allow(dead_code, reason = "read only to refuse other models")]
+    model: Option<Model>,
+}
+
+/// A new field of another type.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "the document's shape of NewFieldInput")]
+pub struct NewPlainField {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    name: String,
+    data_type: PlainDataType,
+    #[schema(max_length = 255)]
+    placeholder: Option<String>,
+    /// Where the field is listed, smallest first; default 0.
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    position: Option<i64>,
+    /// Only `contact`; the default.
     model: Option<Model>,
 }
 
@@ -129,13 +193,14 @@ pub struct NewFieldInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FieldInput {
     #[validate(length(min = 1, max = 100, message = "name must be 1 to 100 characters"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
     #[validate(length(max = 255, message = "placeholder must be at most 255 characters"))]
     #[schema(max_length = 255)]
     placeholder: Option<String>,
-    /// Replaces an option type's allowed values.
-    #[schema(max_items = 100)]
+    /// Replaces an option type's allowed values (trimmed; repeats count
+    /// once); a field of another type has none to replace (409).
+    #[schema(schema_with = optional_options_schema)]
     options: Option<Vec<String>>,
     #[serde(default, deserialize_with = "whole_number")]
     #[validate(range(
@@ -148,6 +213,40 @@ pub struct FieldInput {
     /// Only `contact`.
     #[allow(dead_code, reason = "read only to refuse other models")]
     model: Option<Model>,
+}
+
+/// One to 100 options, each with something besides spaces.
+fn options_schema() -> utoipa::openapi::Schema {
+    options_list(false)
+}
+
+/// As [`options_schema`], or `null` for none.
+fn optional_options_schema() -> utoipa::openapi::Schema {
+    options_list(true)
+}
+
+fn options_list(nullable: bool) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Schema, Type};
+    let types = if nullable {
+        SchemaType::from_iter([Type::Array, Type::Null])
+    } else {
+        SchemaType::new(Type::Array)
+    };
+    Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(types)
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(MAX_OPTION_CHARS))
+                    .pattern(Some(r"\S")),
+            )
+            .min_items(Some(1))
+            .max_items(Some(MAX_OPTIONS))
+            .build(),
+    )
 }
 
 /// `name` trimmed, or why it cannot be one.
@@ -191,9 +290,7 @@ fn field_options(
             problems.push(format!(
                 "options must be non-empty strings of up to {MAX_OPTION_CHARS} characters"
             ));
-        } else if options.contains(&option) {
-            problems.push(format!("options: {option:?} is given twice"));
-        } else {
+        } else if !options.contains(&option) {
             options.push(option);
         }
     }
@@ -249,7 +346,7 @@ fn check_location(auth: &ApiAuth, location: &str) -> Result<(), ApiError> {
 pub struct ListFieldsQuery {
     /// `contact` or `all` list the contact fields; `opportunity` lists
     /// none, as we keep no opportunities.
-    #[param(value_type = Option<String>, pattern = "^(contact|opportunity|all)$")]
+    #[param(value_type = Option<String>, pattern = "^(contact|opportunity|all)?$")]
     model: Option<String>,
 }
 
@@ -288,7 +385,7 @@ pub async fn list_fields(
 }
 
 /// Create a custom field for contacts.
-#[utoipa::path(post, path = "/v2/locations/{locationId}/customFields", tag = "Custom Fields", request_body = NewFieldInput,
+#[utoipa::path(post, path = "/v2/locations/{locationId}/customFields", tag = "Custom Fields", request_body = NewFieldShape,
     params(("locationId" = String, Path, description = "The account's id")),
     responses((status = 201, description = "The field created", body = CustomFieldEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid (a model other than contact, a data type we do not take, bad options); message lists each", body = super::error::ErrorBody)))]
 pub async fn create_field(
@@ -363,7 +460,7 @@ pub async fn get_field(
 /// `ContactUpdate` webhook event.
 #[utoipa::path(put, path = "/v2/locations/{locationId}/customFields/{id}", tag = "Custom Fields", request_body = FieldInput,
     params(("locationId" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The field's id")),
-    responses((status = 200, description = "The field updated", body = CustomFieldEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 404, description = "No such field in this account", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The field updated", body = CustomFieldEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 404, description = "No such field in this account", body = super::error::ErrorBody), (status = 409, description = "options given for a field whose type has none", body = super::error::ErrorBody), (status = 422, description = "A field is missing or invalid; message lists each", body = super::error::ErrorBody)))]
 pub async fn update_field(
     auth: ApiAuth,
     path: web::Path<(String, String)>,
@@ -386,6 +483,13 @@ pub async fn update_field(
     .await
     .map_err(not_found)?;
     let data_type = DataType::parse(&current.data_type).unwrap_or(DataType::Text);
+    if input.options.is_some() && !data_type.has_options() {
+        // Well-formed, but not for this field.
+        return Err(ApiError::Conflict(format!(
+            "options: a {} field takes no options",
+            data_type.name()
+        )));
+    }
     let mut problems = Vec::new();
     let options = field_options(data_type, input.options, false, &mut problems);
     done(problems)?;

@@ -72,19 +72,20 @@ pub struct TagDeleted {
 #[serde(deny_unknown_fields)]
 pub struct TagInput {
     /// Stored trimmed and lower-cased.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: String,
 }
 
 impl TagInput {
     fn into_name(self) -> Result<String, ApiError> {
-        let name = normalize_tag(&self.name);
-        if name.is_empty() || name.chars().count() > MAX_TAG_CHARS {
+        // Counted as given: lower case may take more characters.
+        let given = self.name.trim();
+        if given.is_empty() || given.chars().count() > MAX_TAG_CHARS {
             return Err(ApiError::unprocessable(format!(
                 "name must be 1 to {MAX_TAG_CHARS} characters, not counting spaces around it"
             )));
         }
-        Ok(name)
+        Ok(normalize_tag(given))
     }
 }
 
@@ -107,7 +108,7 @@ impl From<TagError> for ApiError {
         match e {
             TagError::NotFound => tag_not_found(),
             TagError::NameTaken => {
-                ApiError::unprocessable("name: the location has another tag of this name")
+                ApiError::Conflict("name: the location has another tag of this name".into())
             }
             TagError::Db(e) => e.into(),
         }
@@ -182,7 +183,7 @@ pub async fn get_tag(
 /// webhook event).
 #[utoipa::path(put, path = "/v2/locations/{locationId}/tags/{tagId}", tag = "Tags", request_body = TagInput,
     params(("locationId" = String, Path, description = "The account's id"), ("tagId" = String, Path, description = "Tag id")),
-    responses((status = 200, description = "The tag renamed", body = TagEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 404, description = "No such tag in this account", body = super::error::ErrorBody), (status = 422, description = "The name is missing, invalid or another tag's", body = super::error::ErrorBody)))]
+    responses((status = 200, description = "The tag renamed", body = TagEnvelope), (status = 403, description = "locationId is not the token's account", body = super::error::ErrorBody), (status = 404, description = "No such tag in this account", body = super::error::ErrorBody), (status = 409, description = "The location has another tag of this name", body = super::error::ErrorBody), (status = 422, description = "The name is missing or invalid", body = super::error::ErrorBody)))]
 pub async fn update_tag(
     auth: ApiAuth,
     path: web::Path<(String, String)>,

@@ -185,10 +185,6 @@ async fn bad_models_data_types_and_options_are_422_and_write_nothing() {
             "options",
         ),
         (
-            json!({"name": "Choice", "dataType": "CHECKBOX", "options": ["a", "a"]}),
-            "options",
-        ),
-        (
             json!({"name": "Plain", "dataType": "TEXT", "options": ["a"]}),
             "options",
         ),
@@ -213,10 +209,33 @@ async fn bad_models_data_types_and_options_are_422_and_write_nothing() {
         StatusCode::UNPROCESSABLE_ENTITY,
     );
 
+    let repeated = create_field(
+        &api,
+        &location,
+        json!({"name": "Choice", "dataType": "CHECKBOX", "options": ["a", " a "]}),
+    )
+    .await;
+    assert_eq!(
+        repeated["picklistOptions"],
+        json!(["a"]),
+        "repeats count once"
+    );
+
     let text = create_field(&api, &location, json!({"name": "Note", "dataType": "TEXT"})).await;
     let one = format!("{path}/{}", id(&text));
+    let body = assert_error(
+        "options for a text field",
+        &api.put(&one, &json!({"name": "Note", "options": ["a"]}))
+            .await,
+        StatusCode::CONFLICT,
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("options")),
+        "{body}"
+    );
     for (body, field) in [
-        (json!({"name": "Note", "options": ["a"]}), "options"),
         (json!({"name": "Note", "model": "opportunity"}), "model"),
         (json!({"name": "Note", "dataType": "NUMERICAL"}), "dataType"),
         (json!({"placeholder": "no name"}), "name"),
@@ -612,7 +631,8 @@ async fn fields_and_tags_are_answered_and_taken_by_the_names_highlevel_declares(
     let ours = ok_json("openapi.json", &reply, StatusCode::OK);
     // `options` is how option types get theirs, as HighLevel's SDKs send it.
     for (mine, dto) in [
-        ("NewFieldInput", "CreateCustomFieldsDTO"),
+        ("NewOptionsField", "CreateCustomFieldsDTO"),
+        ("NewPlainField", "CreateCustomFieldsDTO"),
         ("FieldInput", "UpdateCustomFieldsDTO"),
         ("TagInput", "tagBody"),
     ] {

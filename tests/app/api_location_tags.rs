@@ -102,10 +102,16 @@ async fn location_tags_are_created_listed_read_renamed_and_deleted_in_highlevels
             field,
         );
     }
-    assert_names_field(
+    let taken = assert_error(
         "rename onto another tag",
         &api.put(&one, &json!({"name": "LEAD"})).await,
-        "name",
+        StatusCode::CONFLICT,
+    );
+    assert!(
+        taken["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("name")),
+        "{taken}"
     );
     assert_eq!(tag_names(&api, &location).await, ["gold", "lead"]);
 
