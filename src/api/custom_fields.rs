@@ -226,12 +226,12 @@ fn optional_options_schema() -> utoipa::openapi::Schema {
 }
 
 fn options_list(nullable: bool) -> utoipa::openapi::Schema {
-    use utoipa::openapi::schema::SchemaType;
+    use utoipa::openapi::schema as oas;
     use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Schema, Type};
     let types = if nullable {
-        SchemaType::from_iter([Type::Array, Type::Null])
+        oas::SchemaType::from_iter([Type::Array, Type::Null])
     } else {
-        SchemaType::new(Type::Array)
+        oas::SchemaType::new(Type::Array)
     };
     Schema::Array(
         ArrayBuilder::new()
