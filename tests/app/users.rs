@@ -484,5 +484,9 @@ async fn removing_a_user_unassigns_their_contacts_each_a_contact_update() {
     }
     assert_eq!(events(&ids[2]), ["ContactCreate -"]);
     let removed = log_page(&app, "?action=user.removed").await;
-    assert!(removed.contains("ada@acme.test"), "{}", excerpt(&removed));
+    assert!(
+        removed.contains("removed <em>ada@acme.test</em>, admin; 2 contacts unassigned"),
+        "{}",
+        excerpt(&removed)
+    );
 }
