@@ -8,6 +8,7 @@ pub mod contact_fields;
 pub mod contact_search;
 pub mod contact_tags;
 pub mod contacts;
+pub mod custom_field_shapes;
 pub mod custom_fields;
 pub mod duplicate;
 pub mod error;
