@@ -11,11 +11,9 @@ use crate::db::schema::{contacts, users};
 use crate::domain::custom_field::CustomValueInput;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
-diesel::define_sql_function!(fn array_remove(a: diesel::sql_types::Array<diesel::sql_types::Text>, e: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>);
-diesel::define_sql_function!(fn array_replace(a: diesel::sql_types::Array<diesel::sql_types::Text>, from: diesel::sql_types::Text, to: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>);
 
 /// `date_updated`'s new value: milliseconds, like the list cursor.
-fn now_ms() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
+pub(super) fn now_ms() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
     diesel::dsl::sql::<diesel::sql_types::Timestamptz>("date_trunc('milliseconds', now())")
 }
 
@@ -364,108 +362,6 @@ impl Contact {
             .first(conn)
             .optional()
             .map(|found| found.map(|date_added| Cursor { date_added, id }))
-    }
-
-    /// The account's contacts holding a value for the field, locked until
-    /// the transaction ends.
-    pub fn holding_custom_value(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        field_id: Uuid,
-    ) -> QueryResult<Vec<Contact>> {
-        contacts::table
-            .filter(contacts::account_id.eq(account_id))
-            .filter(contacts::custom_values.has_key(field_id.to_string()))
-            .order(contacts::id.asc())
-            .select(Contact::as_select())
-            .for_update()
-            .load(conn)
-    }
-
-    /// Removes the field's value from every contact of the account that
-    /// has one; the contacts changed.
-    pub fn drop_custom_value(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        field_id: Uuid,
-    ) -> QueryResult<Vec<Contact>> {
-        let key = field_id.to_string();
-        diesel::update(
-            contacts::table
-                .filter(contacts::account_id.eq(account_id))
-                .filter(contacts::custom_values.has_key(key.clone())),
-        )
-        .set((
-            contacts::custom_values.eq(contacts::custom_values.remove(key)),
-            contacts::date_updated.eq(now_ms()),
-        ))
-        .returning(Contact::as_returning())
-        .get_results(conn)
-    }
-
-    /// Renames tag `from` to `to` on every contact of the account carrying
-    /// it (once, if it carried both); the contacts changed.
-    pub fn rename_tag(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        from: &str,
-        to: &str,
-    ) -> QueryResult<Vec<Contact>> {
-        diesel::update(
-            contacts::table
-                .filter(contacts::account_id.eq(account_id))
-                .filter(contacts::tags.contains(vec![from.to_string()])),
-        )
-        .set((
-            contacts::tags.eq(array_replace(
-                array_remove(contacts::tags, to.to_string()),
-                from.to_string(),
-                to.to_string(),
-            )),
-            contacts::date_updated.eq(now_ms()),
-        ))
-        .returning(Contact::as_returning())
-        .get_results(conn)
-    }
-
-    /// Takes tag `name` off every contact of the account carrying it; the
-    /// contacts changed.
-    pub fn drop_tag(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        name: &str,
-    ) -> QueryResult<Vec<Contact>> {
-        diesel::update(
-            contacts::table
-                .filter(contacts::account_id.eq(account_id))
-                .filter(contacts::tags.contains(vec![name.to_string()])),
-        )
-        .set((
-            contacts::tags.eq(array_remove(contacts::tags, name.to_string())),
-            contacts::date_updated.eq(now_ms()),
-        ))
-        .returning(Contact::as_returning())
-        .get_results(conn)
-    }
-
-    /// Unassigns every contact of the account assigned to `user_id`; the
-    /// contacts changed.
-    pub fn unassign_user(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        user_id: Uuid,
-    ) -> QueryResult<Vec<Contact>> {
-        diesel::update(
-            contacts::table
-                .filter(contacts::account_id.eq(account_id))
-                .filter(contacts::assigned_to.eq(user_id)),
-        )
-        .set((
-            contacts::assigned_to.eq(None::<Uuid>),
-            contacts::date_updated.eq(now_ms()),
-        ))
-        .returning(Contact::as_returning())
-        .get_results(conn)
     }
 
     pub fn delete_for_account(

@@ -7,6 +7,7 @@ pub mod alert;
 pub mod api_request;
 pub mod audit_event;
 pub mod contact;
+pub mod contact_bulk;
 pub mod contact_note;
 pub mod custom_field;
 pub mod integration;
