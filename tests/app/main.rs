@@ -8,6 +8,7 @@ mod api_contact_fields;
 mod api_contact_tags;
 mod api_contacts;
 mod api_custom_fields;
+mod api_custom_values;
 mod api_duplicate;
 mod api_homes;
 mod api_http;
