@@ -332,6 +332,19 @@ async fn the_field_scopes_are_needed_and_another_accounts_fields_are_not_found()
     ] {
         assert_error("another location", &reply, StatusCode::FORBIDDEN);
     }
+    let reply = api
+        .post(
+            "/v2/contacts/",
+            &json!({"locationId": mine, "firstName": "Borrower",
+                    "customFields": [{"id": id(&theirs), "field_value": "x"}]}),
+        )
+        .await;
+    assert_names_field(
+        "another account's field on a contact",
+        &reply,
+        "customFields[0].id",
+    );
+    assert_eq!(app.count("contacts"), 0);
     assert_eq!(app.count("custom_fields"), 1, "nothing changed");
     let kept = ok_json(
         "still theirs",
