@@ -267,6 +267,11 @@ fn run(
     let reference = web::Data::new(Arc::new(panel::docs::Reference::from_openapi(
         &crate::api::openapi::document_json(),
     )));
+    // The panel changes contacts too (removing a user unassigns theirs);
+    // their events take the API's shape.
+    let contact_events = web::Data::new(crate::actions::contacts::ContactEvents(
+        crate::api::contacts::webhook_body,
+    ));
     let deliveries = workers::webhook_delivery::start(
         &state,
         db::pool::with_timeouts(&state.settings.database_url, &state.settings.pool_options()),
@@ -293,6 +298,7 @@ fn run(
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(contact_events.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| WebError::NotFound.into()))
             // Static files, the API and the probes need no session: keeping
             // them out of the panel's middleware saves a session read each.

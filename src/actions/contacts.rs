@@ -9,12 +9,20 @@ use uuid::Uuid;
 
 use crate::db::DbError;
 use crate::domain::contact::{MAX_TAGS, phone_digits};
+use crate::domain::custom_field::{CustomValueInput, DataType, FieldRef, typed_value};
 use crate::domain::webhook::EventType;
-use crate::models::contact::{Contact, ContactChanges};
+use crate::models::contact::{Contact, ContactChanges, CustomValuesPatch};
+use crate::models::custom_field::CustomField;
+use crate::models::location_tag::LocationTag;
 use crate::models::webhook_event;
 
 /// Builds the webhook body for a change to a contact.
 pub type WebhookBody = fn(EventType, &Contact) -> serde_json::Value;
+
+/// The API's [`WebhookBody`], handed to the panel at start-up: removing a
+/// user there changes contacts, whose events have the API's shape.
+#[derive(Clone, Copy)]
+pub struct ContactEvents(pub WebhookBody);
 
 /// Why a contact change was not made.
 #[derive(Debug, thiserror::Error)]
@@ -48,18 +56,108 @@ fn announce(
     webhook_event::record(conn, contact.account_id, event, &body(event, contact)).map(drop)
 }
 
-/// What the account must hold for `changes` to refer to it.
+/// A `ContactUpdate` for each contact a change to the account's lists
+/// (a custom field, a tag, a user) touched.
+pub(crate) fn announce_updates(
+    conn: &mut PgConnection,
+    contacts: &[Contact],
+    body: WebhookBody,
+) -> QueryResult<()> {
+    for contact in contacts {
+        announce(conn, EventType::ContactUpdate, contact, body)?;
+    }
+    Ok(())
+}
+
+/// `changes` once checked against what the account holds: the user it
+/// assigns to, and the custom fields its values are for, which fill in
+/// `custom_values`.
 fn check_references(
     conn: &mut PgConnection,
     account_id: Uuid,
     changes: &ContactChanges,
-) -> Result<(), ContactError> {
+) -> Result<ContactChanges, ContactError> {
     if let Some(Some(user_id)) = changes.assigned_to
         && !Contact::assignable(conn, account_id, user_id)?
     {
         return Err(ContactError::Invalid(vec![
             "assignedTo must be the id of a user of this account".into(),
         ]));
+    }
+    let mut checked = changes.clone();
+    if let Some(items) = changes.custom_fields.as_deref() {
+        checked.custom_values = custom_values(conn, account_id, items)?;
+    }
+    Ok(checked)
+}
+
+/// The values given, typed by their fields. The fields are held (`FOR
+/// SHARE`) until the transaction ends, so none is deleted or given other
+/// options before the contact holding its value is written.
+fn custom_values(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    items: &[CustomValueInput],
+) -> Result<CustomValuesPatch, ContactError> {
+    let mut patch = CustomValuesPatch::default();
+    if items.is_empty() {
+        return Ok(patch);
+    }
+    let fields = CustomField::held_of_account(conn, account_id)?;
+    let mut problems = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let found = match &item.field {
+            FieldRef::Id(id) => fields
+                .iter()
+                .find(|f| Uuid::parse_str(id).is_ok_and(|id| id == f.id)),
+            FieldRef::Key(key) => fields.iter().find(|f| {
+                f.field_key == *key || f.field_key.strip_prefix("contact.") == Some(key.as_str())
+            }),
+        };
+        let Some(field) = found else {
+            problems.push(match &item.field {
+                FieldRef::Id(id) => {
+                    format!("customFields[{i}].id: no custom field {id:?} in this account")
+                }
+                FieldRef::Key(key) => {
+                    format!("customFields[{i}].key: no custom field {key:?} in this account")
+                }
+            });
+            continue;
+        };
+        let id = field.id.to_string();
+        // The table's check holds data_type to these names.
+        let data_type = DataType::parse(&field.data_type).unwrap_or(DataType::Text);
+        match typed_value(data_type, &field.options, &item.value) {
+            Ok(Some(value)) => {
+                patch.clear.retain(|c| *c != id);
+                patch.set.insert(id, value);
+            }
+            Ok(None) => {
+                patch.set.remove(&id);
+                patch.clear.push(id);
+            }
+            Err(must) => problems.push(format!(
+                "customFields[{i}].field_value for {} ({}) {must}",
+                field.field_key, field.data_type
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(patch)
+    } else {
+        Err(ContactError::Invalid(problems))
+    }
+}
+
+/// Adds the contact's tags to the account's list when `changes` set them.
+fn list_tags(
+    conn: &mut PgConnection,
+    changes: &ContactChanges,
+    contact: &Contact,
+) -> QueryResult<()> {
+    if changes.tags.is_some() {
+        LocationTag::ensure(conn, contact.account_id, &contact.tags)?;
     }
     Ok(())
 }
@@ -71,8 +169,9 @@ pub fn create(
     body: WebhookBody,
 ) -> Result<Contact, ContactError> {
     conn.transaction(|conn| {
-        check_references(conn, account_id, changes)?;
+        let changes = &check_references(conn, account_id, changes)?;
         let contact = Contact::create(conn, account_id, changes)?;
+        list_tags(conn, changes, &contact)?;
         announce(conn, EventType::ContactCreate, &contact, body)?;
         Ok(contact)
     })
@@ -87,8 +186,9 @@ pub fn update(
     body: WebhookBody,
 ) -> Result<Contact, ContactError> {
     conn.transaction(|conn| {
-        check_references(conn, account_id, changes)?;
+        let changes = &check_references(conn, account_id, changes)?;
         let contact = Contact::apply(conn, account_id, id, changes)?;
+        list_tags(conn, changes, &contact)?;
         announce(conn, EventType::ContactUpdate, &contact, body)?;
         Ok(contact)
     })
@@ -137,7 +237,7 @@ fn upsert_now(
     always_create: bool,
     body: WebhookBody,
 ) -> Result<Upserted, ContactError> {
-    check_references(conn, account_id, changes)?;
+    let changes = &check_references(conn, account_id, changes)?;
     if !always_create {
         let email = changes.email.clone().flatten();
         let digits = changes
@@ -159,6 +259,7 @@ fn upsert_now(
                 Contact::find_match(conn, account_id, email.as_deref(), digits.as_deref())?
             {
                 let contact = Contact::apply(conn, account_id, found.id, changes)?;
+                list_tags(conn, changes, &contact)?;
                 announce(conn, EventType::ContactUpdate, &contact, body)?;
                 return Ok(Upserted {
                     created: false,
@@ -168,6 +269,7 @@ fn upsert_now(
         }
     }
     let contact = Contact::create(conn, account_id, changes)?;
+    list_tags(conn, changes, &contact)?;
     announce(conn, EventType::ContactCreate, &contact, body)?;
     Ok(Upserted {
         created: true,
@@ -235,6 +337,7 @@ fn set_tags(
         ..ContactChanges::default()
     };
     let contact = Contact::apply(conn, contact.account_id, contact.id, &changes)?;
+    list_tags(conn, &changes, &contact)?;
     announce(conn, EventType::ContactUpdate, &contact, body)?;
     Ok(contact.tags)
 }

@@ -6,8 +6,10 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::contacts::{ContactEvents, announce_updates};
 use super::{ActionError, Actor, transaction};
 use crate::domain::email::Email;
+use crate::models::contact::Contact;
 use crate::models::user::NewUser;
 use crate::models::{Role, User, session};
 
@@ -73,19 +75,23 @@ pub fn change_role(
 }
 
 /// Removes the account's user `id` and ends every session they have, in
-/// the same transaction: their next request finds no session.
+/// the same transaction: their next request finds no session. Contacts
+/// assigned to them are unassigned, each a `ContactUpdate` event.
 pub fn remove(
     conn: &mut PgConnection,
     account_id: Uuid,
     actor: &Actor,
     id: Uuid,
+    events: ContactEvents,
 ) -> Result<User, ActionError> {
     transaction(conn, |conn| {
         let owners = User::lock_owners(conn, account_id)?;
-        let user = User::find_in_account(conn, account_id, id)?;
+        let user = User::find_in_account_for_update(conn, account_id, id)?;
         if user.role() == Role::Owner && owners.len() <= 1 {
             return Err(ActionError::Conflict(LAST_OWNER));
         }
+        let unassigned = Contact::unassign_user(conn, account_id, id)?;
+        announce_updates(conn, &unassigned, events.0)?;
         let sessions = session::delete_for_user(conn, id)?;
         User::delete(conn, id)?;
         actor
@@ -94,6 +100,7 @@ pub fn remove(
             .details(serde_json::json!({
                 "role": user.role().as_str(),
                 "sessions_ended": sessions,
+                "contacts_unassigned": unassigned.len(),
             }))
             .insert(conn)?;
         Ok(user)

@@ -13,6 +13,7 @@ use super::rfc3339;
 use crate::domain::contact::{
     DndSettings, InboundDndSettings, MAX_TAG_CHARS, MAX_TAGS, normalize_tags, parse_birth_date,
 };
+use crate::domain::custom_field::{CustomValueInput, FieldRef};
 use crate::models::contact::{Contact, ContactChanges};
 
 /// A contact as the API returns it; absent fields are omitted, never null.
@@ -79,8 +80,22 @@ pub struct ContactOut {
 /// A custom field's value on a contact.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomFieldValue {
+    /// The custom field's id.
     id: String,
+    /// Text, a number, or a list of options, by the field's data type.
+    #[schema(value_type = Value)]
     value: serde_json::Value,
+}
+
+/// The contact's stored values, by field id.
+fn custom_field_values(stored: serde_json::Value) -> Vec<CustomFieldValue> {
+    match stored {
+        serde_json::Value::Object(values) => values
+            .into_iter()
+            .map(|(id, value)| CustomFieldValue { id, value })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl From<Contact> for ContactOut {
@@ -112,7 +127,7 @@ impl From<Contact> for ContactOut {
                 .inbound_dnd_settings
                 .and_then(|v| serde_json::from_value(v).ok()),
             assigned_to: c.assigned_to.map(|u| u.to_string()),
-            custom_fields: Vec::new(),
+            custom_fields: custom_field_values(c.custom_values),
             date_added: rfc3339(c.date_added),
             date_updated: rfc3339(c.date_updated),
             search_after: None,
@@ -208,9 +223,12 @@ pub struct CustomFieldInput {
     /// The custom field's id; or give its `key`.
     id: Option<String>,
     key: Option<String>,
-    /// Text, a number, or a list of options, by the field's type.
+    /// Text, a number, or a list of options, by the field's type; `null`,
+    /// `""` or `[]` clears the value.
+    #[schema(value_type = Value)]
     field_value: Option<serde_json::Value>,
     /// The same as `field_value`.
+    #[schema(value_type = Value)]
     value: Option<serde_json::Value>,
 }
 
@@ -243,27 +261,35 @@ fn field(v: Option<String>) -> Option<Option<String>> {
     })
 }
 
-/// HighLevel's custom fields are not part of an account yet: every id or
-/// key names a field the account does not have.
-fn custom_field_problems(items: &[CustomFieldInput]) -> Vec<String> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            if item.field_value.is_some() && item.value.is_some() {
-                return format!("customFields[{i}]: give field_value or value, not both");
+/// The values as given, each naming its field by `id` (or else `key`);
+/// whether the account has those fields, and the values suit them, is
+/// checked when they are written.
+fn custom_values(
+    items: Vec<CustomFieldInput>,
+    problems: &mut Vec<String>,
+) -> Vec<CustomValueInput> {
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if item.field_value.is_some() && item.value.is_some() {
+            problems.push(format!(
+                "customFields[{i}]: give field_value or value, not both"
+            ));
+            continue;
+        }
+        let field = match (field(item.id), field(item.key)) {
+            (Some(Some(id)), _) => FieldRef::Id(id),
+            (_, Some(Some(key))) => FieldRef::Key(key),
+            _ => {
+                problems.push(format!("customFields[{i}] needs an id or a key"));
+                continue;
             }
-            match (item.id.as_deref(), item.key.as_deref()) {
-                (Some(id), _) => {
-                    format!("customFields[{i}].id: no custom field {id:?} in this account")
-                }
-                (None, Some(key)) => {
-                    format!("customFields[{i}].key: no custom field {key:?} in this account")
-                }
-                (None, None) => format!("customFields[{i}] needs an id or a key"),
-            }
-        })
-        .collect()
+        };
+        out.push(CustomValueInput {
+            field,
+            value: item.field_value.or(item.value).unwrap_or_default(),
+        });
+    }
+    out
 }
 
 impl ContactInput {
@@ -304,12 +330,14 @@ impl ContactInput {
             problems.extend(s.problems());
             (!s.is_empty()).then(|| serde_json::to_value(&s).unwrap_or_default())
         });
-        let custom_fields = self.custom_fields.unwrap_or_default();
-        if custom_fields.len() > 100 {
-            problems.push("customFields must hold at most 100 values".into());
-        } else {
-            problems.extend(custom_field_problems(&custom_fields));
-        }
+        let custom_fields = match self.custom_fields {
+            Some(items) if items.len() > 100 => {
+                problems.push("customFields must hold at most 100 values".into());
+                None
+            }
+            Some(items) => Some(custom_values(items, &mut problems)),
+            None => None,
+        };
         if !problems.is_empty() {
             problems.sort();
             return Err(ApiError::Unprocessable(problems));
@@ -338,6 +366,8 @@ impl ContactInput {
             dnd_settings,
             inbound_dnd_settings,
             assigned_to,
+            custom_fields,
+            custom_values: Default::default(),
         })
     }
 }

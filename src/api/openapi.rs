@@ -12,8 +12,8 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    contact_search, contact_tags, contacts, duplicate, error, locations, notes, routes, token,
-    upsert, users,
+    contact_search, contact_tags, contacts, custom_fields, duplicate, error, location_tags,
+    locations, notes, routes, token, upsert, users,
 };
 use crate::domain::scope::Scope;
 
@@ -446,6 +446,8 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
         contact_tags::add_tags, contact_tags::remove_tags,
         notes::list_notes, notes::create_note, notes::get_note, notes::update_note, notes::delete_note,
         locations::get_location,
+        custom_fields::list_fields, custom_fields::create_field, custom_fields::get_field, custom_fields::update_field, custom_fields::delete_field,
+        location_tags::list_tags, location_tags::create_tag, location_tags::get_tag, location_tags::update_tag, location_tags::delete_tag,
         users::list_users, users::search_users, users::get_user,
     ),
     components(schemas(error::ErrorBody)),
@@ -491,6 +493,20 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_custom_field_value_may_be_any_json_value() {
+        let doc = document_json();
+        let schemas = &doc["components"]["schemas"];
+        for value in [
+            &schemas["CustomFieldValue"]["properties"]["value"],
+            &schemas["CustomFieldInput"]["properties"]["field_value"],
+            &schemas["CustomFieldInput"]["properties"]["value"],
+        ] {
+            assert!(value.is_object(), "{value}");
+            assert!(value.get("type").is_none(), "{value}");
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@ use actix_web::{HttpRequest, Route, web};
 
 use super::error::ApiError;
 use super::{
-    contact_search, contact_tags, contacts, duplicate, locations, notes, token, upsert, users,
+    contact_search, contact_tags, contacts, custom_fields, duplicate, location_tags, locations,
+    notes, token, upsert, users,
 };
 use crate::domain::scope::Scope;
 
@@ -71,6 +72,8 @@ pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
         contact_tags::ROUTES,
         notes::ROUTES,
         locations::ROUTES,
+        custom_fields::ROUTES,
+        location_tags::ROUTES,
         users::ROUTES,
     ]
     .into_iter()

@@ -121,6 +121,23 @@ diesel::table! {
         inbound_dnd_settings -> Nullable<Jsonb>,
         assigned_to -> Nullable<Uuid>,
         phone_digits -> Nullable<Text>,
+        custom_values -> Jsonb,
+    }
+}
+
+diesel::table! {
+    custom_fields (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        name -> Text,
+        field_key -> Text,
+        data_type -> Text,
+        placeholder -> Nullable<Text>,
+        options -> Array<Text>,
+        position -> Int4,
+        model -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -169,6 +186,15 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
         revealed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    location_tags (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -299,10 +325,12 @@ diesel::joinable!(audit_events -> accounts (account_id));
 diesel::joinable!(audit_events -> integrations (integration_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(contacts -> accounts (account_id));
+diesel::joinable!(custom_fields -> accounts (account_id));
 diesel::joinable!(email_notices -> accounts (account_id));
 diesel::joinable!(integrations -> accounts (account_id));
 diesel::joinable!(integrations -> users (created_by));
 diesel::joinable!(legacy_api_keys -> accounts (account_id));
+diesel::joinable!(location_tags -> accounts (account_id));
 diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));
@@ -324,9 +352,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     contact_notes,
     contacts,
+    custom_fields,
     email_notices,
     integrations,
     legacy_api_keys,
+    location_tags,
     login_attempts,
     server_secrets,
     sessions,

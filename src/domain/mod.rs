@@ -2,6 +2,7 @@
 
 pub mod cidr;
 pub mod contact;
+pub mod custom_field;
 pub mod email;
 pub mod json;
 pub mod password;

@@ -11,15 +11,23 @@ pub enum Scope {
     ContactsReadonly,
     ContactsWrite,
     LocationsReadonly,
+    CustomFieldsReadonly,
+    CustomFieldsWrite,
+    TagsReadonly,
+    TagsWrite,
     UsersReadonly,
 }
 
 impl Scope {
     /// Every scope, in catalogue order.
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 8] = [
         Scope::ContactsReadonly,
         Scope::ContactsWrite,
         Scope::LocationsReadonly,
+        Scope::CustomFieldsReadonly,
+        Scope::CustomFieldsWrite,
+        Scope::TagsReadonly,
+        Scope::TagsWrite,
         Scope::UsersReadonly,
     ];
 
@@ -29,6 +37,10 @@ impl Scope {
             Scope::ContactsReadonly => "contacts.readonly",
             Scope::ContactsWrite => "contacts.write",
             Scope::LocationsReadonly => "locations.readonly",
+            Scope::CustomFieldsReadonly => "locations/customFields.readonly",
+            Scope::CustomFieldsWrite => "locations/customFields.write",
+            Scope::TagsReadonly => "locations/tags.readonly",
+            Scope::TagsWrite => "locations/tags.write",
             Scope::UsersReadonly => "users.readonly",
         }
     }
@@ -44,6 +56,8 @@ impl Scope {
         match self {
             Scope::ContactsReadonly | Scope::ContactsWrite => "Contacts",
             Scope::LocationsReadonly => "Locations",
+            Scope::CustomFieldsReadonly | Scope::CustomFieldsWrite => "Custom fields",
+            Scope::TagsReadonly | Scope::TagsWrite => "Tags",
             Scope::UsersReadonly => "Users",
         }
     }
@@ -51,8 +65,12 @@ impl Scope {
     /// Its checkbox label within the group.
     pub fn label(self) -> &'static str {
         match self {
-            Scope::ContactsWrite => "Edit",
-            Scope::ContactsReadonly | Scope::LocationsReadonly | Scope::UsersReadonly => "View",
+            Scope::ContactsWrite | Scope::CustomFieldsWrite | Scope::TagsWrite => "Edit",
+            Scope::ContactsReadonly
+            | Scope::LocationsReadonly
+            | Scope::CustomFieldsReadonly
+            | Scope::TagsReadonly
+            | Scope::UsersReadonly => "View",
         }
     }
 
@@ -68,6 +86,12 @@ impl Scope {
             Scope::ContactsReadonly => "Read and search contacts; receive Contact* webhooks",
             Scope::ContactsWrite => "Create, update and delete contacts",
             Scope::LocationsReadonly => "Read the account (a \"location\" in HighLevel's API)",
+            Scope::CustomFieldsReadonly => "Read the account's contact custom fields",
+            Scope::CustomFieldsWrite => {
+                "Create, change and delete the account's contact custom fields"
+            }
+            Scope::TagsReadonly => "Read the account's tag list",
+            Scope::TagsWrite => "Create, rename and delete the account's tags",
             Scope::UsersReadonly => "List and search the account's users",
         }
     }
@@ -187,6 +211,10 @@ mod tests {
                 "contacts.readonly",
                 "contacts.write",
                 "locations.readonly",
+                "locations/customFields.readonly",
+                "locations/customFields.write",
+                "locations/tags.readonly",
+                "locations/tags.write",
                 "users.readonly"
             ]
         );
@@ -208,6 +236,8 @@ mod tests {
         assert_eq!(Scope::ContactsWrite.human(), "Contacts — Edit");
         assert_eq!(Scope::LocationsReadonly.human(), "Locations — View");
         assert_eq!(Scope::UsersReadonly.human(), "Users — View");
+        assert_eq!(Scope::CustomFieldsWrite.human(), "Custom fields — Edit");
+        assert_eq!(Scope::TagsReadonly.human(), "Tags — View");
         for scope in Scope::ALL {
             assert!(!scope.description().is_empty());
         }
@@ -217,7 +247,10 @@ mod tests {
     fn groups_cover_every_scope_exactly_once() {
         let groups = groups();
         let names: Vec<&str> = groups.iter().map(|g| g.name).collect();
-        assert_eq!(names, ["Contacts", "Locations", "Users"]);
+        assert_eq!(
+            names,
+            ["Contacts", "Locations", "Custom fields", "Tags", "Users"]
+        );
         let flattened: Vec<Scope> = groups.iter().flat_map(|g| g.scopes.clone()).collect();
         assert_eq!(flattened, Scope::ALL);
         for group in &groups {

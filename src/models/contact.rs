@@ -8,8 +8,14 @@ use uuid::Uuid;
 
 use super::escape_like;
 use crate::db::schema::{contacts, users};
+use crate::domain::custom_field::CustomValueInput;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// `date_updated`'s new value: milliseconds, like the list cursor.
+pub(super) fn now_ms() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamptz> {
+    diesel::dsl::sql::<diesel::sql_types::Timestamptz>("date_trunc('milliseconds', now())")
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = contacts, check_for_backend(Pg))]
@@ -48,6 +54,9 @@ pub struct Contact {
     pub inbound_dnd_settings: Option<serde_json::Value>,
     /// A user of the same account (the database holds it to that).
     pub assigned_to: Option<Uuid>,
+    /// Custom field values keyed by field id, each as
+    /// [`crate::domain::custom_field::typed_value`] makes it.
+    pub custom_values: serde_json::Value,
 }
 
 /// Fields to write. The outer `Option` is "given or not"; on update an
@@ -78,6 +87,28 @@ pub struct ContactChanges {
     /// Checked with [`Contact::assignable`] first: a user of another account
     /// is refused by the database.
     pub assigned_to: Option<Option<Uuid>>,
+    /// Custom field values as given, by field id or key; the contact
+    /// actions check them against the account's fields and fill in
+    /// `custom_values`.
+    #[diesel(skip_update)]
+    pub custom_fields: Option<Vec<CustomValueInput>>,
+    /// Custom field values to write, by field id.
+    #[diesel(skip_update)]
+    pub custom_values: CustomValuesPatch,
+}
+
+/// Changes to a contact's custom field values: the values given are set
+/// and the others of the contact kept, then the ids in `clear` removed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CustomValuesPatch {
+    pub set: serde_json::Map<String, serde_json::Value>,
+    pub clear: Vec<String>,
+}
+
+impl CustomValuesPatch {
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.clear.is_empty()
+    }
 }
 
 /// Filters shared by the list and search endpoints.
@@ -184,14 +215,22 @@ impl Contact {
                 .filter(contacts::id.eq(id))
                 .filter(contacts::account_id.eq(account_id)),
         )
-        .set((
-            changes.clone(),
-            contacts::date_updated.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
-                "date_trunc('milliseconds', now())",
-            )),
-        ))
+        .set((changes.clone(), contacts::date_updated.eq(now_ms())))
         .returning(Contact::as_returning())
         .get_result(conn)?;
+        let row = if changes.custom_values.is_empty() {
+            row
+        } else {
+            let patch = &changes.custom_values;
+            diesel::update(contacts::table.find(id))
+                .set(
+                    contacts::custom_values.eq(contacts::custom_values
+                        .concat(serde_json::Value::Object(patch.set.clone()))
+                        .remove(patch.clear.clone())),
+                )
+                .returning(Contact::as_returning())
+                .get_result(conn)?
+        };
         // A name given outright stands; otherwise it follows first and last.
         let explicit_name = matches!(changes.name, Some(Some(_)));
         let names_changed = changes.first_name.is_some() || changes.last_name.is_some();

@@ -223,6 +223,22 @@ impl User {
             .first(conn)
     }
 
+    /// As [`User::find_in_account`], the row locked until the transaction
+    /// ends: a contact being assigned to the user (which holds it `FOR KEY
+    /// SHARE`) waits, and then finds the user gone.
+    pub fn find_in_account_for_update(
+        conn: &mut PgConnection,
+        account_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<User> {
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::account_id.eq(account_id))
+            .select(User::as_select())
+            .for_update()
+            .first(conn)
+    }
+
     /// Locks the account's owners until the transaction ends and says who
     /// they are. Every change that could leave an account without an owner
     /// takes this first, so two of them cannot each count the other owner

@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::actions::contacts::ContactEvents;
 use crate::actions::{self, ActionError};
 use crate::auth::{CurrentUser, password};
 use crate::db::{self, DbError};
@@ -316,11 +317,13 @@ async fn remove(
     state: web::Data<AppState>,
     owner: OwnerEditor,
     path: web::Path<Uuid>,
+    events: web::Data<ContactEvents>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (account_id, actor) = (owner.0.account().id, owner.0.actor.clone());
+    let events = **events;
     let removed = db::run(&state.pool, move |conn| {
-        actions::users::remove(conn, account_id, &actor, id)
+        actions::users::remove(conn, account_id, &actor, id, events)
     })
     .await;
     match removed {

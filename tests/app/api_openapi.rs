@@ -14,7 +14,7 @@ use crate::helpers::spawn_app;
 use crate::integration_support::create_with_token;
 
 /// `(path, method, scope)` of every route; `None` = any scope.
-const ROUTES: [(&str, &str, Option<&str>); 21] = [
+const ROUTES: [(&str, &str, Option<&str>); 31] = [
     ("/v2/token", "get", None),
     ("/v2/token/rotate", "post", None),
     ("/v2/contacts/", "get", Some("contacts.readonly")),
@@ -68,6 +68,56 @@ const ROUTES: [(&str, &str, Option<&str>); 21] = [
         "/v2/locations/{locationId}",
         "get",
         Some("locations.readonly"),
+    ),
+    (
+        "/v2/locations/{locationId}/customFields",
+        "get",
+        Some("locations/customFields.readonly"),
+    ),
+    (
+        "/v2/locations/{locationId}/customFields",
+        "post",
+        Some("locations/customFields.write"),
+    ),
+    (
+        "/v2/locations/{locationId}/customFields/{id}",
+        "get",
+        Some("locations/customFields.readonly"),
+    ),
+    (
+        "/v2/locations/{locationId}/customFields/{id}",
+        "put",
+        Some("locations/customFields.write"),
+    ),
+    (
+        "/v2/locations/{locationId}/customFields/{id}",
+        "delete",
+        Some("locations/customFields.write"),
+    ),
+    (
+        "/v2/locations/{locationId}/tags",
+        "get",
+        Some("locations/tags.readonly"),
+    ),
+    (
+        "/v2/locations/{locationId}/tags",
+        "post",
+        Some("locations/tags.write"),
+    ),
+    (
+        "/v2/locations/{locationId}/tags/{tagId}",
+        "get",
+        Some("locations/tags.readonly"),
+    ),
+    (
+        "/v2/locations/{locationId}/tags/{tagId}",
+        "put",
+        Some("locations/tags.write"),
+    ),
+    (
+        "/v2/locations/{locationId}/tags/{tagId}",
+        "delete",
+        Some("locations/tags.write"),
     ),
     ("/v2/users/", "get", Some("users.readonly")),
     ("/v2/users/search", "get", Some("users.readonly")),
@@ -203,6 +253,7 @@ async fn each_operation_asks_a_token_for_the_scope_the_document_names_with_and_w
                 .replace("{contactId}", &contact)
                 .replace("{locationId}", &location)
                 .replace("{userId}", &contact)
+                .replace("{tagId}", &contact)
                 .replace("{id}", &contact);
             let trimmed = concrete.trim_end_matches('/').to_string();
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");

@@ -24,7 +24,11 @@ struct Route {
 }
 
 fn route(method: Method, path: String, scope: Option<&'static str>, body: Option<Value>) -> Route {
-    let creates = path == "/v2/contacts/" || path.ends_with("/tags") || path.ends_with("/notes");
+    // HighLevel answers a new location tag with 200.
+    let creates = path == "/v2/contacts/"
+        || (path.starts_with("/v2/contacts/") && path.ends_with("/tags"))
+        || path.ends_with("/notes")
+        || path.ends_with("/customFields");
     let success = if method == Method::POST && creates {
         StatusCode::CREATED
     } else {
@@ -56,13 +60,98 @@ fn insert_note(app: &TestApp, location: &str, contact: &str) -> String {
     .remove(0)
 }
 
+/// A row of the account's custom fields or tags, inserted directly; its id.
+fn insert_listed(app: &TestApp, location: &str, table: &str, name: &str) -> String {
+    let (columns, values) = if table == "custom_fields" {
+        (
+            "account_id, name, field_key, data_type",
+            format!("'{location}', '{name}', 'contact.{name}', 'TEXT'"),
+        )
+    } else {
+        ("account_id, name", format!("'{location}', '{name}'"))
+    };
+    crate::integration_support::texts(
+        app,
+        &format!("INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id::text AS s"),
+    )
+    .remove(0)
+}
+
+/// The account's custom field and tag kept for every route, and one of
+/// each the DELETEs may remove.
+struct Listed {
+    field: String,
+    doomed_field: String,
+    tag: String,
+    doomed_tag: String,
+}
+
 /// Every route but self-rotation (which changes the token; tested apart).
 /// `doomed` is a contact the DELETE may remove, `note` a note on `contact`
 /// its DELETE may remove.
-fn routes(location: &str, contact: &str, doomed: &str, user: &str, note: &str) -> Vec<Route> {
+fn routes(
+    location: &str,
+    contact: &str,
+    doomed: &str,
+    user: &str,
+    note: &str,
+    listed: &Listed,
+) -> Vec<Route> {
     let read = Some("contacts.readonly");
     let write = Some("contacts.write");
+    let fields_read = Some("locations/customFields.readonly");
+    let fields_write = Some("locations/customFields.write");
+    let tags_read = Some("locations/tags.readonly");
+    let tags_write = Some("locations/tags.write");
+    let Listed {
+        field,
+        doomed_field,
+        tag,
+        doomed_tag,
+    } = listed;
+    let fields = format!("/v2/locations/{location}/customFields");
+    let tags = format!("/v2/locations/{location}/tags");
     vec![
+        route(Method::GET, fields.clone(), fields_read, None),
+        route(
+            Method::POST,
+            fields.clone(),
+            fields_write,
+            Some(json!({"name": "Scoped field", "dataType": "TEXT", "model": "contact"})),
+        ),
+        route(Method::GET, format!("{fields}/{field}"), fields_read, None),
+        route(
+            Method::PUT,
+            format!("{fields}/{field}"),
+            fields_write,
+            Some(json!({"name": "Renamed field"})),
+        ),
+        route(
+            Method::DELETE,
+            format!("{fields}/{doomed_field}"),
+            fields_write,
+            None,
+        ),
+        route(Method::GET, tags.clone(), tags_read, None),
+        route(
+            Method::POST,
+            tags.clone(),
+            tags_write,
+            Some(json!({"name": "Scoped tag"})),
+        ),
+        route(Method::GET, format!("{tags}/{tag}"), tags_read, None),
+        route(
+            Method::PUT,
+            format!("{tags}/{tag}"),
+            tags_write,
+            Some(json!({"name": "kept tag"})),
+        ),
+        route(
+            Method::DELETE,
+            format!("{tags}/{doomed_tag}"),
+            tags_write,
+            None,
+        ),
         route(Method::GET, "/v2/token".into(), None, None),
         route(Method::GET, format!("/v2/contacts/{contact}"), read, None),
         route(
@@ -222,13 +311,38 @@ async fn every_route_answers_2xx_with_its_scope_and_403_naming_the_scope_without
     }
     let location = location_of(&app, &tokens[0].1).await;
     let contact = insert_contact(&app, &location, "Kept");
+    let field = insert_listed(&app, &location, "custom_fields", "kept");
+    let tag = insert_listed(&app, &location, "location_tags", "kept tag");
 
-    for (granted, token) in &tokens {
+    for (n, (granted, token)) in tokens.iter().enumerate() {
         let api = Api::new(&app, token);
         for toggled in [false, true] {
             let doomed = insert_contact(&app, &location, "Doomed");
             let note = insert_note(&app, &location, &contact);
-            for route in routes(&location, &contact, &doomed, &owner_id(&app), &note) {
+            let listed = Listed {
+                field: field.clone(),
+                doomed_field: insert_listed(
+                    &app,
+                    &location,
+                    "custom_fields",
+                    &format!("doomed{n}{toggled}"),
+                ),
+                tag: tag.clone(),
+                doomed_tag: insert_listed(
+                    &app,
+                    &location,
+                    "location_tags",
+                    &format!("doomed {n} {toggled}"),
+                ),
+            };
+            for route in routes(
+                &location,
+                &contact,
+                &doomed,
+                &owner_id(&app),
+                &note,
+                &listed,
+            ) {
                 let what = format!(
                     "{} {} (slash toggled: {toggled}) with only {granted}",
                     route.method, route.path
@@ -358,7 +472,22 @@ async fn malformed_tokens_of_every_shape_get_401_on_every_route_never_a_500() {
     let contact = insert_contact(&app, &location, "Safe");
     let api = Api::new(&app, &token);
     let note = insert_note(&app, &location, &contact);
-    let mut table = routes(&location, &contact, &contact, &owner_id(&app), &note);
+    let field = insert_listed(&app, &location, "custom_fields", "safe");
+    let tag = insert_listed(&app, &location, "location_tags", "safe");
+    let listed = Listed {
+        field: field.clone(),
+        doomed_field: field,
+        tag: tag.clone(),
+        doomed_tag: tag,
+    };
+    let mut table = routes(
+        &location,
+        &contact,
+        &contact,
+        &owner_id(&app),
+        &note,
+        &listed,
+    );
     table.push(route(
         Method::POST,
         "/v2/token/rotate".into(),

@@ -13,10 +13,14 @@ use crate::helpers::{Browser, Reply, TestApp, assert_succeeded, excerpt, spawn_a
 use crate::integration_support::{create_with_token, integration_path, json, texts, token_info};
 
 /// Every scope of the catalogue (SPEC §5).
-pub const ALL_SCOPES: [&str; 4] = [
+pub const ALL_SCOPES: [&str; 8] = [
     "contacts.readonly",
     "contacts.write",
     "locations.readonly",
+    "locations/customFields.readonly",
+    "locations/customFields.write",
+    "locations/tags.readonly",
+    "locations/tags.write",
     "users.readonly",
 ];
 

@@ -58,7 +58,7 @@ async fn every_route_of_the_openapi_document_appears_with_its_scope_and_an_examp
         }
     }
     assert!(seen >= 10, "only {seen} operations");
-    for scope in ["contacts.readonly", "contacts.write", "users.readonly"] {
+    for scope in crate::api_support::ALL_SCOPES {
         assert!(body.contains(scope), "{scope}");
     }
     assert!(body.contains("&quot;statusCode&quot;") || body.contains("\"statusCode\""));

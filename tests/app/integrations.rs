@@ -23,7 +23,7 @@ async fn creating_an_integration_reveals_a_working_token_exactly_once() {
 
     let form = app.get(&format!("{BASE}/new")).await;
     form.assert_status(StatusCode::OK);
-    for scope in ["contacts.readonly", "contacts.write", "users.readonly"] {
+    for scope in crate::api_support::ALL_SCOPES {
         assert!(form.body.contains(&format!("value=\"{scope}\"")), "{scope}");
     }
     let created = post_create(

@@ -31,6 +31,8 @@ const STEPS: &[&str] = &[
     "contacts duplicate",
     "contacts delete",
     "locations get",
+    "locations custom fields",
+    "locations tags",
     "users search",
     "users by location",
     "401 invalid token",
@@ -41,6 +43,10 @@ const ALL_SCOPES: &[&str] = &[
     "contacts.readonly",
     "contacts.write",
     "locations.readonly",
+    "locations/customFields.readonly",
+    "locations/customFields.write",
+    "locations/tags.readonly",
+    "locations/tags.write",
     "users.readonly",
 ];
 const NO_CONTACTS_WRITE: &[&str] = &["contacts.readonly", "locations.readonly", "users.readonly"];

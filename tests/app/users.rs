@@ -429,3 +429,64 @@ async fn another_accounts_user_is_not_found() {
     );
     assert!(!app.get(USERS).await.body.contains("someone@other.test"));
 }
+
+#[actix_web::test]
+async fn removing_a_user_unassigns_their_contacts_each_a_contact_update() {
+    use crate::api_support::{ALL_SCOPES, Api, location_of, ok_json};
+    use crate::integration_support::create_with_token;
+    use serde_json::json;
+
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    post_add(&app, "ada@acme.test", "admin", PASSWORD)
+        .await
+        .assert_redirect_to(USERS);
+    let ada = user_id(&app, "ada@acme.test");
+    let (_, token) = create_with_token(&app, "CRM sync", &ALL_SCOPES, "").await;
+    let location = location_of(&app, &token).await;
+    let api = Api::new(&app, &token);
+    let mut ids = Vec::new();
+    for (name, assigned) in [("Ann", true), ("Bob", true), ("Cy", false)] {
+        let mut body = json!({"locationId": location, "firstName": name});
+        if assigned {
+            body["assignedTo"] = json!(ada);
+        }
+        let reply = api.post("/v2/contacts/", &body).await;
+        let created = ok_json(name, &reply, StatusCode::CREATED);
+        ids.push(created["contact"]["id"].as_str().expect("id").to_string());
+    }
+
+    post_remove(&app, &ada).await.assert_redirect_to(USERS);
+
+    let events = |contact: &str| {
+        texts(
+            &app,
+            &format!(
+                "SELECT event_type || ' ' || coalesce(payload->>'assignedTo', '-') AS s \
+                 FROM webhook_events WHERE payload->>'id' = '{contact}' ORDER BY created_at, id"
+            ),
+        )
+    };
+    for contact in &ids[..2] {
+        let got = ok_json(
+            "unassigned",
+            &api.get(&format!("/v2/contacts/{contact}")).await,
+            StatusCode::OK,
+        );
+        assert!(got["contact"].get("assignedTo").is_none(), "{got}");
+        assert_eq!(
+            events(contact),
+            [
+                format!("ContactCreate {ada}"),
+                "ContactUpdate -".to_string()
+            ]
+        );
+    }
+    assert_eq!(events(&ids[2]), ["ContactCreate -"]);
+    let removed = log_page(&app, "?action=user.removed").await;
+    assert!(
+        removed.contains("removed <em>ada@acme.test</em>, admin; 2 contacts unassigned"),
+        "{}",
+        excerpt(&removed)
+    );
+}

@@ -2,7 +2,7 @@
 // unchanged, against our API v2 (SPEC §7).
 //
 // env: GHL_BASE_URL           e.g. http://127.0.0.1:8080/v2
-//      GHL_TOKEN              token with all scopes (contacts, locations, users)
+//      GHL_TOKEN              token with all scopes (contacts, locations, custom fields, tags, users)
 //      GHL_TOKEN_NO_CONTACTS  valid token lacking contacts.write (for the 403)
 //      GHL_LOCATION_ID        the account id (HighLevel's locationId / companyId)
 //      GHL_SDK_LOG_LEVEL      optional, SDK log level (default "none"; the SDK redacts tokens)
@@ -279,6 +279,60 @@ async function main() {
     check(res.location && res.location.id === LOCATION_ID, `wrong location: ${describe(res)}`);
     check(typeof res.location.name === 'string', `location has no name: ${describe(res)}`);
     return `name ${JSON.stringify(res.location.name)}`;
+  });
+
+  await step('locations custom fields', async () => {
+    const created = checkBody(await ghl.locations.createCustomField({ locationId: LOCATION_ID }, {
+      name: `SDK size ${stamp}`, dataType: 'SINGLE_OPTIONS', options: ['S', 'M'], model: 'contact',
+    }), 'createCustomField');
+    const field = created.customField;
+    check(field && typeof field.id === 'string' && field.model === 'contact'
+      && JSON.stringify(field.picklistOptions) === '["S","M"]', `no field: ${describe(created)}`);
+    const list = checkBody(await ghl.locations.getCustomFields({ locationId: LOCATION_ID, model: 'contact' }),
+      'getCustomFields');
+    check(Array.isArray(list.customFields) && list.customFields.some((f) => f.id === field.id),
+      `field not listed: ${describe(list)}`);
+    const byKey = checkBody(await ghl.locations.getCustomField({ locationId: LOCATION_ID, id: field.fieldKey }),
+      'getCustomField by key');
+    check(byKey.customField && byKey.customField.id === field.id, `not found by key: ${describe(byKey)}`);
+    const made = checkBody(await ghl.contacts.createContact({
+      locationId: LOCATION_ID, firstName: 'Fielded', customFields: [{ id: field.id, field_value: 'M' }],
+    }), 'createContact with a custom field');
+    const fielded = made.contact.id;
+    check(made.contact.customFields.some((v) => v.id === field.id && v.value === 'M'),
+      `value not stored: ${describe(made.contact.customFields)}`);
+    const updated = checkBody(await ghl.locations.updateCustomField({ locationId: LOCATION_ID, id: field.id },
+      { name: 'SDK size' }), 'updateCustomField');
+    check(updated.customField && updated.customField.name === 'SDK size', `not renamed: ${describe(updated)}`);
+    const deleted = checkBody(await ghl.locations.deleteCustomField({ locationId: LOCATION_ID, id: field.id }),
+      'deleteCustomField');
+    check(deleted.succeded === true, `no "succeded": true in ${describe(deleted)}`);
+    const after = checkBody(await ghl.contacts.getContact({ contactId: fielded }), 'getContact after the delete');
+    check(!after.contact.customFields.some((v) => v.id === field.id), `value kept: ${describe(after.contact)}`);
+    checkBody(await ghl.contacts.deleteContact({ contactId: fielded }), 'deleteContact fielded');
+    await expectSdkError(() => ghl.locations.getCustomField({ locationId: LOCATION_ID, id: field.id }),
+      GHLNotFoundError, 404);
+    return 'create, list, get by key, a contact value, update, delete';
+  });
+
+  await step('locations tags', async () => {
+    const created = checkBody(await ghl.locations.createTag({ locationId: LOCATION_ID }, { name: 'SDK Tag' }),
+      'createTag');
+    const tag = created.tag;
+    check(tag && tag.name === 'sdk tag' && tag.locationId === LOCATION_ID, `no tag: ${describe(created)}`);
+    const list = checkBody(await ghl.locations.getLocationTags({ locationId: LOCATION_ID }), 'getLocationTags');
+    check(Array.isArray(list.tags) && list.tags.some((t) => t.id === tag.id)
+      && list.tags.some((t) => t.name === 'sdk-check'), `tags not listed: ${describe(list)}`);
+    const got = checkBody(await ghl.locations.getTagById({ locationId: LOCATION_ID, tagId: tag.id }), 'getTagById');
+    check(got.tag && got.tag.name === 'sdk tag', `not read back: ${describe(got)}`);
+    const renamed = checkBody(await ghl.locations.updateTag({ locationId: LOCATION_ID, tagId: tag.id },
+      { name: 'SDK Renamed' }), 'updateTag');
+    check(renamed.tag && renamed.tag.name === 'sdk renamed', `not renamed: ${describe(renamed)}`);
+    const deleted = checkBody(await ghl.locations.deleteTag({ locationId: LOCATION_ID, tagId: tag.id }), 'deleteTag');
+    check(deleted.succeded === true, `no "succeded": true in ${describe(deleted)}`);
+    await expectSdkError(() => ghl.locations.getTagById({ locationId: LOCATION_ID, tagId: tag.id }),
+      GHLNotFoundError, 404);
+    return 'create, list (with contact tags), get, rename, delete';
   });
 
   await step('users search', async () => {

@@ -3,7 +3,7 @@
 unchanged, against our API v2 (SPEC §7).
 
 env: GHL_BASE_URL           e.g. http://127.0.0.1:8080/v2
-     GHL_TOKEN              token with all scopes (contacts, locations, users)
+     GHL_TOKEN              token with all scopes (contacts, locations, custom fields, tags, users)
      GHL_TOKEN_NO_CONTACTS  valid token lacking contacts.write (for the 403)
      GHL_LOCATION_ID        the account id (HighLevel's locationId / companyId)
      GHL_SDK_LOG_LEVEL      optional, SDK log level (default "none")
@@ -297,6 +297,58 @@ async def main():
             check(isinstance(loc.get("name"), str), "location has no name: %s" % describe(res))
             return "name %s" % json.dumps(loc["name"])
         await step("locations get", location)
+
+        async def custom_fields():
+            created = check_body(await ghl.locations.create_custom_field(LOCATION_ID, {
+                "name": "SDK size %s" % stamp, "dataType": "SINGLE_OPTIONS", "options": ["S", "M"],
+                "model": "contact"}), "create_custom_field")
+            field = created.get("customField") or {}
+            fid = field.get("id")
+            check(isinstance(fid, str) and field.get("model") == "contact"
+                  and field.get("picklistOptions") == ["S", "M"], "no field: %s" % describe(created))
+            listed = check_body(await ghl.locations.get_custom_fields(LOCATION_ID, model="contact"), "get_custom_fields")
+            check(any(f.get("id") == fid for f in listed.get("customFields") or []),
+                  "field not listed: %s" % describe(listed))
+            by_key = check_body(await ghl.locations.get_custom_field(LOCATION_ID, field["fieldKey"]),
+                                "get_custom_field by key")
+            check((by_key.get("customField") or {}).get("id") == fid, "not found by key: %s" % describe(by_key))
+            made = check_body(await ghl.contacts.create_contact({
+                "locationId": LOCATION_ID, "firstName": "Fielded",
+                "customFields": [{"id": fid, "field_value": "M"}]}), "create_contact with a custom field")
+            fielded = made["contact"]["id"]
+            check(any(v.get("id") == fid and v.get("value") == "M" for v in made["contact"].get("customFields") or []),
+                  "value not stored: %s" % describe(made["contact"]))
+            updated = check_body(await ghl.locations.update_custom_field(LOCATION_ID, fid, {"name": "SDK size"}),
+                                 "update_custom_field")
+            check((updated.get("customField") or {}).get("name") == "SDK size", "not renamed: %s" % describe(updated))
+            deleted = check_body(await ghl.locations.delete_custom_field(LOCATION_ID, fid), "delete_custom_field")
+            check(deleted.get("succeded") is True, 'no "succeded": true in %s' % describe(deleted))
+            after = check_body(await ghl.contacts.get_contact(fielded), "get_contact after the delete")
+            check(not any(v.get("id") == fid for v in after["contact"].get("customFields") or []),
+                  "value kept: %s" % describe(after))
+            check_body(await ghl.contacts.delete_contact(fielded), "delete_contact fielded")
+            await expect_sdk_error(ghl.locations.get_custom_field(LOCATION_ID, fid), 404)
+            return "create, list, get by key, a contact value, update, delete"
+        await step("locations custom fields", custom_fields)
+
+        async def location_tags():
+            created = check_body(await ghl.locations.create_tag(LOCATION_ID, {"name": "SDK Tag"}), "create_tag")
+            tag = created.get("tag") or {}
+            tid = tag.get("id")
+            check(isinstance(tid, str) and tag.get("name") == "sdk tag" and tag.get("locationId") == LOCATION_ID,
+                  "no tag: %s" % describe(created))
+            listed = check_body(await ghl.locations.get_location_tags(LOCATION_ID), "get_location_tags")
+            names = [t.get("name") for t in listed.get("tags") or []]
+            check("sdk tag" in names and "sdk-check" in names, "tags not listed: %s" % describe(listed))
+            got = check_body(await ghl.locations.get_tag_by_id(LOCATION_ID, tid), "get_tag_by_id")
+            check((got.get("tag") or {}).get("name") == "sdk tag", "not read back: %s" % describe(got))
+            renamed = check_body(await ghl.locations.update_tag(LOCATION_ID, tid, {"name": "SDK Renamed"}), "update_tag")
+            check((renamed.get("tag") or {}).get("name") == "sdk renamed", "not renamed: %s" % describe(renamed))
+            deleted = check_body(await ghl.locations.delete_tag(LOCATION_ID, tid), "delete_tag")
+            check(deleted.get("succeded") is True, 'no "succeded": true in %s' % describe(deleted))
+            await expect_sdk_error(ghl.locations.get_tag_by_id(LOCATION_ID, tid), 404)
+            return "create, list (with contact tags), get, rename, delete"
+        await step("locations tags", location_tags)
 
         async def users_search():
             res = check_body(await ghl.users.search_users(company_id=LOCATION_ID, location_id=LOCATION_ID), "search_users")

@@ -223,7 +223,10 @@ pub fn describe(action: &str, target: Option<&str>, details: &Value) -> Words {
             Words::new("added ", target, format!(" as {role}{via}"))
         }
         "user.removed" => {
-            let after = text(details, "role").map_or_else(String::new, |r| format!(", {r}"));
+            let mut after = text(details, "role").map_or_else(String::new, |r| format!(", {r}"));
+            if let Some(n) = number(details, "contacts_unassigned").filter(|n| *n > 0) {
+                after.push_str(&format!("; {} unassigned", plural(n, "contact")));
+            }
             Words::new("removed ", target, after)
         }
         "user.role_changed" => {
