@@ -65,6 +65,7 @@ mod request_log_page;
 mod return_to;
 mod reveal_connect;
 mod scale_out;
+mod schema_fuzz;
 mod sdk_compat;
 mod secrets;
 mod sessions;
