@@ -24,6 +24,7 @@ fn project_root() -> &'static Path {
 
 /// The schemathesis executable, installed from the pins if need be.
 fn ensure_schemathesis() -> PathBuf {
+    let _one_at_a_time = VENV.lock().unwrap_or_else(|e| e.into_inner());
     let dir = project_root().join("tests/fuzz");
     let venv = dir.join(".venv");
     let pins = dir.join("requirements.txt");
@@ -33,18 +34,20 @@ fn ensure_schemathesis() -> PathBuf {
         .is_some_and(|p| std::fs::read(&installed).ok() == Some(p));
     if !same {
         let _ = std::fs::remove_dir_all(&venv);
-        let run = |program: &str, args: &[&str]| {
+        let run = |program: &Path, args: &[&str]| {
             let status = std::process::Command::new(program)
                 .args(args)
                 .current_dir(project_root())
                 .stdout(Stdio::null())
                 .status()
-                .unwrap_or_else(|e| panic!("cannot run {program}: {e} (needs python3-venv)"));
-            assert!(status.success(), "{program} {args:?}: {status}");
+                .unwrap_or_else(|e| {
+                    panic!("cannot run {}: {e} (needs python3-venv)", program.display())
+                });
+            assert!(status.success(), "{} {args:?}: {status}", program.display());
         };
-        run(python(), &["-m", "venv", "tests/fuzz/.venv"]);
+        run(&python(), &["-m", "venv", "tests/fuzz/.venv"]);
         run(
-            "tests/fuzz/.venv/bin/pip",
+            Path::new("tests/fuzz/.venv/bin/pip"),
             &[
                 "install",
                 "-q",
@@ -60,20 +63,48 @@ fn ensure_schemathesis() -> PathBuf {
 
 /// Python 3.12 or later where there is one: under 3.11, Hypothesis's
 /// description of a strategy can hit a CPython error in `ast.parse`
-/// ("AST constructor recursion depth mismatch") mid-run.
-fn python() -> &'static str {
-    ["python3.13", "python3.12"]
+/// ("AST constructor recursion depth mismatch") mid-run. Looked for on the
+/// PATH, then among pyenv's versions (whose shims answer only for the
+/// versions selected).
+fn python() -> PathBuf {
+    let works = |p: &Path| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    for name in ["python3.13", "python3.12"] {
+        if works(Path::new(name)) {
+            return PathBuf::from(name);
+        }
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
+    let mut found: Vec<((u32, u32), PathBuf)> = pyenv
+        .and_then(|root| std::fs::read_dir(root.join("versions")).ok())
         .into_iter()
-        .find(|p| {
-            std::process::Command::new(p)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
+        .flatten()
+        .filter_map(|entry| {
+            let dir = entry.ok()?.path();
+            let name = dir.file_name()?.to_str()?.to_string();
+            let mut parts = name.split('.');
+            let major: u32 = parts.next()?.parse().ok()?;
+            let minor: u32 = parts.next()?.parse().ok()?;
+            let python = dir.join("bin/python3");
+            ((major, minor) >= (3, 12) && works(&python)).then_some(((major, minor), python))
         })
-        .unwrap_or("python3")
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .map_or_else(|| PathBuf::from("python3"), |(_, python)| python)
 }
+
+/// Both tests of this file share one venv: the first makes it.
+static VENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 struct Pinned {
     token: String,
