@@ -153,6 +153,21 @@ async fn every_kind_of_response(app: &TestApp) -> Vec<(String, Reply)> {
         replies.push((format!("GET {path}"), app.get(path).await));
     }
     replies.push(("GET /login".into(), api.get("/login").await));
+    // Refused by a middleware rather than a handler.
+    let forged = app
+        .post_form(
+            "/settings/private-integrations",
+            &[("csrf_token", "forged"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    replies.push(("POST with a forged CSRF token".into(), forged));
+    let huge = "x".repeat(300 * 1024);
+    let too_large = app
+        .post_form("/settings/private-integrations", &[("name", huge.as_str())])
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    replies.push(("POST of a form too large".into(), too_large));
     replies.push((
         "GET /v2/token".into(),
         api.send(api.client.get(api.url("/v2/token")).bearer_auth(&token))
