@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -19,29 +17,16 @@ use crate::errors::WebError;
 use crate::models::request_log::{self, LoggedRequest, RequestCursor, RequestFilter, StatusFilter};
 use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
+use crate::web::csv::{self, CHUNK};
 use crate::web::layout::{Layout, Section};
+use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::{self, When, Zone};
-use crate::web::{csv, render};
 
 /// Requests per page.
 pub const PER_PAGE: i64 = 50;
 
-/// Rows read per query, and so per chunk sent, in the export.
-const CHUNK: i64 = 500;
-
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-
-const HEADER: [&str; 8] = [
-    "time",
-    "method",
-    "route",
-    "status",
-    "token",
-    "ip",
-    "duration_ms",
-    "outcome",
-];
 
 struct Row {
     when: When,
@@ -212,34 +197,18 @@ pub(super) async fn csv(
         AccessToken::all_for_integrations(conn, &[id])
     })
     .await?;
-    let mut export = Export {
+    let requests = Requests {
         pool: state.pool.clone(),
         account_id,
         integration_id: id,
         since: since(now),
         filter: RequestQuery::parse(req.query_string()).filter(Zone::of(&req)),
         labels: labels(&tokens),
-        after: None,
-        header: true,
-        done: false,
-        pending: None,
     };
-    // The first chunk is read before answering, so that a database that
-    // cannot be reached still gets its 503 page rather than a cut-off file.
-    export.pending = Some(export.fetch().await?);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            ContentDisposition {
-                disposition: DispositionType::Attachment,
-                parameters: vec![DispositionParam::Filename("requests.csv".into())],
-            },
-        ))
-        .streaming(futures_util::stream::unfold(export, Export::next_chunk)))
+    csv::download(requests, "requests.csv").await
 }
 
-struct Export {
+struct Requests {
     pool: DbPool,
     account_id: Uuid,
     integration_id: Uuid,
@@ -247,19 +216,27 @@ struct Export {
     since: DateTime<Utc>,
     filter: RequestFilter,
     labels: HashMap<Uuid, String>,
-    /// The last row sent; the next chunk starts after it.
-    after: Option<RequestCursor>,
-    header: bool,
-    done: bool,
-    /// Rows read but not yet sent.
-    pending: Option<Vec<LoggedRequest>>,
 }
 
-impl Export {
-    async fn fetch(&self) -> Result<Vec<LoggedRequest>, DbError> {
+impl csv::Source for Requests {
+    type Row = LoggedRequest;
+    type Cursor = RequestCursor;
+    const HEADER: &'static [&'static str] = &[
+        "time",
+        "method",
+        "route",
+        "status",
+        "token",
+        "ip",
+        "duration_ms",
+        "outcome",
+    ];
+    const WHAT: &'static str = "request log";
+
+    async fn fetch(&self, after: Option<RequestCursor>) -> Result<Vec<LoggedRequest>, DbError> {
         let (account_id, integration_id, since) =
             (self.account_id, self.integration_id, self.since);
-        let (filter, after) = (self.filter.clone(), self.after);
+        let filter = self.filter.clone();
         db::query(&self.pool, move |conn| {
             request_log::chunk(
                 conn,
@@ -274,39 +251,12 @@ impl Export {
         .await
     }
 
-    async fn next_chunk(mut self) -> Option<(Result<Bytes, actix_web::Error>, Self)> {
-        if self.done {
-            return None;
-        }
-        let rows = match self.pending.take() {
-            Some(rows) => rows,
-            None => match self.fetch().await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    // The status line is long gone: all that is left is to
-                    // cut the file short, which the client sees as an error.
-                    tracing::error!(error = %e, "request log export stopped");
-                    self.done = true;
-                    return Some((Err(actix_web::error::ErrorServiceUnavailable(e)), self));
-                }
-            },
-        };
-        if rows.len() < usize::try_from(CHUNK).unwrap_or(usize::MAX) {
-            self.done = true;
-        }
-        if rows.is_empty() && !self.header {
-            return None;
-        }
-        let mut text = String::new();
-        if self.header {
-            text.push_str(&csv::record(HEADER));
-            self.header = false;
-        }
-        for r in &rows {
-            text.push_str(&line(r, &self.labels));
-        }
-        self.after = rows.last().map(LoggedRequest::cursor);
-        Some((Ok(Bytes::from(text)), self))
+    fn cursor(row: &LoggedRequest) -> RequestCursor {
+        row.cursor()
+    }
+
+    fn line(&self, row: &LoggedRequest) -> String {
+        line(row, &self.labels)
     }
 }
 
