@@ -60,6 +60,30 @@ pub type TokenEndingCandidate = (AccessToken, String, Uuid, Option<i32>);
 /// `(integration, tokens it ever had, their latest use)`.
 pub type TokenHistory = (Uuid, i64, Option<DateTime<Utc>>);
 
+#[cfg(test)]
+impl AccessToken {
+    /// A live token created at `now`, for unit tests of what is derived
+    /// from a token's times.
+    pub fn sample(now: DateTime<Utc>) -> AccessToken {
+        AccessToken {
+            id: Uuid::nil(),
+            integration_id: Uuid::nil(),
+            token_hash: Vec::new(),
+            last_four: "abcd".to_string(),
+            created_at: now,
+            created_by: None,
+            expires_at: None,
+            grace_ends_at: None,
+            revoked_at: None,
+            revoked_reason: None,
+            last_used_at: None,
+            last_used_ip: None,
+            rotated_from: None,
+            revealed_at: None,
+        }
+    }
+}
+
 impl AccessToken {
     /// How people see the token: `pit_…` and its last four characters.
     pub fn masked(&self) -> String {

@@ -95,7 +95,6 @@ pub fn expires_in(days: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use uuid::Uuid;
 
     use super::*;
 
@@ -112,22 +111,7 @@ mod tests {
     }
 
     fn token(now: DateTime<Utc>) -> AccessToken {
-        AccessToken {
-            id: Uuid::nil(),
-            integration_id: Uuid::nil(),
-            token_hash: Vec::new(),
-            last_four: "abcd".to_string(),
-            created_at: now,
-            created_by: None,
-            expires_at: None,
-            grace_ends_at: None,
-            revoked_at: None,
-            revoked_reason: None,
-            last_used_at: None,
-            last_used_ip: None,
-            rotated_from: None,
-            revealed_at: None,
-        }
+        AccessToken::sample(now)
     }
 
     #[test]
