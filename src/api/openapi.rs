@@ -460,8 +460,15 @@ pub fn document_json() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
 }
 
+/// The document never changes while the process runs: built once, on the
+/// first request for it.
+static DOCUMENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| serde_json::to_string(&ApiDoc::openapi()).unwrap_or_default());
+
 async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
 }
 
 #[cfg(test)]
