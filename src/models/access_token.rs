@@ -57,9 +57,6 @@ pub mod reason {
 /// `(token, integration name, account, the account's inactivity window)`.
 pub type TokenEndingCandidate = (AccessToken, String, Uuid, Option<i32>);
 
-/// `(integration, tokens it ever had, their latest use)`.
-pub type TokenHistory = (Uuid, i64, Option<DateTime<Utc>>);
-
 #[cfg(test)]
 impl AccessToken {
     /// A live token created at `now`, for unit tests of what is derived
@@ -185,20 +182,6 @@ impl AccessToken {
             .load(conn)
     }
 
-    /// The tokens of these integrations not revoked, newest first: the
-    /// candidates for the list page's token and status columns.
-    pub fn unrevoked_for_integrations(
-        conn: &mut PgConnection,
-        ids: &[Uuid],
-    ) -> QueryResult<Vec<AccessToken>> {
-        access_tokens::table
-            .filter(access_tokens::integration_id.eq_any(ids))
-            .filter(access_tokens::revoked_at.is_null())
-            .order((access_tokens::created_at.desc(), access_tokens::id.desc()))
-            .select(AccessToken::as_select())
-            .load(conn)
-    }
-
     /// Every unrevoked token of the account's integrations not deleted,
     /// with its integration's name, for the Settings home's count of tokens
     /// about to stop (weighed in Rust, where every page weighs them).
@@ -248,22 +231,6 @@ impl AccessToken {
                 integrations::name,
                 integrations::account_id,
                 accounts::inactivity_expiry_days,
-            ))
-            .load(conn)
-    }
-
-    /// Per integration: how many tokens it ever had and their latest use.
-    pub fn history_for_integrations(
-        conn: &mut PgConnection,
-        ids: &[Uuid],
-    ) -> QueryResult<Vec<TokenHistory>> {
-        access_tokens::table
-            .filter(access_tokens::integration_id.eq_any(ids))
-            .group_by(access_tokens::integration_id)
-            .select((
-                access_tokens::integration_id,
-                diesel::dsl::count_star(),
-                diesel::dsl::max(access_tokens::last_used_at),
             ))
             .load(conn)
     }

@@ -77,32 +77,6 @@ impl Integration {
             .get_result(conn)
     }
 
-    /// Page `page` (from 1) of the account's integrations, newest first
-    /// (ties broken by id, so pages never overlap), and how many there are.
-    pub fn page_for_account(
-        conn: &mut PgConnection,
-        account_id: Uuid,
-        per_page: i64,
-        page: i64,
-    ) -> QueryResult<(Vec<Integration>, i64)> {
-        use diesel::dsl::count;
-        let live = integrations::table
-            .filter(integrations::account_id.eq(account_id))
-            .filter(integrations::deleted_at.is_null());
-        // The total rides along with each row of the page: one query, not two.
-        let rows: Vec<(Integration, i64)> = live
-            .order((integrations::created_at.desc(), integrations::id.desc()))
-            .limit(per_page)
-            .offset(per_page.saturating_mul(page.saturating_sub(1)))
-            .select((Integration::as_select(), count(integrations::id).over()))
-            .load(conn)?;
-        let Some(total) = rows.first().map(|(_, total)| *total) else {
-            // Past the end, or nothing at all: no row to carry the total.
-            return Ok((Vec::new(), live.count().get_result(conn)?));
-        };
-        Ok((rows.into_iter().map(|(row, _)| row).collect(), total))
-    }
-
     /// Another account's integration, or a deleted one, is `NotFound`.
     pub fn find_for_account(
         conn: &mut PgConnection,

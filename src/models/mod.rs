@@ -12,6 +12,7 @@ pub mod contact_note;
 pub mod custom_field;
 pub mod email_notice;
 pub mod integration;
+pub mod integration_list;
 pub mod legacy_api_key;
 pub mod location_tag;
 pub mod login_attempt;

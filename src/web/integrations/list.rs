@@ -1,8 +1,6 @@
 //! The list of the account's private integrations, each with its current
 //! token's status.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -14,8 +12,10 @@ use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::db::{self};
+use crate::domain::scope::ScopeSet;
 use crate::errors::WebError;
-use crate::models::{AccessToken, Integration};
+use crate::models::AccessToken;
+use crate::models::integration_list;
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::render;
@@ -66,56 +66,41 @@ pub(super) async fn index(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let account_id = current.account.id;
-    let (integrations, total, live, history, page) = db::query(&state.pool, move |conn| {
-        let (mut integrations, total) =
-            Integration::page_for_account(conn, account_id, PER_PAGE, asked)?;
+    let (integrations, total, page) = db::query(&state.pool, move |conn| {
+        let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
         let last_page = pages_for(total);
         let mut page = asked;
         if page > last_page {
             page = last_page;
-            integrations = Integration::page_for_account(conn, account_id, PER_PAGE, page)?.0;
+            integrations = integration_list::page(conn, account_id, PER_PAGE, page)?.0;
         }
-        let ids: Vec<Uuid> = integrations.iter().map(|i| i.id).collect();
-        let live = AccessToken::unrevoked_for_integrations(conn, &ids)?;
-        let history = AccessToken::history_for_integrations(conn, &ids)?;
-        Ok((integrations, total, live, history, page))
+        Ok((integrations, total, page))
     })
     .await?;
     let now = Utc::now();
     let zone = Zone::of(&req);
     let inactivity = current.account.inactivity_expiry_days;
-    let mut by_integration: HashMap<Uuid, Vec<AccessToken>> = HashMap::new();
-    for token in live.into_iter().filter(|t| t.is_live(now, inactivity)) {
-        by_integration
-            .entry(token.integration_id)
-            .or_default()
-            .push(token);
-    }
-    let history: HashMap<Uuid, (i64, Option<chrono::DateTime<Utc>>)> = history
-        .into_iter()
-        .map(|(id, count, last)| (id, (count, last)))
-        .collect();
     let rows = integrations
         .into_iter()
-        .map(|i| {
-            let live = by_integration.get(&i.id).map_or(&[][..], Vec::as_slice);
-            let (ever, last_used) = history.get(&i.id).copied().unwrap_or((0, None));
+        .map(|mut i| {
+            i.unrevoked.retain(|t| t.is_live(now, inactivity));
+            let live = &i.unrevoked;
             let shown = actions::current_token(live).or(live.first());
-            let (status, status_class) = integration_status(shown, ever > 0, now);
+            let (status, status_class) = integration_status(shown, i.had_tokens, now);
             let ending_soon = live
                 .iter()
                 .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t.masked(), e.words())))
                 .collect();
             Row {
                 id: i.id,
-                scopes: scopes_human(&i.scope_set()),
-                name: i.name,
-                description: i.description,
+                scopes: scopes_human(&ScopeSet::from_stored(&i.scopes)),
                 token: shown.map(AccessToken::masked),
                 status,
                 status_class,
                 ending_soon,
-                last_used: zone.minute_or_never(last_used),
+                last_used: zone.minute_or_never(i.last_used_at),
+                name: i.name,
+                description: i.description,
             }
         })
         .collect();
