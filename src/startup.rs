@@ -30,6 +30,7 @@ use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
 use crate::workers;
 use crate::workers::email_notices::NoticeWorker;
+use crate::workers::usage_writer::UsageWriter;
 use crate::workers::webhook_delivery::DeliveryWorker;
 use diesel::{Connection, PgConnection};
 
@@ -51,8 +52,14 @@ pub struct Application {
     port: u16,
     public_url: String,
     server: Server,
+    workers: Workers,
+}
+
+/// The background work that outlives a request and ends after the last one.
+struct Workers {
     deliveries: DeliveryWorker,
     notices: Option<NoticeWorker>,
+    usage: UsageWriter,
 }
 
 /// Opens (and if need be creates) the database and brings its schema up to
@@ -164,13 +171,12 @@ impl Application {
             settings.public_url = Some(format!("http://{host}:{port}"));
         }
         let public_url = settings.public_url();
-        let (server, deliveries, notices) = run(listener, pool, key, secrets, settings)?;
+        let (server, workers) = run(listener, pool, key, secrets, settings)?;
         Ok(Self {
             port,
             public_url,
             server,
-            deliveries,
-            notices,
+            workers,
         })
     }
 
@@ -184,16 +190,22 @@ impl Application {
     }
 
     /// Serves until the server is stopped (SIGTERM lets requests finish,
-    /// SIGINT does not); then webhook attempts and email notices under way
-    /// get a bounded time to finish before the process goes.
+    /// SIGINT does not); then webhook attempts and email notices under way,
+    /// and the usage of the last requests, get a bounded time to finish
+    /// before the process goes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        match self.notices {
-            Some(notices) => {
-                futures_util::future::join(self.deliveries.stop(), notices.stop()).await;
+        let Workers {
+            deliveries,
+            notices,
+            usage,
+        } = self.workers;
+        let notices = async move {
+            if let Some(notices) = notices {
+                notices.stop().await;
             }
-            None => self.deliveries.stop().await,
-        }
+        };
+        futures_util::future::join3(deliveries.stop(), notices, usage.stop()).await;
         served
     }
 }
@@ -223,10 +235,10 @@ fn run(
     key: Key,
     secrets: SecretBox,
     settings: Settings,
-) -> Result<(Server, DeliveryWorker, Option<NoticeWorker>), StartupError> {
+) -> Result<(Server, Workers), StartupError> {
     let cookie_secure = settings.cookie_secure();
     let https = settings.is_https();
-    let workers = settings.workers;
+    let worker_threads = settings.workers;
     let listen_addr = settings.listen_addr.clone();
     let limiter_settings = (
         settings.api_rate_limit_burst,
@@ -252,13 +264,14 @@ fn run(
         .email_notices()
         .then(|| Notices::new(&settings.public_url()));
     let notices = workers::email_notices::start(pool.clone(), &settings);
+    let (usage_sink, usage) = workers::usage_writer::start(pool.clone(), alert_notices);
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         settings: Arc::new(settings),
         setup_done: AtomicBool::new(false),
         cookie_key: key.clone(),
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
-        usage: workers::usage_writer::start(pool.clone(), alert_notices),
+        usage: usage_sink,
         tokens,
         secrets,
         resolver,
@@ -327,8 +340,13 @@ fn run(
         addr: listen_addr,
         reason: e.to_string(),
     })?;
-    if let Some(n) = workers {
+    if let Some(n) = worker_threads {
         server = server.workers(n);
     }
-    Ok((server.run(), deliveries, notices))
+    let workers = Workers {
+        deliveries,
+        notices,
+        usage,
+    };
+    Ok((server.run(), workers))
 }

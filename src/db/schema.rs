@@ -160,6 +160,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    integration_addresses (integration_id, ip) {
+        integration_id -> Uuid,
+        ip -> Text,
+        last_used_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     integrations (id) {
         id -> Uuid,
         account_id -> Uuid,
@@ -354,6 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     custom_fields,
     email_notices,
+    integration_addresses,
     integrations,
     legacy_api_keys,
     location_tags,

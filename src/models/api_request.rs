@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use uuid::Uuid;
 
-use crate::db::schema::{api_requests, usage_daily, usage_scopes};
+use crate::db::schema::{api_requests, integration_addresses, usage_daily, usage_scopes};
+
+diesel::define_sql_function!(fn greatest(a: diesel::sql_types::Timestamptz, b: diesel::sql_types::Timestamptz) -> diesel::sql_types::Timestamptz);
 
 /// What authentication made of a request (`api_requests.outcome`). Only a
 /// use moves the token's last use; a refusal is recorded and nothing more.
@@ -254,13 +256,60 @@ pub fn used_since(
     ip: Option<&str>,
     since: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let mut query = api_requests::table
-        .filter(api_requests::integration_id.eq(integration_id))
-        .filter(api_requests::created_at.ge(since))
-        .filter(api_requests::outcome.eq(Outcome::Used.as_str()))
+    let mut query = integration_addresses::table
+        .filter(integration_addresses::integration_id.eq(integration_id))
+        .filter(integration_addresses::last_used_at.ge(since))
         .into_boxed();
     if let Some(ip) = ip {
-        query = query.filter(api_requests::ip.eq(ip.to_string()));
+        query = query.filter(integration_addresses::ip.eq(ip));
     }
-    diesel::select(diesel::dsl::exists(query.select(api_requests::id))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        query.select(integration_addresses::integration_id),
+    ))
+    .get_result(conn)
+}
+
+/// Notes when each integration was last used from each address. Rows are
+/// written in one order, so two instances writing at once never deadlock.
+pub fn note_addresses(
+    conn: &mut PgConnection,
+    uses: &std::collections::BTreeMap<(Uuid, &str), DateTime<Utc>>,
+) -> QueryResult<()> {
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = uses
+        .iter()
+        .map(|((integration, ip), at)| {
+            (
+                integration_addresses::integration_id.eq(*integration),
+                integration_addresses::ip.eq(*ip),
+                integration_addresses::last_used_at.eq(*at),
+            )
+        })
+        .collect();
+    diesel::insert_into(integration_addresses::table)
+        .values(rows)
+        .on_conflict((
+            integration_addresses::integration_id,
+            integration_addresses::ip,
+        ))
+        .do_update()
+        .set(integration_addresses::last_used_at.eq(greatest(
+            integration_addresses::last_used_at,
+            excluded(integration_addresses::last_used_at),
+        )))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Addresses unused for 30 days are forgotten with their requests.
+pub fn delete_addresses_before(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(
+        integration_addresses::table.filter(integration_addresses::last_used_at.lt(cutoff)),
+    )
+    .execute(conn)
 }

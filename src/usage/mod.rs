@@ -128,6 +128,18 @@ impl UsageQueue {
         record
     }
 
+    /// Moves the records already waiting into `into`, until it holds `max`;
+    /// never waits for more.
+    pub fn take_waiting(&mut self, into: &mut Vec<UsageRecord>, max: usize) {
+        while into.len() < max {
+            let Ok(record) = self.rx.try_recv() else {
+                return;
+            };
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            into.push(record);
+        }
+    }
+
     /// Counts `n` records that will never be written, with the reason in the log.
     pub fn lose(&self, n: usize, why: &str) {
         self.counters

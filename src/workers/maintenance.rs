@@ -44,6 +44,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     // goes row by row.
     api_request::drop_partitions_before(conn, cutoff.date_naive())?;
     api_request::delete_requests_before(conn, cutoff)?;
+    api_request::delete_addresses_before(conn, cutoff)?;
     api_request::delete_used_scopes_before(conn, cutoff.date_naive())?;
     Alert::purge_before(conn, cutoff)?;
     request_log_partitions(conn);

@@ -3,12 +3,14 @@
 //! last use — at most once a minute per token, however busy it is — and the
 //! alerts the batch raises.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{Connection, PgConnection};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::actions::notices::Notices;
@@ -17,9 +19,11 @@ use crate::models::AccessToken;
 use crate::models::api_request::{self, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::{UsageQueue, UsageRecord, UsageSink};
-use crate::workers::usage_alerts;
+use crate::workers::usage_alerts::{self, KnownUses};
 
-const BATCH: usize = 500;
+/// Most rows written in one transaction. A busy instance fills one within
+/// [`FLUSH_EVERY`]; fewer, larger writes cost the database less per row.
+const BATCH: usize = 10_000;
 /// Longest a record waits before it is written.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const LAST_USED_EVERY: Duration = Duration::from_secs(60);
@@ -28,13 +32,42 @@ const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 /// [`RETRY_AT_MOST`] while the database stays away.
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_AT_MOST: Duration = Duration::from_secs(5);
+/// Longest a stopping process waits for the last records to be written.
+const DRAIN_WITHIN: Duration = Duration::from_secs(10);
+
+/// The running writer, to stop once the server has answered its last request.
+pub struct UsageWriter {
+    stop: watch::Sender<bool>,
+    done: JoinHandle<()>,
+    sink: UsageSink,
+}
+
+impl UsageWriter {
+    /// Writes what is still queued, then ends; waits at most
+    /// [`DRAIN_WITHIN`] (a database that stays away keeps the rest).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(DRAIN_WITHIN, self.done).await.is_err() {
+            tracing::error!(
+                queued = self.sink.queued(),
+                "stopped before writing API usage; API requests went unrecorded"
+            );
+        }
+    }
+}
 
 /// Starts the writer on the current runtime; its sink goes into the state.
 /// With `notices`, the alerts it raises are emailed too.
-pub fn start(pool: DbPool, notices: Option<Notices>) -> UsageSink {
+pub fn start(pool: DbPool, notices: Option<Notices>) -> (UsageSink, UsageWriter) {
     let (sink, queue) = UsageSink::channel();
-    actix_web::rt::spawn(run(pool, queue, notices.map(Arc::new)));
-    sink
+    let (stop, stopping) = watch::channel(false);
+    let done = actix_web::rt::spawn(run(pool, queue, stopping, notices.map(Arc::new)));
+    let writer = UsageWriter {
+        stop,
+        done,
+        sink: sink.clone(),
+    };
+    (sink, writer)
 }
 
 /// What the writer holds but has not written: when the runtime stops and
@@ -58,25 +91,50 @@ struct Batch {
     touches: HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: HashMap<Uuid, DateTime<Utc>>,
     notices: Option<Arc<Notices>>,
+    known: Arc<Mutex<KnownUses>>,
 }
 
-async fn run(pool: DbPool, queue: UsageQueue, notices: Option<Arc<Notices>>) {
+/// Waits until `stopping` turns true (or its sender is gone).
+async fn stop_asked(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+async fn run(
+    pool: DbPool,
+    queue: UsageQueue,
+    mut stopping: watch::Receiver<bool>,
+    notices: Option<Arc<Notices>>,
+) {
     let mut held = Unwritten {
         queue,
         in_flight: 0,
     };
     let mut last_written: HashMap<Uuid, Instant> = HashMap::new();
+    let known = Arc::new(Mutex::new(KnownUses::default()));
     loop {
-        let Some(first) = held.queue.recv().await else {
-            return;
-        };
-        let mut records = vec![first];
-        let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
-        while records.len() < BATCH {
-            match tokio::time::timeout_at(deadline, held.queue.recv()).await {
-                Ok(Some(r)) => records.push(r),
-                Ok(None) | Err(_) => break,
+        let mut records = Vec::new();
+        if !*stopping.borrow() {
+            tokio::select! {
+                first = held.queue.recv() => match first {
+                    Some(record) => records.push(record),
+                    None => return,
+                },
+                () = stop_asked(&mut stopping) => {}
             }
+            // The batch gathers while the writer sleeps: a record sent
+            // meanwhile wakes nobody, which on a busy instance would be a
+            // thread switch per request.
+            if !*stopping.borrow() && held.queue.queued() < BATCH {
+                tokio::select! {
+                    () = tokio::time::sleep(FLUSH_EVERY) => {}
+                    () = stop_asked(&mut stopping) => {}
+                }
+            }
+        }
+        held.queue.take_waiting(&mut records, BATCH);
+        if records.is_empty() {
+            // Stopping, and everything is written.
+            return;
         }
         held.in_flight = records.len();
         // Last use: the newest record per token, unless written within the minute.
@@ -108,10 +166,18 @@ async fn run(pool: DbPool, queue: UsageQueue, notices: Option<Arc<Notices>>) {
             touches,
             legacy_touches,
             notices: notices.clone(),
+            known: known.clone(),
         });
         write_until_done(&pool, &batch, &held.queue).await;
         held.in_flight = 0;
     }
+}
+
+/// Only the writer's task and the blocking thread it waits for take it.
+fn known_uses(known: &Mutex<KnownUses>) -> MutexGuard<'_, KnownUses> {
+    known
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Writes `batch`, retrying while the database is unavailable; newer
@@ -132,6 +198,7 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
                     &attempt.records,
                     &attempt.touches,
                     &attempt.legacy_touches,
+                    &known_uses(&attempt.known),
                     attempt.notices.as_deref(),
                 )
                 .map(|()| 0)
@@ -141,6 +208,7 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
         match result {
             Ok(refused) => {
                 queue.lose(refused, "the database refused usage rows");
+                known_uses(&batch.known).note(&batch.records);
                 return;
             }
             Err(e) if e.is_unavailable() => {
@@ -173,11 +241,19 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
 fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> {
     let nobody = HashMap::new();
     let no_key = HashMap::new();
+    let known = known_uses(&batch.known);
     conn.transaction(|conn| {
         let mut refused = 0;
         for record in &batch.records {
             let one = std::slice::from_ref(record);
-            match write(conn, one, &nobody, &no_key, batch.notices.as_deref()) {
+            match write(
+                conn,
+                one,
+                &nobody,
+                &no_key,
+                &known,
+                batch.notices.as_deref(),
+            ) {
                 Ok(()) => {}
                 Err(e) if e.is_unavailable() => return Err(e),
                 Err(e) => {
@@ -186,7 +262,14 @@ fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> 
                 }
             }
         }
-        write(conn, &[], &batch.touches, &batch.legacy_touches, None)?;
+        write(
+            conn,
+            &[],
+            &batch.touches,
+            &batch.legacy_touches,
+            &known,
+            None,
+        )?;
         Ok(refused)
     })
 }
@@ -196,13 +279,15 @@ fn write(
     batch: &[UsageRecord],
     touches: &HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
+    known: &KnownUses,
     notices: Option<&Notices>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
         // Behind a savepoint: an alert that cannot be raised (its token
         // deleted meanwhile) must not cost the batch its usage rows.
-        let found: Result<(), DbError> = conn
-            .transaction(|conn| usage_alerts::find(conn, batch, notices).map_err(DbError::from));
+        let found: Result<(), DbError> = conn.transaction(|conn| {
+            usage_alerts::find(conn, batch, known, notices).map_err(DbError::from)
+        });
         match found {
             Err(e) if e.is_unavailable() => return Err(e),
             Err(e) => tracing::error!(error = %e, "could not raise the alerts of a usage batch"),
@@ -251,6 +336,18 @@ fn write(
         for (integration, day, scope) in used {
             api_request::note_used_scope(conn, integration, day, scope)?;
         }
+        // Where each integration was used from, for the new-address alert
+        // of later batches.
+        let mut addresses: BTreeMap<(Uuid, &str), DateTime<Utc>> = BTreeMap::new();
+        for r in batch.iter().filter(|r| r.outcome == Outcome::Used) {
+            if let Some(integration) = r.integration_id {
+                let at = addresses
+                    .entry((integration, r.ip.as_str()))
+                    .or_insert(r.at);
+                *at = (*at).max(r.at);
+            }
+        }
+        api_request::note_addresses(conn, &addresses)?;
         for (token, (at, ip)) in touches {
             AccessToken::record_use(conn, *token, *at, ip)?;
         }

@@ -179,3 +179,44 @@ async fn editors_dismiss_an_alert_and_viewers_and_other_accounts_cannot() {
         .assert_redirect_to(&page);
     assert_eq!(audited(&app, "alert.dismissed"), 1, "twice is once");
 }
+
+#[actix_web::test]
+async fn an_address_counts_as_known_for_30_days_after_its_last_use() {
+    let app = trusting_loopback().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Remembering", &["contacts.readonly"], "").await;
+    assert_eq!(
+        call_from(&app, &token, Some("192.0.2.10")).await,
+        StatusCode::OK
+    );
+    recorded(&app, 1).await;
+    // As earlier requests, since expired from the log, left them.
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO integration_addresses (integration_id, ip, last_used_at) VALUES \
+             ('{id}', '203.0.113.9', now() - interval '10 days'), \
+             ('{id}', '203.0.113.40', now() - interval '40 days')"
+        ),
+    );
+    assert_eq!(
+        call_from(&app, &token, Some("203.0.113.9")).await,
+        StatusCode::OK
+    );
+    recorded(&app, 2).await;
+    assert_eq!(alerts(&app, "new_ip"), 0, "used 10 days ago: known");
+    assert_eq!(
+        call_from(&app, &token, Some("203.0.113.40")).await,
+        StatusCode::OK
+    );
+    recorded(&app, 3).await;
+    assert!(
+        eventually(10, || alerts(&app, "new_ip") == 1).await,
+        "used 40 days ago: new again"
+    );
+    let last = app.db.query_count(&format!(
+        "SELECT count(*) AS n FROM integration_addresses WHERE integration_id = '{id}' \
+         AND ip = '203.0.113.40' AND last_used_at > now() - interval '1 minute'"
+    ));
+    assert_eq!(last, 1, "its last use moves to now");
+}

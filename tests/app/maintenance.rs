@@ -1,6 +1,7 @@
 //! The maintenance sweep: API request rows are kept 30 days, and expired
 //! sessions and day-old sign-in attempts are removed.
 
+use crate::api_support::eventually;
 use crate::helpers::spawn_app;
 use crate::integration_support::{create_with_token, execute, token_info};
 use private_integrations::workers::maintenance;
@@ -121,4 +122,31 @@ async fn the_sweep_forgets_alerts_raised_more_than_30_days_ago() {
             .query_count("SELECT count(*) AS n FROM alerts WHERE ip = '192.0.2.2'"),
         1
     );
+}
+
+#[actix_web::test]
+async fn the_sweep_forgets_addresses_unused_for_30_days() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Addresses", &["contacts.readonly"], "").await;
+    token_info(&app, &token).await;
+    let addresses = || {
+        app.db.query_count(&format!(
+            "SELECT count(*) AS n FROM integration_addresses WHERE integration_id = '{id}'"
+        ))
+    };
+    assert!(
+        eventually(10, || addresses() == 1).await,
+        "the address of the use is noted"
+    );
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO integration_addresses (integration_id, ip, last_used_at) \
+             VALUES ('{id}', '198.51.100.77', now() - interval '31 days')"
+        ),
+    );
+    assert_eq!(addresses(), 2);
+    maintenance::sweep(&mut app.db.connection()).expect("sweep");
+    assert_eq!(addresses(), 1, "only the address used lately is kept");
 }

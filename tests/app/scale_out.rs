@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -135,11 +136,20 @@ impl Instance {
     /// Sends SIGTERM, as a service manager stops the server, and waits up
     /// to `within` for the process to end; how it ended.
     pub(crate) async fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        self.send_sigterm();
+        self.exit_within(within).await
+    }
+
+    pub(crate) fn send_sigterm(&self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(sent.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `within` for the process to end; how it ended.
+    pub(crate) async fn exit_within(&mut self, within: Duration) -> std::process::ExitStatus {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("poll the process") {
@@ -450,5 +460,42 @@ async fn usage_recorded_by_both_processes_adds_up() {
         (rows(), daily()),
         (to_a + to_b, to_a + to_b),
         "api_requests rows and usage_daily requests after {to_a} calls to A and {to_b} to B"
+    );
+}
+
+#[actix_web::test]
+async fn usage_of_the_last_requests_is_written_before_a_stopped_process_exits() {
+    let mut pair = two_instances().await;
+    let (id, token) =
+        create_with_token(&pair.owner, "Last words", &["contacts.readonly"], "").await;
+    // The writer cannot write until the lock goes, which is after SIGTERM.
+    let mut blocker = pair.db.connection();
+    diesel::sql_query("BEGIN").execute(&mut blocker).unwrap();
+    diesel::sql_query("LOCK TABLE api_requests IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .unwrap();
+    let calls = 12;
+    for call in 0..calls {
+        assert_eq!(
+            status_on(&pair.a, &token, "/v2/token").await,
+            StatusCode::OK
+        );
+        if call == calls / 2 {
+            // The first half is taken as a batch, whose write waits; the
+            // second half waits in the queue behind it.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+    }
+    pair.a.send_sigterm();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    diesel::sql_query("COMMIT").execute(&mut blocker).unwrap();
+    let ended = pair.a.exit_within(Duration::from_secs(15)).await;
+    assert!(ended.success(), "{ended:?}: {}", pair.a.stderr());
+    let rows = pair.db.query_count(&format!(
+        "SELECT count(*) AS n FROM api_requests WHERE integration_id = '{id}'"
+    ));
+    assert_eq!(
+        rows, calls,
+        "every request answered before SIGTERM is recorded"
     );
 }
