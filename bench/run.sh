@@ -27,10 +27,23 @@ to_ms() {
         printf "%.2f", n }'
 }
 
+# Waits until the usage writer has written what the last run left queued
+# (the count of rows stops moving), so each run has the machine to itself.
+settle() {
+    local rows=-1 now
+    for _ in $(seq 1 60); do
+        now="$(sql "SELECT count(*) FROM api_requests")"
+        [[ "$now" == "$rows" ]] && return 0
+        rows=$now
+        sleep 0.5
+    done
+}
+
 declare -A RPS P50 P99 NON2XX SOCKERR TOTAL
 measure() { # key path [header]
     local key=$1 path=$2 header=${3:-}
     local out="$WORK/wrk-$key.txt"
+    settle
     say "wrk $path"
     if [[ -n "$header" ]]; then
         wrk -t2 -c$CONNECTIONS -d"$DURATION" --latency -H "$header" "$BASE$path" >"$out"
@@ -72,14 +85,8 @@ wait "$QUIET_PID" 2>/dev/null || true
 QUIET_PID=""
 ANSWERED=$((TOTAL[token] + TOTAL[contact]))
 # The writer flushes every 250 ms; wait until the count stops moving.
-rows=-1
-for _ in $(seq 1 60); do
-    now="$(sql "SELECT count(*) FROM api_requests")"
-    [[ "$now" == "$rows" ]] && break
-    rows=$now
-    sleep 0.5
-done
-WRITTEN=$((rows - USAGE_BEFORE))
+settle
+WRITTEN=$(($(sql "SELECT count(*) FROM api_requests") - USAGE_BEFORE))
 
 # ------------------------------------------------------------------ report
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }

@@ -16,8 +16,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Utc;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Either, LocalBoxFuture};
 use ipnet::IpNet;
+use std::future::{Ready, ready};
 use std::sync::Arc;
 
 use super::caller::Caller;
@@ -27,7 +28,7 @@ use super::routes;
 use crate::actions;
 use crate::auth::ClientAddr;
 use crate::db::{self, DbPool};
-use crate::domain::scope::ScopeSet;
+use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::PlainToken;
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
@@ -165,94 +166,124 @@ impl Presented {
 
 impl FromRequest for ApiAuth {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = Either<
+        Ready<Result<Self, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self, Self::Error>>,
+    >;
 
+    /// A token the cache holds live is checked without waiting on anything;
+    /// only a miss (or a token no longer live) goes to the database.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let presented = Presented::from_request(req, PlainToken::parse);
         let needed = routes::required_scope(req);
-        Box::pin(async move {
-            let needed = needed?;
-            let mut presented = presented?;
-            let hash = presented.token()?.hash();
+        let (needed, mut presented) = match (needed, presented) {
+            (Err(e), _) | (_, Err(e)) => return Either::Left(ready(Err(e))),
+            (Ok(needed), Ok(presented)) => (needed, presented),
+        };
+        let hash = match presented.token() {
+            Ok(token) => token.hash(),
+            Err(e) => return Either::Left(ready(Err(e))),
+        };
+        let now = Utc::now();
+        // A cached entry that no longer looks live is checked again in
+        // the database: its copy of the last use may be behind.
+        let cached = presented
+            .state
+            .tokens
+            .get(&hash)
+            .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
+        if let Some(verified) = cached {
+            return Either::Left(ready(admit(verified, &presented, needed)));
+        }
+        Either::Right(Box::pin(async move {
             let state = presented.state.clone();
-            let now = Utc::now();
-            // A cached entry that no longer looks live is checked again in
-            // the database: its copy of the last use may be behind.
-            let cached = state
-                .tokens
-                .get(&hash)
-                .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
-            let verified = match cached {
-                Some(v) => v,
-                None => {
-                    let generation = state.tokens.generation();
-                    let key = hash.clone();
-                    let found = db::query(&state.pool, move |conn| {
-                        AccessToken::authenticate(conn, &key)
-                    })
-                    .await?;
-                    let Some((token, integration, account)) = found else {
-                        return Err(presented.refuse(ApiError::InvalidToken));
-                    };
-                    let v = Arc::new(Verified::new(token, integration, account));
-                    state.tokens.insert(hash, v.clone(), generation);
-                    v
-                }
+            let generation = state.tokens.generation();
+            let key = hash.clone();
+            let found = db::query(&state.pool, move |conn| {
+                AccessToken::authenticate(conn, &key)
+            })
+            .await?;
+            let Some((token, integration, account)) = found else {
+                return Err(presented.refuse(ApiError::InvalidToken));
             };
+            let verified = Arc::new(Verified::new(token, integration, account));
+            state.tokens.insert(hash, verified.clone(), generation);
+            note_caller(&presented, &verified);
             let Verified {
                 token,
                 integration,
                 account,
-                scopes,
-                allowlist,
+                ..
             } = &*verified;
-            {
-                let mut ctx = presented.usage.borrow_mut();
-                ctx.account_id = Some(account.id);
-                ctx.integration_id = Some(integration.id);
-                ctx.token_id = Some(token.id);
-            }
             if !token.is_live(now, account.inactivity_expiry_days) {
                 if expire_if_inactive(&state.pool, token, account).await {
                     state.tokens.forget_integration(integration.id);
                 }
                 return Err(presented.refuse_known(Outcome::InvalidToken, ApiError::InvalidToken));
             }
-            if !allowed_from(allowlist.as_deref(), presented.client.ip) {
-                let who = presented.client.label();
-                tracing::warn!(integration = %integration.id, ip = %who, "API request refused by the IP allowlist");
-                return Err(presented.refuse_known(
-                    Outcome::IpNotAllowed,
-                    ApiError::Forbidden(format!(
-                        "Requests from {who} are not allowed for this integration"
-                    )),
-                ));
-            }
-            let rate = state.limiter.hit(RateKey::Integration(integration.id));
-            {
-                let mut ctx = presented.usage.borrow_mut();
-                ctx.rate = Some(rate);
-                if !rate.allowed {
-                    ctx.outcome = Outcome::RateLimited;
-                }
-            }
-            if !rate.allowed {
-                return Err(ApiError::RateLimited(rate.reset));
-            }
-            if let Some(scope) = needed {
-                presented.usage.borrow_mut().scope = Some(scope);
-                if !scopes.contains(scope) {
-                    return Err(ApiError::InsufficientScope(scope));
-                }
-            }
-            let caller = Caller {
-                account: account.clone(),
-                pool: state.pool.clone(),
-                settings: state.settings.clone(),
-            };
-            Ok(ApiAuth { verified, caller })
-        })
+            admit(verified, &presented, needed)
+        }))
     }
+}
+
+/// Whatever is learnt about the caller goes into the usage context, so a
+/// refusal of a known token is recorded with it.
+fn note_caller(presented: &Presented, verified: &Verified) {
+    let mut ctx = presented.usage.borrow_mut();
+    ctx.account_id = Some(verified.account.id);
+    ctx.integration_id = Some(verified.integration.id);
+    ctx.token_id = Some(verified.token.id);
+}
+
+/// The checks after the token is known to be live: the allowlist, the
+/// rate limit, then the scope the route needs.
+fn admit(
+    verified: Arc<Verified>,
+    presented: &Presented,
+    needed: Option<Scope>,
+) -> Result<ApiAuth, ApiError> {
+    note_caller(presented, &verified);
+    let Verified {
+        integration,
+        account,
+        scopes,
+        allowlist,
+        ..
+    } = &*verified;
+    if !allowed_from(allowlist.as_deref(), presented.client.ip) {
+        let who = presented.client.label();
+        tracing::warn!(integration = %integration.id, ip = %who, "API request refused by the IP allowlist");
+        return Err(presented.refuse_known(
+            Outcome::IpNotAllowed,
+            ApiError::Forbidden(format!(
+                "Requests from {who} are not allowed for this integration"
+            )),
+        ));
+    }
+    let state = &presented.state;
+    let rate = state.limiter.hit(RateKey::Integration(integration.id));
+    {
+        let mut ctx = presented.usage.borrow_mut();
+        ctx.rate = Some(rate);
+        if !rate.allowed {
+            ctx.outcome = Outcome::RateLimited;
+        }
+    }
+    if !rate.allowed {
+        return Err(ApiError::RateLimited(rate.reset));
+    }
+    if let Some(scope) = needed {
+        presented.usage.borrow_mut().scope = Some(scope);
+        if !scopes.contains(scope) {
+            return Err(ApiError::InsufficientScope(scope));
+        }
+    }
+    let caller = Caller {
+        account: account.clone(),
+        pool: state.pool.clone(),
+        settings: state.settings.clone(),
+    };
+    Ok(ApiAuth { verified, caller })
 }
 
 /// A token refused for disuse is marked so at once (one action with the

@@ -19,11 +19,7 @@ pub fn payload_config() -> web::PayloadConfig {
 
 /// Gives an error response the framework built in plain text (or with no
 /// body) HighLevel's JSON body, keeping its status and `Allow` header.
-pub async fn json_errors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let res = next.call(req).await?;
+pub fn json_errors<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     let is_json = res
         .headers()
@@ -31,7 +27,7 @@ pub async fn json_errors(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return Ok(res.map_into_boxed_body());
+        return res.map_into_boxed_body();
     }
     let allow = res.headers().get(header::ALLOW).cloned();
     let mut replaced = match status {
@@ -45,7 +41,7 @@ pub async fn json_errors(
         replaced.headers_mut().insert(header::ALLOW, allow);
     }
     let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, replaced))
+    ServiceResponse::new(req, replaced)
 }
 
 /// The last resource of a scope, matching every path: a path some route

@@ -2,6 +2,7 @@
 //! response adds the `RateLimit-*` headers and hands the usage record to the
 //! worker — a channel send, never a database write on the request path.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -12,6 +13,7 @@ use actix_web::{Error, HttpMessage, web};
 use chrono::Utc;
 
 use super::request_context::UsageHandle;
+use super::{fallback, routes};
 use crate::auth::ClientAddr;
 use crate::state::AppState;
 use crate::usage::UsageRecord;
@@ -19,7 +21,7 @@ use crate::usage::rate_limit::RateKey;
 
 pub async fn api_middleware(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let usage = UsageHandle::default();
@@ -27,9 +29,11 @@ pub async fn api_middleware(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let client = ClientAddr::of(req.request());
     let ip = client.label();
-    let method = req.method().to_string();
+    let method = req.method().clone();
 
-    let mut res = next.call(req).await?;
+    // Any error the framework answered gets HighLevel's JSON body first,
+    // so what is recorded is what the client saw.
+    let mut res = fallback::json_errors(next.call(req).await?);
 
     let Some(state) = state else {
         return Ok(res);
@@ -51,14 +55,17 @@ pub async fn api_middleware(
 
     if let Some(account_id) = ctx.account_id.filter(|_| state.settings.usage_recording) {
         // `/contacts` and `/contacts/` are one route for reports.
-        let route = res
-            .request()
-            .match_pattern()
-            .map(|p| match p.strip_suffix('/') {
-                Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
-                _ => p,
-            })
-            .unwrap_or_else(|| "(unmatched)".to_string());
+        let route = routes::logged_route(res.request()).unwrap_or_else(|| {
+            let pattern = res
+                .request()
+                .match_pattern()
+                .map(|p| match p.strip_suffix('/') {
+                    Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
+                    _ => p,
+                })
+                .unwrap_or_else(|| "(unmatched)".to_string());
+            Arc::from(pattern)
+        });
         state.usage.record(UsageRecord {
             account_id,
             integration_id: ctx.integration_id,

@@ -38,7 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 error::ApiError::BadRequest("Malformed query string".into()).into()
             }))
             .app_data(fallback::payload_config())
-            .wrap(from_fn(fallback::json_errors))
             .wrap(from_fn(middleware::api_middleware))
             .configure(routes::configure)
             .configure(openapi::configure)

@@ -4,6 +4,8 @@
 //! token extractor learns which scope to check, and the OpenAPI document
 //! which scope each operation needs.
 
+use std::sync::Arc;
+
 use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 
@@ -81,12 +83,13 @@ pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
 }
 
 /// The methods of one path and the scope each needs, kept with the path's
-/// resource for the token extractor.
-struct PathScopes(Vec<(Method, Option<Scope>)>);
+/// resource for the token extractor; and the path as the usage log names
+/// it, made once rather than for every request.
+struct PathScopes(Vec<(Method, Option<Scope>)>, Arc<str>);
 
 /// Registers API v2's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    register(cfg, all());
+    register(cfg, "/v2", all());
 }
 
 /// One resource per path and spelling, its methods as routes: a path takes
@@ -94,7 +97,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// with `Allow`, and `/contacts/search` is never looked up as a contact id.
 /// (One resource with both spellings would be matched by a set of regular
 /// expressions on every request, even for a path without a parameter.)
-pub fn register<T>(cfg: &mut web::ServiceConfig, table: T)
+/// `scope` is the path of the scope they are registered in, for the usage
+/// log's names of the routes.
+pub fn register<T>(cfg: &mut web::ServiceConfig, scope: &str, table: T)
 where
     T: Iterator<Item = &'static ApiRoute> + Clone,
 {
@@ -109,9 +114,10 @@ where
     paths.sort_by_key(|path| path.contains('{'));
     for path in paths {
         let routes: Vec<&ApiRoute> = table.clone().filter(|r| r.path == path).collect();
+        let logged: Arc<str> = Arc::from(format!("{scope}{path}"));
         for spelling in [path.to_string(), format!("{path}/")] {
             let scopes = routes.iter().map(|r| (r.method.clone(), r.scope)).collect();
-            let mut resource = web::resource(spelling).app_data(PathScopes(scopes));
+            let mut resource = web::resource(spelling).app_data(PathScopes(scopes, logged.clone()));
             for route in &routes {
                 resource = resource.route((route.handler)().method(route.method.clone()));
             }
@@ -124,7 +130,7 @@ where
 /// handler the table does not list is refused rather than left unchecked.
 pub fn required_scope(req: &HttpRequest) -> Result<Option<Scope>, ApiError> {
     req.app_data::<PathScopes>()
-        .and_then(|PathScopes(methods)| methods.iter().find(|(m, _)| m == req.method()))
+        .and_then(|PathScopes(methods, _)| methods.iter().find(|(m, _)| m == req.method()))
         .map(|(_, scope)| *scope)
         .ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!(
@@ -133,6 +139,12 @@ pub fn required_scope(req: &HttpRequest) -> Result<Option<Scope>, ApiError> {
                 req.path()
             ))
         })
+}
+
+/// The route pattern of the request, as the usage log names it, when the
+/// request reached one of the table's routes.
+pub fn logged_route(req: &HttpRequest) -> Option<Arc<str>> {
+    req.app_data::<PathScopes>().map(|scopes| scopes.1.clone())
 }
 
 /// The route serving `method` on `path` as the OpenAPI document spells it

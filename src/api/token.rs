@@ -13,6 +13,7 @@ use super::rfc3339;
 use super::routes::{ApiRoute, api_route};
 use crate::actions::{self, Actor, RotateMode, SelfRotateError};
 use crate::db;
+use crate::domain::scope::Scope;
 use crate::state::AppState;
 
 /// The token's own routes, open to a token of any scope (see
@@ -24,9 +25,9 @@ pub const ROUTES: &[ApiRoute] = &[
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
-    integration: IntegrationRef,
-    scopes: Vec<String>,
+pub struct TokenInfo<'a> {
+    integration: IntegrationRef<'a>,
+    scopes: Vec<&'static str>,
     location_id: String,
     /// The token's fixed end (lifetime or rotation grace); omitted when none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,9 +35,9 @@ pub struct TokenInfo {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct IntegrationRef {
+pub struct IntegrationRef<'a> {
     id: String,
-    name: String,
+    name: &'a str,
 }
 
 /// What the presented token is and may do.
@@ -46,9 +47,9 @@ pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
             id: auth.integration().id.to_string(),
-            name: auth.integration().name.clone(),
+            name: &auth.integration().name,
         },
-        scopes: auth.scopes().names(),
+        scopes: auth.scopes().iter().map(Scope::name).collect(),
         location_id: auth.account.id.to_string(),
         expires_at: auth.token().ends_at().map(rfc3339),
     })

@@ -31,7 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
             .app_data(super::fallback::payload_config())
-            .wrap(from_fn(super::fallback::json_errors))
             .wrap(from_fn(super::middleware::api_middleware))
             .wrap(
                 DefaultHeaders::new()
@@ -41,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         "</settings/private-integrations>; rel=\"deprecation\"",
                     )),
             )
-            .configure(|cfg| register(cfg, ROUTES.iter()))
+            .configure(|cfg| register(cfg, "/v1", ROUTES.iter()))
             .configure(super::fallback::catch_all)
             .default_service(web::to(super::error::not_found)),
     );

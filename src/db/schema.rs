@@ -180,6 +180,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         ip_allowlist -> Array<Text>,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 

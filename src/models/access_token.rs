@@ -6,6 +6,15 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{access_tokens, accounts, integrations};
+
+// PostgreSQL's `greatest` skips NULL: the later of a last use and a use.
+diesel::define_sql_function!(
+    #[sql_name = "greatest"]
+    fn latest(
+        a: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        b: diesel::sql_types::Timestamptz,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>
+);
 use crate::domain::token::{PlainToken, TokenHash};
 use crate::models::{Account, Integration};
 
@@ -327,13 +336,21 @@ impl AccessToken {
         at: DateTime<Utc>,
         ip: &str,
     ) -> QueryResult<()> {
-        diesel::update(access_tokens::table.find(id))
+        let integration = diesel::update(access_tokens::table.find(id))
             .set((
                 access_tokens::last_used_at.eq(at),
                 access_tokens::last_used_ip.eq(ip),
             ))
-            .execute(conn)
-            .map(drop)
+            .returning(access_tokens::integration_id)
+            .get_result::<Uuid>(conn)
+            .optional()?;
+        // The integration's latest use is that of any of its tokens.
+        if let Some(integration) = integration {
+            diesel::update(integrations::table.find(integration))
+                .set(integrations::last_used_at.eq(latest(integrations::last_used_at, at)))
+                .execute(conn)?;
+        }
+        Ok(())
     }
 
     /// Claims the one showing of a token's plaintext: true for the first

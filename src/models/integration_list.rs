@@ -1,10 +1,12 @@
 //! A page of the integrations list in one query: each integration with its
-//! unrevoked tokens and its token history, however many it has, so the
-//! page costs one round trip whatever it shows.
+//! unrevoked tokens and its latest use, so the page costs one round trip
+//! whatever it shows, and reads no revoked token however many there are.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Untyped};
 use uuid::Uuid;
 
 use crate::models::AccessToken;
@@ -39,8 +41,8 @@ struct Row {
     scopes: Vec<String>,
     #[diesel(sql_type = BigInt)]
     total: i64,
-    #[diesel(sql_type = BigInt)]
-    tokens_ever: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    had_tokens: bool,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     last_used: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
@@ -88,30 +90,56 @@ impl Row {
     }
 }
 
-/// The total rides on every row of the page; the history is aggregated per
-/// integration by its index; unrevoked tokens join as rows of their own.
-const PAGE: &str = "
-WITH page AS (
-    SELECT id, name, description, scopes, created_at, count(*) OVER () AS total
-    FROM integrations
-    WHERE account_id = $1 AND deleted_at IS NULL
-    ORDER BY created_at DESC, id DESC
-    LIMIT $2 OFFSET $3
-)
-SELECT page.id, page.name, page.description, page.scopes, page.total,
-       h.tokens_ever, h.last_used,
-       t.id AS t_id, t.token_hash AS t_token_hash, t.last_four AS t_last_four,
-       t.created_at AS t_created_at, t.created_by AS t_created_by,
-       t.expires_at AS t_expires_at, t.grace_ends_at AS t_grace_ends_at,
-       t.last_used_at AS t_last_used_at, t.last_used_ip AS t_last_used_ip,
-       t.rotated_from AS t_rotated_from, t.revealed_at AS t_revealed_at
-FROM page
-CROSS JOIN LATERAL (
-    SELECT count(*) AS tokens_ever, max(last_used_at) AS last_used
-    FROM access_tokens WHERE integration_id = page.id
-) h
-LEFT JOIN access_tokens t ON t.integration_id = page.id AND t.revoked_at IS NULL
-ORDER BY page.created_at DESC, page.id DESC, t.created_at DESC, t.id DESC";
+/// The query of a page: the total rides on every row; unrevoked tokens join
+/// as rows of their own; the latest use is kept on the integration. Its own type rather than `sql_query`, so diesel prepares it
+/// once per connection (a raw query is parsed and planned every time).
+#[derive(QueryId)]
+struct PageQuery {
+    account_id: Uuid,
+    limit: i64,
+    offset: i64,
+}
+
+impl QueryFragment<Pg> for PageQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH page AS (
+                SELECT id, name, description, scopes, created_at, last_used_at,
+                       count(*) OVER () AS total
+                FROM integrations
+                WHERE deleted_at IS NULL AND account_id = ",
+        );
+        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.account_id)?;
+        out.push_sql(" ORDER BY created_at DESC, id DESC LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(" OFFSET ");
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(
+            ")
+            SELECT page.id, page.name, page.description, page.scopes, page.total,
+                   page.last_used_at AS last_used,
+                   -- An unrevoked token proves there was one; otherwise ask.
+                   t.id IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM access_tokens h WHERE h.integration_id = page.id)
+                       AS had_tokens,
+                   t.id AS t_id, t.token_hash AS t_token_hash, t.last_four AS t_last_four,
+                   t.created_at AS t_created_at, t.created_by AS t_created_by,
+                   t.expires_at AS t_expires_at, t.grace_ends_at AS t_grace_ends_at,
+                   t.last_used_at AS t_last_used_at, t.last_used_ip AS t_last_used_ip,
+                   t.rotated_from AS t_rotated_from, t.revealed_at AS t_revealed_at
+            FROM page
+            LEFT JOIN access_tokens t ON t.integration_id = page.id AND t.revoked_at IS NULL
+            ORDER BY page.created_at DESC, page.id DESC, t.created_at DESC, t.id DESC",
+        );
+        Ok(())
+    }
+}
+
+impl Query for PageQuery {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for PageQuery {}
 
 /// Page `page` (1-based) of `per_page` of the account's integrations not
 /// deleted, newest first, and how many there are in all.
@@ -121,11 +149,12 @@ pub fn page(
     per_page: i64,
     page: i64,
 ) -> QueryResult<(Vec<ListedIntegration>, i64)> {
-    let rows: Vec<Row> = diesel::sql_query(PAGE)
-        .bind::<diesel::sql_types::Uuid, _>(account_id)
-        .bind::<BigInt, _>(per_page)
-        .bind::<BigInt, _>(per_page.saturating_mul(page.saturating_sub(1)))
-        .load(conn)?;
+    let rows: Vec<Row> = PageQuery {
+        account_id,
+        limit: per_page,
+        offset: per_page.saturating_mul(page.saturating_sub(1)),
+    }
+    .load(conn)?;
     let Some(total) = rows.first().map(|row| row.total) else {
         // Past the end, or nothing at all: no row to carry the total.
         return Ok((Vec::new(), count(conn, account_id)?));
@@ -140,7 +169,7 @@ pub fn page(
                 name: row.name,
                 description: row.description,
                 scopes: row.scopes,
-                had_tokens: row.tokens_ever > 0,
+                had_tokens: row.had_tokens,
                 last_used_at: row.last_used,
                 unrevoked: Vec::new(),
             });

@@ -8,6 +8,7 @@ pub mod rate_limit;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use actix_web::http::Method;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -22,9 +23,9 @@ pub struct UsageRecord {
     pub integration_id: Option<Uuid>,
     pub token_id: Option<Uuid>,
     pub legacy_key_id: Option<Uuid>,
-    pub method: String,
+    pub method: Method,
     /// The route pattern, never the query string.
-    pub route: String,
+    pub route: Arc<str>,
     pub status: u16,
     pub duration_ms: u32,
     pub ip: String,
@@ -162,8 +163,8 @@ mod tests {
             integration_id: None,
             token_id: None,
             legacy_key_id: None,
-            method: "GET".to_string(),
-            route: "/v2/token".to_string(),
+            method: Method::GET,
+            route: Arc::from("/v2/token"),
             status: 200,
             duration_ms: 1,
             ip: "127.0.0.1".to_string(),

@@ -134,6 +134,8 @@ pub fn find(
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::Method;
+
     use super::*;
 
     fn record(integration: Uuid, ip: &str, at: DateTime<Utc>, outcome: Outcome) -> UsageRecord {
@@ -142,8 +144,8 @@ mod tests {
             integration_id: Some(integration),
             token_id: Some(Uuid::nil()),
             legacy_key_id: None,
-            method: "GET".to_string(),
-            route: "/v2/token".to_string(),
+            method: Method::GET,
+            route: std::sync::Arc::from("/v2/token"),
             status: 200,
             duration_ms: 1,
             ip: ip.to_string(),

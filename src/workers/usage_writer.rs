@@ -300,7 +300,7 @@ fn write(
                 integration_id: r.integration_id,
                 token_id: r.token_id,
                 legacy_key_id: r.legacy_key_id,
-                method: &r.method,
+                method: r.method.as_str(),
                 route: &r.route,
                 status: i16::try_from(r.status).unwrap_or(i16::MAX),
                 duration_ms: i32::try_from(r.duration_ms).unwrap_or(i32::MAX),

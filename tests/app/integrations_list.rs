@@ -5,8 +5,9 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 
+use crate::api_support::eventually;
 use crate::helpers::spawn_app;
-use crate::integration_support::{create_with_token, execute, texts};
+use crate::integration_support::{create_with_token, execute, rotate, texts, token_info};
 
 /// `data-integration-id`s of a list page, in page order.
 fn ids_on(body: &str) -> Vec<String> {
@@ -77,4 +78,50 @@ async fn a_short_list_has_no_page_links() {
     let reply = app.get("/settings/private-integrations").await;
     assert_eq!(ids_on(&reply.body).len(), 1);
     assert!(!reply.body.contains("class=\"pagination\""));
+}
+
+/// The row of integration `id` on the first page of the list.
+async fn row_of(app: &crate::helpers::TestApp, id: &str) -> String {
+    let list = app.get("/settings/private-integrations").await;
+    list.body
+        .split(&format!("data-integration-id=\"{id}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for {id}"))
+        .to_string()
+}
+
+#[actix_web::test]
+async fn the_last_use_shown_is_that_of_any_token_revoked_ones_included() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Rotated", &["contacts.readonly"], "").await;
+    assert!(row_of(&app, &id).await.contains("Never"));
+    token_info(&app, &token).await;
+    let used = format!(
+        "SELECT coalesce(last_used_at::text, '') AS s FROM access_tokens WHERE integration_id = '{id}'"
+    );
+    assert!(
+        eventually(10, || texts(&app, &used).iter().any(|t| !t.is_empty())).await,
+        "the use is recorded"
+    );
+
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    let row = row_of(&app, &id).await;
+    assert!(row.contains("Active"), "{row}");
+    assert!(
+        !row.contains("Never"),
+        "the old token's use still counts: {row}"
+    );
+
+    execute(
+        &app,
+        &format!(
+            "UPDATE access_tokens SET revoked_at = now(), revoked_reason = 'expired_by_user' \
+             WHERE integration_id = '{id}' AND revoked_at IS NULL"
+        ),
+    );
+    let row = row_of(&app, &id).await;
+    assert!(row.contains("Expired"), "it had tokens: {row}");
+    assert!(!row.contains("Never"), "{row}");
 }

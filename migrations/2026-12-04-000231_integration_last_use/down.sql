@@ -1,0 +1,1 @@
+alter table integrations drop column last_used_at;
