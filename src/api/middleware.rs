@@ -1,6 +1,9 @@
 //! Wraps every API request: creates its usage context, and after the
-//! response adds the `RateLimit-*` headers and hands the usage record to the
-//! worker — a channel send, never a database write on the request path.
+//! response gives an error the framework answered HighLevel's JSON body,
+//! adds the `RateLimit-*` headers and hands the usage record to the worker
+//! — a channel send, never a database write on the request path. (One
+//! middleware rather than one per job: each costs every request a boxed
+//! future.)
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -148,12 +148,13 @@ async fn run(
         };
         // A refusal is logged but is no use: it must never move the last
         // use, or an inactive token would come back to life.
-        for r in records.iter().filter(|r| r.outcome == Outcome::Used) {
+        // Newest first, so each token's first record is the one kept.
+        for r in records.iter().rev().filter(|r| r.outcome == Outcome::Used) {
             if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
-                touches.insert(token, (r.at, r.ip.clone()));
+                touches.entry(token).or_insert_with(|| (r.at, r.ip.clone()));
             }
             if let Some(key) = r.legacy_key_id.filter(|k| !fresh(k)) {
-                legacy_touches.insert(key, r.at);
+                legacy_touches.entry(key).or_insert(r.at);
             }
         }
         for token in touches.keys().chain(legacy_touches.keys()) {
