@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Untyped};
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Nullable, Text, Timestamptz};
 use uuid::Uuid;
 
 use crate::models::AccessToken;
@@ -27,45 +27,49 @@ pub struct ListedIntegration {
     pub unrevoked: Vec<AccessToken>,
 }
 
+/// The columns of [`PageQuery`], in order.
+type RowType = (
+    diesel::sql_types::Uuid,
+    Text,
+    Text,
+    Array<Text>,
+    BigInt,
+    Bool,
+    Nullable<Timestamptz>,
+    Nullable<diesel::sql_types::Uuid>,
+    Nullable<Bytea>,
+    Nullable<Text>,
+    Nullable<Timestamptz>,
+    Nullable<diesel::sql_types::Uuid>,
+    Nullable<Timestamptz>,
+    Nullable<Timestamptz>,
+    Nullable<Timestamptz>,
+    Nullable<Text>,
+    Nullable<diesel::sql_types::Uuid>,
+    Nullable<Timestamptz>,
+);
+
 /// A row of the query: the integration, repeated for each of its unrevoked
-/// tokens, or once with no token.
-#[derive(QueryableByName)]
+/// tokens, or once with no token. Read by position, in [`RowType`]'s order.
+#[derive(Queryable)]
 struct Row {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,
-    #[diesel(sql_type = Text)]
     name: String,
-    #[diesel(sql_type = Text)]
     description: String,
-    #[diesel(sql_type = Array<Text>)]
     scopes: Vec<String>,
-    #[diesel(sql_type = BigInt)]
     total: i64,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
     had_tokens: bool,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     last_used: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
     t_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Bytea>)]
     t_token_hash: Option<Vec<u8>>,
-    #[diesel(sql_type = Nullable<Text>)]
     t_last_four: Option<String>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     t_created_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
     t_created_by: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     t_expires_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     t_grace_ends_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     t_last_used_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Text>)]
     t_last_used_ip: Option<String>,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
     t_rotated_from: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     t_revealed_at: Option<DateTime<Utc>>,
 }
 
@@ -91,8 +95,10 @@ impl Row {
 }
 
 /// The query of a page: the total rides on every row; unrevoked tokens join
-/// as rows of their own; the latest use is kept on the integration. Its own type rather than `sql_query`, so diesel prepares it
-/// once per connection (a raw query is parsed and planned every time).
+/// as rows of their own; the latest use is kept on the integration. Its own
+/// typed query rather than `sql_query`, so diesel prepares it once per
+/// connection (a raw query is parsed and planned every time) and reads its
+/// columns by position rather than looking each up by name.
 #[derive(QueryId)]
 struct PageQuery {
     account_id: Uuid,
@@ -117,11 +123,11 @@ impl QueryFragment<Pg> for PageQuery {
         out.push_sql(
             ")
             SELECT page.id, page.name, page.description, page.scopes, page.total,
-                   page.last_used_at AS last_used,
                    -- An unrevoked token proves there was one; otherwise ask.
                    t.id IS NOT NULL
                        OR EXISTS (SELECT 1 FROM access_tokens h WHERE h.integration_id = page.id)
                        AS had_tokens,
+                   page.last_used_at AS last_used,
                    t.id AS t_id, t.token_hash AS t_token_hash, t.last_four AS t_last_four,
                    t.created_at AS t_created_at, t.created_by AS t_created_by,
                    t.expires_at AS t_expires_at, t.grace_ends_at AS t_grace_ends_at,
@@ -136,7 +142,7 @@ impl QueryFragment<Pg> for PageQuery {
 }
 
 impl Query for PageQuery {
-    type SqlType = Untyped;
+    type SqlType = RowType;
 }
 
 impl RunQueryDsl<PgConnection> for PageQuery {}
