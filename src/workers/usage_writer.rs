@@ -4,7 +4,7 @@
 //! alerts the batch raises.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +19,7 @@ use crate::models::AccessToken;
 use crate::models::api_request::{self, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::{UsageQueue, UsageRecord, UsageSink};
-use crate::workers::usage_alerts::{self, KnownUses};
+use crate::workers::usage_alerts;
 
 /// Most rows written in one transaction. A busy instance fills one within
 /// [`FLUSH_EVERY`]; fewer, larger writes cost the database less per row.
@@ -91,7 +91,6 @@ struct Batch {
     touches: HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: HashMap<Uuid, DateTime<Utc>>,
     notices: Option<Arc<Notices>>,
-    known: Arc<Mutex<KnownUses>>,
 }
 
 /// Waits until `stopping` turns true (or its sender is gone).
@@ -110,7 +109,6 @@ async fn run(
         in_flight: 0,
     };
     let mut last_written: HashMap<Uuid, Instant> = HashMap::new();
-    let known = Arc::new(Mutex::new(KnownUses::default()));
     loop {
         let mut records = Vec::new();
         if !*stopping.borrow() {
@@ -167,18 +165,10 @@ async fn run(
             touches,
             legacy_touches,
             notices: notices.clone(),
-            known: known.clone(),
         });
         write_until_done(&pool, &batch, &held.queue).await;
         held.in_flight = 0;
     }
-}
-
-/// Only the writer's task and the blocking thread it waits for take it.
-fn known_uses(known: &Mutex<KnownUses>) -> MutexGuard<'_, KnownUses> {
-    known
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Writes `batch`, retrying while the database is unavailable; newer
@@ -199,7 +189,6 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
                     &attempt.records,
                     &attempt.touches,
                     &attempt.legacy_touches,
-                    &known_uses(&attempt.known),
                     attempt.notices.as_deref(),
                 )
                 .map(|()| 0)
@@ -209,7 +198,6 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
         match result {
             Ok(refused) => {
                 queue.lose(refused, "the database refused usage rows");
-                known_uses(&batch.known).note(&batch.records);
                 return;
             }
             Err(e) if e.is_unavailable() => {
@@ -242,19 +230,11 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
 fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> {
     let nobody = HashMap::new();
     let no_key = HashMap::new();
-    let known = known_uses(&batch.known);
     conn.transaction(|conn| {
         let mut refused = 0;
         for record in &batch.records {
             let one = std::slice::from_ref(record);
-            match write(
-                conn,
-                one,
-                &nobody,
-                &no_key,
-                &known,
-                batch.notices.as_deref(),
-            ) {
+            match write(conn, one, &nobody, &no_key, batch.notices.as_deref()) {
                 Ok(()) => {}
                 Err(e) if e.is_unavailable() => return Err(e),
                 Err(e) => {
@@ -263,14 +243,7 @@ fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> 
                 }
             }
         }
-        write(
-            conn,
-            &[],
-            &batch.touches,
-            &batch.legacy_touches,
-            &known,
-            None,
-        )?;
+        write(conn, &[], &batch.touches, &batch.legacy_touches, None)?;
         Ok(refused)
     })
 }
@@ -280,15 +253,13 @@ fn write(
     batch: &[UsageRecord],
     touches: &HashMap<Uuid, (DateTime<Utc>, String)>,
     legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
-    known: &KnownUses,
     notices: Option<&Notices>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
         // Behind a savepoint: an alert that cannot be raised (its token
         // deleted meanwhile) must not cost the batch its usage rows.
-        let found: Result<(), DbError> = conn.transaction(|conn| {
-            usage_alerts::find(conn, batch, known, notices).map_err(DbError::from)
-        });
+        let found: Result<(), DbError> = conn
+            .transaction(|conn| usage_alerts::find(conn, batch, notices).map_err(DbError::from));
         match found {
             Err(e) if e.is_unavailable() => return Err(e),
             Err(e) => tracing::error!(error = %e, "could not raise the alerts of a usage batch"),
