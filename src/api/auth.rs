@@ -193,6 +193,7 @@ impl FromRequest for ApiAuth {
             .get(&hash)
             .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
         if let Some(verified) = cached {
+            note_caller(&presented, &verified);
             return Either::Left(ready(admit(verified, &presented, needed)));
         }
         Either::Right(Box::pin(async move {
@@ -235,14 +236,13 @@ fn note_caller(presented: &Presented, verified: &Verified) {
     ctx.token_id = Some(verified.token.id);
 }
 
-/// The checks after the token is known to be live: the allowlist, the
-/// rate limit, then the scope the route needs.
+/// The checks after the token is known to be live (and noted as the
+/// caller): the allowlist, the rate limit, then the scope the route needs.
 fn admit(
     verified: Arc<Verified>,
     presented: &Presented,
     needed: Option<Scope>,
 ) -> Result<ApiAuth, ApiError> {
-    note_caller(presented, &verified);
     let Verified {
         integration,
         account,

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{access_tokens, accounts, integrations};
+use crate::domain::token::{PlainToken, TokenHash};
+use crate::models::{Account, Integration};
 
 // PostgreSQL's `greatest` skips NULL: the later of a last use and a use.
 diesel::define_sql_function!(
@@ -15,8 +17,6 @@ diesel::define_sql_function!(
         b: diesel::sql_types::Timestamptz,
     ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>
 );
-use crate::domain::token::{PlainToken, TokenHash};
-use crate::models::{Account, Integration};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = access_tokens, check_for_backend(diesel::pg::Pg))]
