@@ -4,19 +4,10 @@
 
 use crate::helpers::{TestApp, excerpt, spawn_app};
 use crate::integration_support::{
-    create_with_token, execute, integration_path, rotate, token_items,
+    create_with_token, execute, integration_path, list_row, rotate, token_items,
 };
 
 const LIST: &str = "/settings/private-integrations";
-
-/// The list row of integration `id`.
-fn list_row(body: &str, id: &str) -> String {
-    body.split(&format!("data-integration-id=\"{id}\""))
-        .nth(1)
-        .and_then(|rest| rest.split("</tr>").next())
-        .unwrap_or_else(|| panic!("no row for {id}: {}", excerpt(body)))
-        .to_string()
-}
 
 /// The Settings home's section of tokens about to stop.
 async fn home_section(app: &TestApp) -> String {

@@ -224,6 +224,15 @@ pub fn item_for<'a>(items: &'a [TokenItem], token: &str) -> &'a TokenItem {
 /// A change made behind the application's back sends no notification of its
 /// own, so this one tells every instance to drop its cached tokens, and
 /// gives the listener (which polls every 50 ms) time to hear it.
+/// The row of integration `id` on a page of the integrations list.
+pub fn list_row(body: &str, id: &str) -> String {
+    body.split(&format!("data-integration-id=\"{id}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for {id}: {}", excerpt(body)))
+        .to_string()
+}
+
 pub fn execute(app: &TestApp, sql: &str) {
     let mut conn = app.db.connection();
     diesel::sql_query(sql)

@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use crate::helpers::{excerpt, spawn_app};
 use crate::integration_support::{
     BASE, act, api_status, create_with_token, expires_in_days, find_tokens, follow_reveal,
-    id_from_reveal_location, integration_path, post_create, revealed_token, scopes_of, token_info,
+    id_from_reveal_location, integration_path, list_row, post_create, revealed_token, scopes_of,
+    token_info,
 };
 
 const XSS: &str = "<script>alert(1)</script>";
@@ -134,14 +135,7 @@ async fn the_list_shows_each_integration_with_its_masked_token_and_status() {
     list.assert_status(StatusCode::OK);
     assert!(!list.body.contains("No private integrations yet"));
     assert!(find_tokens(&list.body).is_empty(), "the list shows a token");
-    let row = |id: &str| {
-        list.body
-            .split(&format!("data-integration-id=\"{id}\""))
-            .nth(1)
-            .and_then(|rest| rest.split("</tr>").next())
-            .unwrap_or_else(|| panic!("no row for {id}: {}", excerpt(&list.body)))
-            .to_string()
-    };
+    let row = |id: &str| list_row(&list.body, id);
     let first = row(&monthly_id);
     for expected in [
         "Billing bot",

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::api_support::eventually;
 use crate::helpers::spawn_app;
-use crate::integration_support::{create_with_token, execute, rotate, texts, token_info};
+use crate::integration_support::{create_with_token, execute, list_row, rotate, texts, token_info};
 
 /// `data-integration-id`s of a list page, in page order.
 fn ids_on(body: &str) -> Vec<String> {
@@ -82,13 +82,7 @@ async fn a_short_list_has_no_page_links() {
 
 /// The row of integration `id` on the first page of the list.
 async fn row_of(app: &crate::helpers::TestApp, id: &str) -> String {
-    let list = app.get("/settings/private-integrations").await;
-    list.body
-        .split(&format!("data-integration-id=\"{id}\""))
-        .nth(1)
-        .and_then(|rest| rest.split("</tr>").next())
-        .unwrap_or_else(|| panic!("no row for {id}"))
-        .to_string()
+    list_row(&app.get("/settings/private-integrations").await.body, id)
 }
 
 #[actix_web::test]

@@ -8,7 +8,6 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
 use reqwest::{Method, StatusCode};
 
 use crate::api_keys_page::generate_key;
@@ -41,11 +40,7 @@ async fn a_query_stuck_behind_a_lock_gives_up_at_the_statement_timeout_with_a_50
     let app = spawn_app_with(|s| s.db_statement_timeout_seconds = 1).await;
     app.setup_owner().await;
     let (_, token) = create_with_token(&app, "CRM sync", &["contacts.readonly"], "").await;
-    let mut holder = app.db.connection();
-    diesel::sql_query("BEGIN").execute(&mut holder).unwrap();
-    diesel::sql_query("LOCK TABLE access_tokens IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut holder)
-        .unwrap();
+    let lock = app.db.lock_table("access_tokens");
 
     let started = Instant::now();
     let reply = answered("GET /v2/token", whoami(&app, &token)).await;
@@ -58,7 +53,7 @@ async fn a_query_stuck_behind_a_lock_gives_up_at_the_statement_timeout_with_a_50
         "{:?}",
         started.elapsed()
     );
-    diesel::sql_query("ROLLBACK").execute(&mut holder).unwrap();
+    lock.release();
     whoami(&app, &token).await.assert_status(StatusCode::OK);
 }
 

@@ -8,7 +8,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -469,11 +468,7 @@ async fn usage_of_the_last_requests_is_written_before_a_stopped_process_exits() 
     let (id, token) =
         create_with_token(&pair.owner, "Last words", &["contacts.readonly"], "").await;
     // The writer cannot write until the lock goes, which is after SIGTERM.
-    let mut blocker = pair.db.connection();
-    diesel::sql_query("BEGIN").execute(&mut blocker).unwrap();
-    diesel::sql_query("LOCK TABLE api_requests IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .unwrap();
+    let lock = pair.db.lock_table("api_requests");
     let calls = 12;
     for call in 0..calls {
         assert_eq!(
@@ -488,7 +483,7 @@ async fn usage_of_the_last_requests_is_written_before_a_stopped_process_exits() 
     }
     pair.a.send_sigterm();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    diesel::sql_query("COMMIT").execute(&mut blocker).unwrap();
+    lock.release();
     let ended = pair.a.exit_within(Duration::from_secs(15)).await;
     assert!(ended.success(), "{ended:?}: {}", pair.a.stderr());
     let rows = pair.db.query_count(&format!(

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
 use crate::api_support::{Api, eventually, insert_contact};
@@ -26,11 +25,7 @@ async fn requests_answered_while_the_usage_table_is_locked_are_all_recorded_afte
 
     // Every insert into api_requests now waits for the lock and is cancelled
     // by the one-second statement timeout, again and again.
-    let mut blocker = app.db.connection();
-    diesel::sql_query("BEGIN").execute(&mut blocker).unwrap();
-    diesel::sql_query("LOCK TABLE api_requests IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .unwrap();
+    let lock = app.db.lock_table("api_requests");
     let calls = 20;
     for _ in 0..calls {
         let reply = api.get(&format!("/v2/contacts/{contact}")).await;
@@ -38,7 +33,7 @@ async fn requests_answered_while_the_usage_table_is_locked_are_all_recorded_afte
     }
     // Long enough for several writes to time out.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    diesel::sql_query("COMMIT").execute(&mut blocker).unwrap();
+    lock.release();
 
     let all_there = eventually(15, || app.db.query_count(&rows) >= calls).await;
     assert!(

@@ -244,6 +244,19 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("connect to {}: {e}", self.name))
     }
 
+    /// Locks `table` against every other session, reads included, until
+    /// the lock is released.
+    pub fn lock_table(&self, table: &str) -> TableLock {
+        let mut conn = self.connection();
+        diesel::sql_query("BEGIN")
+            .execute(&mut conn)
+            .expect("begin");
+        diesel::sql_query(format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("lock {table}: {e}"));
+        TableLock(conn)
+    }
+
     /// The single bigint that `sql` returns in a column named `n`.
     pub fn query_count(&self, sql: &str) -> i64 {
         diesel::sql_query(sql)
@@ -271,5 +284,16 @@ impl Drop for TestDb {
                 eprintln!("could not drop test database {}: {e}", self.name);
             }
         }
+    }
+}
+
+/// A table lock held by a transaction of its own; see [`TestDb::lock_table`].
+pub struct TableLock(PgConnection);
+
+impl TableLock {
+    pub fn release(mut self) {
+        diesel::sql_query("COMMIT")
+            .execute(&mut self.0)
+            .expect("release the lock");
     }
 }
