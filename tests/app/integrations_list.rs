@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use crate::api_support::eventually;
 use crate::helpers::spawn_app;
 use crate::integration_support::{create_with_token, execute, list_row, rotate, texts, token_info};
+use private_integrations::models::integration_list;
 
 /// `data-integration-id`s of a list page, in page order.
 fn ids_on(body: &str) -> Vec<String> {
@@ -118,4 +119,64 @@ async fn the_last_use_shown_is_that_of_any_token_revoked_ones_included() {
     let row = row_of(&app, &id).await;
     assert!(row.contains("Expired"), "it had tokens: {row}");
     assert!(!row.contains("Never"), "{row}");
+}
+
+/// How many statements one page of the account's list takes.
+fn statements_for_a_page(app: &crate::helpers::TestApp, account: uuid::Uuid) -> usize {
+    use diesel::Connection;
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let started = Arc::new(AtomicUsize::new(0));
+    let counted = started.clone();
+    let counter = move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            counted.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let mut conn = app.db.connection();
+    conn.set_instrumentation(Box::new(counter) as Box<dyn Instrumentation>);
+    let (listed, _) = integration_list::page(&mut conn, account, 50, 1).expect("a page");
+    assert!(!listed.is_empty());
+    started.load(Ordering::Relaxed)
+}
+
+#[actix_web::test]
+async fn a_page_is_one_query_however_many_integrations_and_tokens() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = create_with_token(&app, "First", &["contacts.readonly"], "").await;
+    let account: uuid::Uuid = texts(
+        &app,
+        &format!("SELECT account_id::text AS s FROM integrations WHERE id = '{id}'"),
+    )[0]
+    .parse()
+    .unwrap();
+    assert_eq!(statements_for_a_page(&app, account), 1);
+
+    // 60 more integrations, each with three tokens, one of them revoked.
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO integrations (account_id, name, description, scopes) \
+             SELECT '{account}', 'Many ' || n, '', ARRAY['contacts.readonly'] \
+             FROM generate_series(1, 60) AS n"
+        ),
+    );
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO access_tokens (integration_id, token_hash, last_four, revoked_at, revoked_reason) \
+             SELECT i.id, sha256((i.id::text || n)::bytea), 'abcd', \
+                    CASE WHEN n = 1 THEN now() END, CASE WHEN n = 1 THEN 'rotated' END \
+             FROM integrations i, generate_series(1, 3) AS n \
+             WHERE i.account_id = '{account}' AND i.name LIKE 'Many %'"
+        ),
+    );
+    assert_eq!(
+        statements_for_a_page(&app, account),
+        1,
+        "the page's query count does not grow with integrations or tokens"
+    );
 }
