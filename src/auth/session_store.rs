@@ -54,23 +54,36 @@ impl PgSessionStore {
     /// Whether this session's expiry is due to be pushed forward; notes it
     /// as pushed when it is.
     fn extension_due(&self, id: &[u8]) -> bool {
-        let mut extended = self
-            .extended
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
+        let mut extended = self.extended();
         if extended
             .get(id)
             .is_some_and(|at| now.duration_since(*at) < EXTEND_EVERY)
         {
             return false;
         }
-        if extended.len() >= REMEMBERED {
-            extended.clear();
-        }
-        extended.insert(id.to_vec(), now);
+        remember(&mut extended, id, now);
         true
     }
+
+    /// Notes that a write of the session's state just pushed its expiry
+    /// forward too.
+    fn extended_now(&self, id: &[u8]) {
+        remember(&mut self.extended(), id, Instant::now());
+    }
+
+    fn extended(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Instant>> {
+        self.extended
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn remember(extended: &mut HashMap<Vec<u8>, Instant>, id: &[u8], at: Instant) {
+    if extended.len() >= REMEMBERED {
+        extended.clear();
+    }
+    extended.insert(id.to_vec(), at);
 }
 
 fn storage_id(key: &SessionKey) -> Vec<u8> {
@@ -185,6 +198,7 @@ impl SessionStore for PgSessionStore {
         write(&self.pool, &key, state, ttl, Write::New)
             .await
             .map_err(|e| SaveError::Other(noted(e)))?;
+        self.extended_now(&storage_id(&key));
         Ok(key)
     }
 
@@ -199,6 +213,7 @@ impl SessionStore for PgSessionStore {
         write(&self.pool, &key, state, ttl, Write::Existing)
             .await
             .map_err(|e| UpdateError::Other(noted(e)))?;
+        self.extended_now(&storage_id(&key));
         Ok(key)
     }
 

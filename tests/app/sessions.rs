@@ -229,3 +229,25 @@ async fn renewing_a_session_never_takes_it_past_seven_days() {
         "the session was renewed up to its lifetime"
     );
 }
+
+#[actix_web::test]
+async fn a_busy_session_is_pushed_forward_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    // This view pushes the session's end forward, as its first does.
+    app.get("/settings").await.assert_status(StatusCode::OK);
+    execute(
+        &app,
+        "UPDATE sessions SET expires_at = now() + interval '1 hour'",
+    );
+    for _ in 0..3 {
+        app.get("/settings").await.assert_status(StatusCode::OK);
+    }
+    assert_eq!(
+        app.db.query_count(
+            "SELECT count(*) AS n FROM sessions WHERE expires_at <= now() + interval '1 hour'"
+        ),
+        1,
+        "views within the minute write nothing"
+    );
+}
