@@ -1,0 +1,1 @@
+alter table api_requests add primary key (id, created_at);
