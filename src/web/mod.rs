@@ -39,8 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     setup::configure(cfg);
     login::configure(cfg);
     settings::configure(cfg);
-    // Before the integration pages, whose scope holds these paths too.
-    webhooks::configure(cfg);
     integrations::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);

@@ -7,29 +7,27 @@ mod endpoints;
 mod page;
 mod views;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Scope, web};
 
 use crate::actions::ActionError;
 use crate::errors::WebError;
-use crate::web::urls::{Urls, webhook_routes as route};
+use crate::web::urls::webhook_routes as route;
 use crate::web::{TypedSessionExt, see_other};
 
-/// Registered before the integration pages: their scope would otherwise
-/// take these paths and answer 404.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let path = |pattern: &str| format!("{}{pattern}", Urls.integrations());
-    cfg.route(&path(route::LIST), web::get().to(page::index))
-        .route(&path(route::LIST), web::post().to(page::add))
-        .route(&path(route::DELETE), web::post().to(endpoints::delete))
-        .route(&path(route::ENABLE), web::post().to(endpoints::enable))
-        .route(&path(route::DISABLE), web::post().to(endpoints::disable))
-        .route(
-            &path(route::ROLL_SECRET),
-            web::post().to(endpoints::roll_secret),
-        )
-        .route(&path(route::TEST), web::post().to(endpoints::test))
-        .route(&path(route::DELIVERIES), web::get().to(deliveries::log))
-        .route(&path(route::RESEND), web::post().to(deliveries::resend));
+/// The webhook pages' routes, added to the integration pages' scope (their
+/// paths lie under it): registered on their own in front of it, each of
+/// their patterns was tried on every page of the panel.
+pub fn routes(scope: Scope) -> Scope {
+    scope
+        .route(route::LIST, web::get().to(page::index))
+        .route(route::LIST, web::post().to(page::add))
+        .route(route::DELETE, web::post().to(endpoints::delete))
+        .route(route::ENABLE, web::post().to(endpoints::enable))
+        .route(route::DISABLE, web::post().to(endpoints::disable))
+        .route(route::ROLL_SECRET, web::post().to(endpoints::roll_secret))
+        .route(route::TEST, web::post().to(endpoints::test))
+        .route(route::DELIVERIES, web::get().to(deliveries::log))
+        .route(route::RESEND, web::post().to(deliveries::resend))
 }
 
 /// An action's ending when it issues nothing: its message (or the reason
