@@ -66,6 +66,15 @@ pub mod reason {
 /// `(token, integration name, account, the account's inactivity window)`.
 pub type TokenEndingCandidate = (AccessToken, String, Uuid, Option<i32>);
 
+/// A token as people see it; see [`AccessToken::mask`].
+pub struct Mask<'a>(&'a str);
+
+impl std::fmt::Display for Mask<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pit_…{}", self.0)
+    }
+}
+
 #[cfg(test)]
 impl AccessToken {
     /// A live token created at `now`, for unit tests of what is derived
@@ -93,7 +102,12 @@ impl AccessToken {
 impl AccessToken {
     /// How people see the token: `pit_…` and its last four characters.
     pub fn masked(&self) -> String {
-        format!("pit_…{}", self.last_four)
+        self.mask().to_string()
+    }
+
+    /// [`masked`](Self::masked), for writing straight into a page.
+    pub fn mask(&self) -> Mask<'_> {
+        Mask(&self.last_four)
     }
 
     /// The fixed end reported as `expiresAt`: its lifetime or its grace

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Bytea, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use uuid::Uuid;
 
 use crate::models::AccessToken;
@@ -23,7 +23,8 @@ pub struct ListedIntegration {
     /// The latest use of any of its tokens.
     pub last_used_at: Option<DateTime<Utc>>,
     /// Its unrevoked tokens, newest first (live or not: the caller weighs
-    /// them against the account's rules).
+    /// them against the account's rules), with only the columns a list
+    /// reads.
     pub unrevoked: Vec<AccessToken>,
 }
 
@@ -37,15 +38,10 @@ type RowType = (
     Bool,
     Nullable<Timestamptz>,
     Nullable<diesel::sql_types::Uuid>,
-    Nullable<Bytea>,
     Nullable<Text>,
     Nullable<Timestamptz>,
-    Nullable<diesel::sql_types::Uuid>,
     Nullable<Timestamptz>,
     Nullable<Timestamptz>,
-    Nullable<Timestamptz>,
-    Nullable<Text>,
-    Nullable<diesel::sql_types::Uuid>,
     Nullable<Timestamptz>,
 );
 
@@ -61,16 +57,11 @@ struct Row {
     had_tokens: bool,
     last_used: Option<DateTime<Utc>>,
     t_id: Option<Uuid>,
-    t_token_hash: Option<Vec<u8>>,
     t_last_four: Option<String>,
     t_created_at: Option<DateTime<Utc>>,
-    t_created_by: Option<Uuid>,
     t_expires_at: Option<DateTime<Utc>>,
     t_grace_ends_at: Option<DateTime<Utc>>,
     t_last_used_at: Option<DateTime<Utc>>,
-    t_last_used_ip: Option<String>,
-    t_rotated_from: Option<Uuid>,
-    t_revealed_at: Option<DateTime<Utc>>,
 }
 
 impl Row {
@@ -78,18 +69,20 @@ impl Row {
         Some(AccessToken {
             id: self.t_id?,
             integration_id: self.id,
-            token_hash: self.t_token_hash.take()?,
+            // Only what the list shows or weighs is read: a page never needs
+            // a token's hash, its creator or where it was last used from.
+            token_hash: Vec::new(),
             last_four: self.t_last_four.take()?,
             created_at: self.t_created_at?,
-            created_by: self.t_created_by,
+            created_by: None,
             expires_at: self.t_expires_at,
             grace_ends_at: self.t_grace_ends_at,
             revoked_at: None,
             revoked_reason: None,
             last_used_at: self.t_last_used_at,
-            last_used_ip: self.t_last_used_ip.take(),
-            rotated_from: self.t_rotated_from,
-            revealed_at: self.t_revealed_at,
+            last_used_ip: None,
+            rotated_from: None,
+            revealed_at: None,
         })
     }
 }
@@ -128,11 +121,9 @@ impl QueryFragment<Pg> for PageQuery {
                        OR EXISTS (SELECT 1 FROM access_tokens h WHERE h.integration_id = page.id)
                        AS had_tokens,
                    page.last_used_at AS last_used,
-                   t.id AS t_id, t.token_hash AS t_token_hash, t.last_four AS t_last_four,
-                   t.created_at AS t_created_at, t.created_by AS t_created_by,
+                   t.id AS t_id, t.last_four AS t_last_four, t.created_at AS t_created_at,
                    t.expires_at AS t_expires_at, t.grace_ends_at AS t_grace_ends_at,
-                   t.last_used_at AS t_last_used_at, t.last_used_ip AS t_last_used_ip,
-                   t.rotated_from AS t_rotated_from, t.revealed_at AS t_revealed_at
+                   t.last_used_at AS t_last_used_at
             FROM page
             LEFT JOIN access_tokens t ON t.integration_id = page.id AND t.revoked_at IS NULL
             ORDER BY page.created_at DESC, page.id DESC, t.created_at DESC, t.id DESC",

@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
@@ -15,22 +14,21 @@ use crate::db::{self};
 use crate::domain::scope::ScopeSet;
 use crate::errors::WebError;
 use crate::models::AccessToken;
-use crate::models::integration_list;
+use crate::models::integration_list::{self, ListedIntegration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
 use crate::web::render;
 use crate::web::when::Zone;
 
-struct Row {
-    id: Uuid,
-    name: String,
-    description: String,
+/// A row of the list, borrowing what it shows from the page's query.
+struct Row<'a> {
+    integration: &'a ListedIntegration,
     scopes: Vec<String>,
-    token: Option<String>,
+    token: Option<&'a AccessToken>,
     status: String,
     status_class: &'static str,
-    /// Each live token stopping within a week: its mask and why.
-    ending_soon: Vec<(String, String)>,
+    /// Each live token stopping within a week, and why.
+    ending_soon: Vec<(&'a AccessToken, String)>,
     last_used: String,
 }
 
@@ -39,9 +37,9 @@ pub const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "integrations/index.html")]
-struct IndexPage {
+struct IndexPage<'a> {
     layout: Layout,
-    rows: Vec<Row>,
+    rows: Vec<Row<'a>>,
     page: i64,
     pages: i64,
     total: i64,
@@ -66,7 +64,7 @@ pub(super) async fn index(
         .unwrap_or(1)
         .clamp(1, 1_000_000);
     let account_id = current.account.id;
-    let (integrations, total, page) = db::query(&state.pool, move |conn| {
+    let (mut integrations, total, page) = db::query(&state.pool, move |conn| {
         let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
         let last_page = pages_for(total);
         let mut page = asked;
@@ -80,27 +78,27 @@ pub(super) async fn index(
     let now = Utc::now();
     let zone = Zone::of(&req);
     let inactivity = current.account.inactivity_expiry_days;
+    for i in &mut integrations {
+        i.unrevoked.retain(|t| t.is_live(now, inactivity));
+    }
     let rows = integrations
-        .into_iter()
-        .map(|mut i| {
-            i.unrevoked.retain(|t| t.is_live(now, inactivity));
+        .iter()
+        .map(|i| {
             let live = &i.unrevoked;
             let shown = actions::current_token(live).or(live.first());
             let (status, status_class) = integration_status(shown, i.had_tokens, now);
             let ending_soon = live
                 .iter()
-                .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t.masked(), e.words())))
+                .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t, e.words())))
                 .collect();
             Row {
-                id: i.id,
+                integration: i,
                 scopes: scopes_human(&ScopeSet::from_stored(&i.scopes)),
-                token: shown.map(AccessToken::masked),
+                token: shown,
                 status,
                 status_class,
                 ending_soon,
                 last_used: zone.minute_or_never(i.last_used_at),
-                name: i.name,
-                description: i.description,
             }
         })
         .collect();
