@@ -183,10 +183,15 @@ fn partition_name(day: NaiveDate) -> String {
     format!("api_requests_p{}", day.format("%Y%m%d"))
 }
 
+/// Key of the advisory lock under which a day partition is made.
+const PARTITION_LOCK: i64 = 0x7069_7061_7274_0001;
+
 /// Makes sure `days` day partitions exist from `from` on. Rows the DEFAULT
 /// partition already holds for such a day (a database older than its
 /// partitions, e.g. a copy of a template) move into it, in the same
-/// transaction. Returns how many partitions were made.
+/// transaction. Instances starting together take turns, so the second
+/// finds the day made rather than failing to make it again. Returns how
+/// many partitions were made.
 pub fn ensure_partitions(
     conn: &mut PgConnection,
     from: NaiveDate,
@@ -195,17 +200,20 @@ pub fn ensure_partitions(
     let mut made = 0;
     for day in from.iter_days().take(days as usize) {
         let name = partition_name(day);
-        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-            "to_regclass('{name}') IS NOT NULL"
-        )))
-        .get_result(conn)?;
-        if exists {
-            continue;
-        }
         let (start, end) = (day, day + chrono::Days::new(1));
         let range =
             format!("created_at >= '{start} 00:00:00+00' AND created_at < '{end} 00:00:00+00'");
-        conn.transaction(|conn| {
+        let new = conn.transaction(|conn| {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(PARTITION_LOCK)
+                .execute(conn)?;
+            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &format!("to_regclass('{name}') IS NOT NULL"),
+            ))
+            .get_result(conn)?;
+            if exists {
+                return Ok(false);
+            }
             conn.batch_execute(&format!(
                 "CREATE TEMP TABLE moving ON COMMIT DROP AS \
                  WITH m AS (DELETE FROM api_requests_default WHERE {range} RETURNING *) \
@@ -213,9 +221,10 @@ pub fn ensure_partitions(
                  CREATE TABLE {name} PARTITION OF api_requests \
                  FOR VALUES FROM ('{start} 00:00:00+00') TO ('{end} 00:00:00+00'); \
                  INSERT INTO api_requests SELECT * FROM moving;"
-            ))
+            ))?;
+            QueryResult::Ok(true)
         })?;
-        made += 1;
+        made += usize::from(new);
     }
     Ok(made)
 }

@@ -108,3 +108,32 @@ async fn rows_caught_by_the_default_partition_move_into_their_day_when_it_is_mad
     let again = api_request::ensure_partitions(&mut app.db.connection(), day, 1).expect("again");
     assert_eq!(again, 0, "made once");
 }
+
+#[actix_web::test]
+async fn instances_making_the_same_partitions_at_once_make_each_once_without_failing() {
+    let app = spawn_app().await;
+    let first = Utc::now().date_naive() + Days::new(60);
+    let days = 20;
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let makers: Vec<_> = (0..4)
+        .map(|_| {
+            let mut conn = app.db.connection();
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                api_request::ensure_partitions(&mut conn, first, days)
+            })
+        })
+        .collect();
+    let mut made = 0;
+    for maker in makers {
+        made += maker
+            .join()
+            .expect("maker thread")
+            .expect("no maker fails on a day another made");
+    }
+    assert_eq!(made, days as usize, "each day made exactly once");
+    for offset in [60, 70, 79] {
+        assert!(partition_exists(&app, &day_name(offset)));
+    }
+}
