@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::zone::Zone;
 use crate::models::AccessToken;
 use crate::models::User;
 use crate::models::alert::AlertKind;
@@ -39,7 +40,7 @@ impl Notices {
     }
 }
 
-/// A notice's words, the same for every recipient.
+/// A notice's words, the same for every recipient in one time zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wording {
     pub subject: String,
@@ -57,17 +58,13 @@ pub struct AlertFacts<'a> {
     pub at: DateTime<Utc>,
 }
 
-fn minute(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 const FOOTER: &str = "You receive this because you are an owner or admin of the account.";
 
-/// The words of an alert's email.
-pub fn alert_wording(notices: &Notices, alert: &AlertFacts<'_>) -> Wording {
+/// The words of an alert's email, its time in `zone`.
+pub fn alert_wording(notices: &Notices, alert: &AlertFacts<'_>, zone: Zone) -> Wording {
     let name = alert.integration;
     let link = notices.integration_link(alert.integration_id);
-    let when = minute(alert.at);
+    let when = zone.minute(alert.at);
     let (subject, what) = match alert.kind {
         AlertKind::RevokedTokenUsed => (
             format!("Alert: a token of \"{name}\" that no longer works was used"),
@@ -94,13 +91,15 @@ pub fn alert_wording(notices: &Notices, alert: &AlertFacts<'_>) -> Wording {
     }
 }
 
-/// The words of the warning that a token of `integration` stops working.
+/// The words of the warning that a token of `integration` stops working,
+/// its times in `zone`.
 pub fn ending_wording(
     notices: &Notices,
     integration_id: Uuid,
     integration: &str,
     token_created: DateTime<Utc>,
     ending: &EndingSoon,
+    zone: Zone,
 ) -> Wording {
     let link = notices.integration_link(integration_id);
     let in_days = if ending.days == 1 {
@@ -125,10 +124,33 @@ pub fn ending_wording(
              stops working at {at}: {why}.\n\
              Rotate it, or update whatever uses it, before then.\n\n\
              Open the integration: {link}\n\n{FOOTER}\n",
-            created = minute(token_created),
-            at = minute(ending.at),
+            created = zone.minute(token_created),
+            at = zone.minute(ending.at),
         ),
     }
+}
+
+/// The notice's rows, one per recipient, each worded by `words` in the
+/// recipient's time zone.
+fn notice_rows<'a>(
+    account_id: Uuid,
+    kind: NoticeKind,
+    dedup_key: &'a str,
+    recipients: &'a [(String, String)],
+    wordings: &'a [Wording],
+) -> Vec<NewEmailNotice<'a>> {
+    recipients
+        .iter()
+        .zip(wordings)
+        .map(|((to, _), words)| NewEmailNotice {
+            account_id,
+            recipient: to,
+            kind: kind.as_str(),
+            dedup_key,
+            subject: &words.subject,
+            body: &words.body,
+        })
+        .collect()
 }
 
 /// Queues the alert's email for each owner and admin of its account, in
@@ -138,20 +160,19 @@ pub fn queue_alert(
     notices: &Notices,
     alert: &AlertFacts<'_>,
 ) -> QueryResult<usize> {
-    let words = alert_wording(notices, alert);
     let key = alert.alert_id.to_string();
     let recipients = User::notice_recipients(conn, alert.account_id)?;
-    let rows: Vec<NewEmailNotice<'_>> = recipients
+    let wordings: Vec<Wording> = recipients
         .iter()
-        .map(|to| NewEmailNotice {
-            account_id: alert.account_id,
-            recipient: to,
-            kind: NoticeKind::Alert.as_str(),
-            dedup_key: &key,
-            subject: &words.subject,
-            body: &words.body,
-        })
+        .map(|(_, zone)| alert_wording(notices, alert, Zone::of_user(zone)))
         .collect();
+    let rows = notice_rows(
+        alert.account_id,
+        NoticeKind::Alert,
+        &key,
+        &recipients,
+        &wordings,
+    );
     email_notice::insert_new(conn, &rows)
 }
 
@@ -177,7 +198,7 @@ pub fn queue_token_endings(
 ) -> QueryResult<usize> {
     let horizon = now + Duration::days(ENDING_SOON_DAYS);
     let candidates = AccessToken::may_end_by(conn, now, horizon)?;
-    let mut recipients: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut recipients: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
     let mut queued = 0;
     for (token, integration, account_id, inactivity) in candidates {
         let Some(ending) = EndingSoon::of(&token, inactivity, now) else {
@@ -190,25 +211,21 @@ pub fn queue_token_endings(
                 recipients.entry(account_id).or_insert(found)
             }
         };
-        let words = ending_wording(
-            notices,
-            token.integration_id,
-            &integration,
-            token.created_at,
-            &ending,
-        );
-        let key = ending_key(&token, &ending);
-        let rows: Vec<NewEmailNotice<'_>> = to
+        let wordings: Vec<Wording> = to
             .iter()
-            .map(|recipient| NewEmailNotice {
-                account_id,
-                recipient,
-                kind: NoticeKind::TokenEnding.as_str(),
-                dedup_key: &key,
-                subject: &words.subject,
-                body: &words.body,
+            .map(|(_, zone)| {
+                ending_wording(
+                    notices,
+                    token.integration_id,
+                    &integration,
+                    token.created_at,
+                    &ending,
+                    Zone::of_user(zone),
+                )
             })
             .collect();
+        let key = ending_key(&token, &ending);
+        let rows = notice_rows(account_id, NoticeKind::TokenEnding, &key, to, &wordings);
         queued += email_notice::insert_new(conn, &rows)?;
     }
     Ok(queued)
@@ -233,6 +250,7 @@ mod tests {
                 ip: "203.0.113.7",
                 at: Utc::now(),
             },
+            Zone::UTC,
         );
         assert!(words.subject.contains("\"Zapier\""), "{words:?}");
         assert!(words.body.contains("no longer works"));
@@ -251,11 +269,44 @@ mod tests {
             reason: EndReason::Inactivity(90),
             days: 3,
         };
-        let words = ending_wording(&notices, Uuid::nil(), "Billing", now, &ending);
+        let words = ending_wording(&notices, Uuid::nil(), "Billing", now, &ending, Zone::UTC);
         assert_eq!(
             words.subject,
             "A token of \"Billing\" stops working in 3 days"
         );
         assert!(words.body.contains("unused for 90 days"), "{}", words.body);
+    }
+
+    #[test]
+    fn times_are_written_in_the_recipients_zone() {
+        use chrono::TimeZone;
+        let notices = Notices::new("http://127.0.0.1:8080");
+        let created = Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap();
+        let ending = EndingSoon {
+            at: Utc.with_ymd_and_hms(2026, 12, 4, 23, 15, 0).unwrap(),
+            reason: EndReason::Lifetime,
+            days: 3,
+        };
+        let paris = Zone::parse("Europe/Paris").expect("a known zone");
+        let words = ending_wording(&notices, Uuid::nil(), "Billing", created, &ending, paris);
+        assert!(
+            words.body.contains("1 Dec 2026, 10:30 CET"),
+            "{}",
+            words.body
+        );
+        assert!(
+            words.body.contains("5 Dec 2026, 00:15 CET"),
+            "{}",
+            words.body
+        );
+        let utc = ending_wording(
+            &notices,
+            Uuid::nil(),
+            "Billing",
+            created,
+            &ending,
+            Zone::UTC,
+        );
+        assert!(utc.body.contains("4 Dec 2026, 23:15 UTC"), "{}", utc.body);
     }
 }

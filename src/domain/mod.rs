@@ -10,3 +10,4 @@ pub mod scope;
 pub mod text;
 pub mod token;
 pub mod webhook;
+pub mod zone;

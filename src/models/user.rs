@@ -158,17 +158,18 @@ impl User {
             .load(conn)
     }
 
-    /// Addresses of the account's owners and admins: who is told, by
-    /// email, of its alerts and of tokens about to stop working.
+    /// Addresses of the account's owners and admins, each with the time
+    /// zone of their profile: who is told, by email, of its alerts and of
+    /// tokens about to stop working, and in which zone its times are written.
     pub fn notice_recipients(
         conn: &mut PgConnection,
         account_id: Uuid,
-    ) -> QueryResult<Vec<String>> {
+    ) -> QueryResult<Vec<(String, String)>> {
         users::table
             .filter(users::account_id.eq(account_id))
             .filter(users::role.eq_any([Role::Owner.as_str(), Role::Admin.as_str()]))
             .order(users::email.asc())
-            .select(users::email)
+            .select((users::email, users::time_zone))
             .load(conn)
     }
 

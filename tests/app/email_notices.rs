@@ -334,6 +334,36 @@ async fn an_alert_is_emailed_to_each_owner_and_admin_and_to_no_viewer() {
     assert!(recorded, "both recorded sent at the first attempt");
 }
 
+#[actix_web::test]
+async fn each_recipient_reads_the_alerts_time_in_their_own_time_zone() {
+    let receiver = SmtpReceiver::start().await;
+    let app = mailing_app(&receiver.url()).await;
+    owner_admin_and_viewer(&app).await;
+    execute(
+        &app,
+        &format!("UPDATE users SET time_zone = 'Asia/Tokyo' WHERE email = '{ADMIN}'"),
+    );
+    let (id, old) = create_with_token(&app, "Zoned CRM", &["contacts.readonly"], "").await;
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    assert_eq!(call(&app, &old).await, StatusCode::UNAUTHORIZED);
+
+    let mails = receiver.wait_for(2).await;
+    let body_for = |who: &str| {
+        mails
+            .iter()
+            .find(|m| m.recipients.iter().any(|r| r == who))
+            .map(|m| m.body.clone())
+            .unwrap_or_else(|| panic!("no mail to {who}: {mails:?}"))
+    };
+    let (admin, owner) = (body_for(ADMIN), body_for(OWNER_EMAIL));
+    assert!(
+        admin.contains(" JST"),
+        "the admin reads Tokyo time: {admin}"
+    );
+    assert!(!admin.contains(" UTC"), "{admin}");
+    assert!(owner.contains(" UTC"), "the owner kept UTC: {owner}");
+}
+
 /// Another instance serving `app`'s database with `settings`.
 async fn second_instance(settings: Settings) -> Browser {
     let second = Application::build(settings)
