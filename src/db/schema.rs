@@ -245,6 +245,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    usage_quarter_hours (integration_id, starts_at) {
+        integration_id -> Uuid,
+        starts_at -> Timestamptz,
+        requests -> Int8,
+        errors -> Int8,
+    }
+}
+
+diesel::table! {
     usage_scopes (integration_id, day, scope) {
         integration_id -> Uuid,
         day -> Date,
@@ -344,6 +353,7 @@ diesel::joinable!(legacy_api_keys -> users (created_by));
 diesel::joinable!(location_tags -> accounts (account_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(usage_daily -> integrations (integration_id));
+diesel::joinable!(usage_quarter_hours -> integrations (integration_id));
 diesel::joinable!(usage_scopes -> integrations (integration_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -372,6 +382,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     server_secrets,
     sessions,
     usage_daily,
+    usage_quarter_hours,
     usage_scopes,
     users,
     webhook_attempts,

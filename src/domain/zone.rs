@@ -66,6 +66,11 @@ impl Zone {
         })
     }
 
+    /// The date it was in this zone at `t`.
+    pub fn day_of(self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.0).date_naive()
+    }
+
     /// "28 Nov 2026", the day it was where the viewer is.
     pub fn date(self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.0).format("%-d %b %Y").to_string()

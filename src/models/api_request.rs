@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use uuid::Uuid;
 
-use crate::db::schema::{api_requests, integration_addresses, usage_daily, usage_scopes};
+use crate::db::schema::{
+    api_requests, integration_addresses, usage_daily, usage_quarter_hours, usage_scopes,
+};
 
 diesel::define_sql_function!(fn greatest(a: diesel::sql_types::Timestamptz, b: diesel::sql_types::Timestamptz) -> diesel::sql_types::Timestamptz);
 
@@ -62,18 +64,23 @@ pub fn recent_requests(
         .load(conn)
 }
 
-/// `(day, requests, errors)` from `from` on, oldest first; days without
-/// requests are absent.
-pub fn daily(
+/// The integration's requests and errors per quarter hour from `from` on,
+/// oldest first: the usage chart adds them up into the days of its
+/// reader's time zone.
+pub fn quarter_hours(
     conn: &mut PgConnection,
     integration_id: Uuid,
-    from: NaiveDate,
-) -> QueryResult<Vec<(NaiveDate, i64, i64)>> {
-    usage_daily::table
-        .filter(usage_daily::integration_id.eq(integration_id))
-        .filter(usage_daily::day.ge(from))
-        .order(usage_daily::day.asc())
-        .select((usage_daily::day, usage_daily::requests, usage_daily::errors))
+    from: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, i64, i64)>> {
+    usage_quarter_hours::table
+        .filter(usage_quarter_hours::integration_id.eq(integration_id))
+        .filter(usage_quarter_hours::starts_at.ge(from))
+        .order(usage_quarter_hours::starts_at.asc())
+        .select((
+            usage_quarter_hours::starts_at,
+            usage_quarter_hours::requests,
+            usage_quarter_hours::errors,
+        ))
         .load(conn)
 }
 
@@ -168,6 +175,43 @@ pub fn add_daily(
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Adds to the integration's count for the quarter hour starting at
+/// `starts_at`, creating the row if need be.
+pub fn add_quarter_hour(
+    conn: &mut PgConnection,
+    integration_id: Uuid,
+    starts_at: DateTime<Utc>,
+    requests: i64,
+    errors: i64,
+) -> QueryResult<()> {
+    use usage_quarter_hours as q;
+    diesel::insert_into(q::table)
+        .values((
+            q::integration_id.eq(integration_id),
+            q::starts_at.eq(starts_at),
+            q::requests.eq(requests),
+            q::errors.eq(errors),
+        ))
+        .on_conflict((q::integration_id, q::starts_at))
+        .do_update()
+        .set((
+            q::requests.eq(q::requests + excluded(q::requests)),
+            q::errors.eq(q::errors + excluded(q::errors)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The quarter-hour counts keep 30 days, as the request log does; the
+/// maintenance sweep calls this.
+pub fn delete_quarter_hours_before(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(usage_quarter_hours::table.filter(usage_quarter_hours::starts_at.lt(cutoff)))
+        .execute(conn)
 }
 
 /// The request log keeps 30 days; the maintenance sweep calls this.

@@ -46,6 +46,7 @@ pub fn sweep(conn: &mut PgConnection) -> Result<(), DbError> {
     api_request::delete_requests_before(conn, cutoff)?;
     api_request::delete_addresses_before(conn, cutoff)?;
     api_request::delete_used_scopes_before(conn, cutoff.date_naive())?;
+    api_request::delete_quarter_hours_before(conn, cutoff)?;
     Alert::purge_before(conn, cutoff)?;
     request_log_partitions(conn);
     let webhook_cutoff = Utc::now() - chrono::Duration::days(WEBHOOK_LOG_DAYS);

@@ -277,16 +277,29 @@ fn write(
             api_request::insert_requests(conn, &rows)?;
         }
 
+        // Counts per UTC day, and per quarter hour for the chart that counts
+        // days in its reader's time zone.
         let mut daily: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
+        let mut quarters: HashMap<(Uuid, DateTime<Utc>), (i64, i64)> = HashMap::new();
         for r in batch {
             if let Some(integration) = r.integration_id {
-                let e = daily.entry((integration, r.at.date_naive())).or_default();
-                e.0 += 1;
-                e.1 += i64::from(r.status >= 400);
+                let failed = i64::from(r.status >= 400);
+                for e in [
+                    daily.entry((integration, r.at.date_naive())).or_default(),
+                    quarters
+                        .entry((integration, quarter_hour_of(r.at)))
+                        .or_default(),
+                ] {
+                    e.0 += 1;
+                    e.1 += failed;
+                }
             }
         }
         for ((integration, day), (requests, errors)) in daily {
             api_request::add_daily(conn, integration, day, requests, errors)?;
+        }
+        for ((integration, starts_at), (requests, errors)) in quarters {
+            api_request::add_quarter_hour(conn, integration, starts_at, requests, errors)?;
         }
         // The used-scopes report counts what passed: a scope refused or
         // failed (400 and above) was not really used.
@@ -319,4 +332,26 @@ fn write(
         }
         Ok(())
     })
+}
+
+/// The start of the quarter hour (UTC-aligned) that holds `at`.
+fn quarter_hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = at.timestamp();
+    DateTime::from_timestamp(secs - secs.rem_euclid(15 * 60), 0).unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_moment_counts_in_the_quarter_hour_that_holds_it() {
+        let at = |h, m, s| Utc.with_ymd_and_hms(2026, 12, 4, h, m, s).unwrap();
+        assert_eq!(quarter_hour_of(at(10, 0, 0)), at(10, 0, 0));
+        assert_eq!(quarter_hour_of(at(10, 14, 59)), at(10, 0, 0));
+        assert_eq!(quarter_hour_of(at(10, 15, 0)), at(10, 15, 0));
+        assert_eq!(quarter_hour_of(at(23, 59, 59)), at(23, 45, 0));
+    }
 }

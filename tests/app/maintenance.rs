@@ -150,3 +150,30 @@ async fn the_sweep_forgets_addresses_unused_for_30_days() {
     maintenance::sweep(&mut app.db.connection()).expect("sweep");
     assert_eq!(addresses(), 1, "only the address used lately is kept");
 }
+
+#[actix_web::test]
+async fn the_sweep_forgets_quarter_hour_counts_older_than_30_days() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Quarters", &["contacts.readonly"], "").await;
+    token_info(&app, &token).await;
+    let quarters = || {
+        app.db.query_count(&format!(
+            "SELECT count(*) AS n FROM usage_quarter_hours WHERE integration_id = '{id}'"
+        ))
+    };
+    assert!(
+        eventually(10, || quarters() == 1).await,
+        "the use is counted in its quarter hour"
+    );
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO usage_quarter_hours (integration_id, starts_at, requests, errors) \
+             VALUES ('{id}', date_trunc('hour', now()) - interval '31 days', 5, 1)"
+        ),
+    );
+    assert_eq!(quarters(), 2);
+    maintenance::sweep(&mut app.db.connection()).expect("sweep");
+    assert_eq!(quarters(), 1, "only the last 30 days are kept");
+}

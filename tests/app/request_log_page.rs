@@ -133,6 +133,44 @@ async fn the_log_filters_the_recorded_requests_by_status_token_and_method() {
     assert!(detail.contains("Requests per day"), "a labelled axis");
 }
 
+#[actix_web::test]
+async fn the_usage_chart_counts_days_as_they_fall_in_the_readers_time_zone() {
+    use chrono::{Timelike, Utc};
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Zoned", &["contacts.readonly"], "").await;
+    assert_eq!(api_status(&app, &token).await, StatusCode::OK);
+    let counted = "SELECT coalesce(sum(requests), 0)::bigint AS n FROM usage_quarter_hours";
+    assert!(eventually(10, || app.db.query_count(counted) == 1).await);
+
+    // A zone whose date is not UTC's at this moment: UTC+14 from 10:00 UTC
+    // on, UTC-11 before 11:00.
+    let now = Utc::now();
+    let (name, tz) = if now.hour() >= 10 {
+        ("Pacific/Kiritimati", chrono_tz::Pacific::Kiritimati)
+    } else {
+        ("Pacific/Pago_Pago", chrono_tz::Pacific::Pago_Pago)
+    };
+    let local_today = now.with_timezone(&tz).date_naive();
+    assert_ne!(local_today, now.date_naive());
+    execute(&app, &format!("UPDATE users SET time_zone = '{name}'"));
+
+    let detail = app.get(&integration_path(&id, "")).await.body;
+    let today_row = format!(
+        "<tr><th scope=\"row\">{}</th><td>1</td>",
+        local_today.format("%a %-d %b")
+    );
+    assert!(
+        detail.contains(&today_row),
+        "today, where the reader is: {detail}"
+    );
+    assert!(
+        detail.contains(&format!("Day ({name})")),
+        "the axis names the zone"
+    );
+    assert!(detail.contains("1 request in the last 14 days, 0 errors."));
+}
+
 /// Inserts `n` requests of the only integration, `days_ago` days back, each
 /// on a route of its own (`/v2/r{prefix}{i}`), all at the same moment.
 fn insert(app: &TestApp, n: usize, days_ago: i64, prefix: &str) {

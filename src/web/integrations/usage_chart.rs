@@ -100,6 +100,8 @@ pub fn grant_times(
 
 pub struct UsageView {
     pub bars: Vec<Bar>,
+    /// The zone whose days the bars count, for the chart's axis.
+    pub zone: &'static str,
     pub width: i64,
     /// The most requests on one day: the top of the chart's scale.
     pub peak: i64,
@@ -123,14 +125,22 @@ pub fn load(
     now: DateTime<Utc>,
     zone: Zone,
 ) -> Result<UsageView, DbError> {
-    let first_day = now.date_naive() - Duration::days(CHART_DAYS - 1);
-    let daily = api_request::daily(conn, integration_id, first_day)?;
+    // Days as the reader counts them: from midnight in their zone.
+    let first_day = zone.day_of(now) - Duration::days(CHART_DAYS - 1);
+    let from = zone
+        .start_of(first_day)
+        .unwrap_or(now - Duration::days(CHART_DAYS));
+    let quarters = api_request::quarter_hours(conn, integration_id, from)?;
     let recent = api_request::recent_requests(conn, integration_id, RECENT)?;
     let used =
         api_request::used_scopes(conn, integration_id, now - Duration::days(USED_SCOPE_DAYS))?;
 
-    let counts: HashMap<NaiveDate, (i64, i64)> =
-        daily.into_iter().map(|(d, r, e)| (d, (r, e))).collect();
+    let mut counts: HashMap<NaiveDate, (i64, i64)> = HashMap::new();
+    for (starts_at, requests, errors) in quarters {
+        let day = counts.entry(zone.day_of(starts_at)).or_default();
+        day.0 += requests;
+        day.1 += errors;
+    }
     let max = counts.values().map(|(r, _)| *r).max().unwrap_or(0).max(1);
     let scale = |n: i64| {
         if n == 0 {
@@ -167,6 +177,7 @@ pub fn load(
 
     Ok(UsageView {
         bars,
+        zone: zone.name(),
         width: CHART_DAYS * BAR_STEP,
         peak: counts.values().map(|(r, _)| *r).max().unwrap_or(0),
         total: counts.values().map(|(r, _)| r).sum(),
@@ -202,7 +213,7 @@ pub fn load(
                     name: s.name(),
                     used,
                     new,
-                    granted: at.format("%-d %b").to_string(),
+                    granted: zone.day_of(at).format("%-d %b").to_string(),
                 }
             })
             .collect(),

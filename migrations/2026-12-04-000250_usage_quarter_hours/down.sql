@@ -1,0 +1,1 @@
+drop table usage_quarter_hours;
