@@ -2,8 +2,9 @@
 # Benchmark: a release build on its own fresh database, seeded with one
 # account, 50 integrations and 1,000 contacts, measured with wrk at 64
 # connections, 10 s per endpoint, all in one run: the endpoints take turns
-# over several rounds and each figure is the median of its rounds, so a
-# machine whose speed drifts during the run moves every endpoint alike.
+# over several rounds; each figure is the median of its rounds and each
+# ratio the median of the rounds' own ratios, so a machine whose speed
+# drifts during the run moves both sides of a ratio alike.
 # Reports figures and the goals of SPEC §10 beside them; a missed goal is
 # reported, not an error.
 #
@@ -130,11 +131,21 @@ for k in "${KEYS[@]}"; do
     done
 done
 
-R_TOKEN="$(ratio "${M_RPS[token]}" "${M_RPS[healthz]}")"
-R_CONTACT="$(ratio "${M_RPS[contact]}" "${M_RPS[readyz]}")"
-R_LIST="$(ratio "${M_RPS[list]}" "${M_RPS[readyz]}")"
+# A ratio is taken within each round, between runs minutes apart, and the
+# median of the rounds' ratios reported: `paired ratio token healthz`.
+paired() {
+    local how=$1 a=$2 b=$3 round values=()
+    for round in $(seq 1 "$ROUNDS"); do
+        values+=("$("$how" "${RPS[$a $round]}" "${RPS[$b $round]}")")
+    done
+    median %.0f "${values[@]}"
+}
 # How much slower the call is with usage recorded than without, in percent.
-R_RECORDING="$(awk -v on="${M_RPS[contact]}" -v off="${M_RPS[quiet]}" 'BEGIN { printf "%.0f", (off > 0 ? 100 * (off - on) / off : 0) }')"
+slower() { awk -v on="$1" -v off="$2" 'BEGIN { printf "%.0f", (off > 0 ? 100 * (off - on) / off : 0) }'; }
+R_TOKEN="$(paired ratio token healthz)"
+R_CONTACT="$(paired ratio contact readyz)"
+R_LIST="$(paired ratio list readyz)"
+R_RECORDING="$(paired slower contact quiet)"
 ERRORS=0
 for k in "${KEYS[@]}"; do
     ERRORS=$((ERRORS + ${ERR[$k]}))
