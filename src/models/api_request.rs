@@ -1,6 +1,8 @@
 //! Reading what the usage worker wrote: recent requests, per-day counts and
 //! the scopes an integration actually used.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -64,6 +66,20 @@ pub fn recent_requests(
         .load(conn)
 }
 
+/// Requests, and how many of them failed (status 400 and above).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub requests: i64,
+    pub errors: i64,
+}
+
+impl Counts {
+    pub fn add(&mut self, status: u16) {
+        self.requests += 1;
+        self.errors += i64::from(status >= 400);
+    }
+}
+
 /// The integration's requests and errors per quarter hour from `from` on,
 /// oldest first: the usage chart adds them up into the days of its
 /// reader's time zone.
@@ -101,19 +117,28 @@ pub fn used_scopes(
         .load(conn)
 }
 
-/// Notes that `integration` passed `scope` on `day`; once per day is enough.
-pub fn note_used_scope(
+/// Notes the scopes each integration's requests passed, per day. One
+/// statement, in key order, like every write of the usage writer: two
+/// instances writing at once take the rows' locks in the same order.
+pub fn note_used_scopes(
     conn: &mut PgConnection,
-    integration_id: Uuid,
-    day: NaiveDate,
-    scope: &str,
+    used: &BTreeSet<(Uuid, NaiveDate, &str)>,
 ) -> QueryResult<()> {
+    if used.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = used
+        .iter()
+        .map(|(integration, day, scope)| {
+            (
+                usage_scopes::integration_id.eq(*integration),
+                usage_scopes::day.eq(*day),
+                usage_scopes::scope.eq(*scope),
+            )
+        })
+        .collect();
     diesel::insert_into(usage_scopes::table)
-        .values((
-            usage_scopes::integration_id.eq(integration_id),
-            usage_scopes::day.eq(day),
-            usage_scopes::scope.eq(scope),
-        ))
+        .values(rows)
         .on_conflict_do_nothing()
         .execute(conn)
         .map(drop)
@@ -152,48 +177,62 @@ pub fn insert_requests(conn: &mut PgConnection, rows: &[NewApiRequest<'_>]) -> Q
         .execute(conn)
 }
 
-/// Adds to the integration's count for `day`, creating the row if need be.
+/// Adds to each integration's count for each day, creating rows as need
+/// be; one statement, in key order (see [`note_used_scopes`]).
 pub fn add_daily(
     conn: &mut PgConnection,
-    integration_id: Uuid,
-    day: NaiveDate,
-    requests: i64,
-    errors: i64,
+    counts: &BTreeMap<(Uuid, NaiveDate), Counts>,
 ) -> QueryResult<()> {
-    diesel::insert_into(usage_daily::table)
-        .values((
-            usage_daily::integration_id.eq(integration_id),
-            usage_daily::day.eq(day),
-            usage_daily::requests.eq(requests),
-            usage_daily::errors.eq(errors),
-        ))
-        .on_conflict((usage_daily::integration_id, usage_daily::day))
+    use usage_daily as d;
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = counts
+        .iter()
+        .map(|((integration, day), c)| {
+            (
+                d::integration_id.eq(*integration),
+                d::day.eq(*day),
+                d::requests.eq(c.requests),
+                d::errors.eq(c.errors),
+            )
+        })
+        .collect();
+    diesel::insert_into(d::table)
+        .values(rows)
+        .on_conflict((d::integration_id, d::day))
         .do_update()
         .set((
-            usage_daily::requests.eq(usage_daily::requests + excluded(usage_daily::requests)),
-            usage_daily::errors.eq(usage_daily::errors + excluded(usage_daily::errors)),
+            d::requests.eq(d::requests + excluded(d::requests)),
+            d::errors.eq(d::errors + excluded(d::errors)),
         ))
         .execute(conn)
         .map(drop)
 }
 
-/// Adds to the integration's count for the quarter hour starting at
-/// `starts_at`, creating the row if need be.
-pub fn add_quarter_hour(
+/// Adds to each integration's count for each quarter hour (keyed by its
+/// start), creating rows as need be; one statement, in key order.
+pub fn add_quarter_hours(
     conn: &mut PgConnection,
-    integration_id: Uuid,
-    starts_at: DateTime<Utc>,
-    requests: i64,
-    errors: i64,
+    counts: &BTreeMap<(Uuid, DateTime<Utc>), Counts>,
 ) -> QueryResult<()> {
     use usage_quarter_hours as q;
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = counts
+        .iter()
+        .map(|((integration, starts_at), c)| {
+            (
+                q::integration_id.eq(*integration),
+                q::starts_at.eq(*starts_at),
+                q::requests.eq(c.requests),
+                q::errors.eq(c.errors),
+            )
+        })
+        .collect();
     diesel::insert_into(q::table)
-        .values((
-            q::integration_id.eq(integration_id),
-            q::starts_at.eq(starts_at),
-            q::requests.eq(requests),
-            q::errors.eq(errors),
-        ))
+        .values(rows)
         .on_conflict((q::integration_id, q::starts_at))
         .do_update()
         .set((
@@ -326,7 +365,7 @@ pub fn used_since(
 /// written in one order, so two instances writing at once never deadlock.
 pub fn note_addresses(
     conn: &mut PgConnection,
-    uses: &std::collections::BTreeMap<(Uuid, &str), DateTime<Utc>>,
+    uses: &BTreeMap<(Uuid, &str), DateTime<Utc>>,
 ) -> QueryResult<()> {
     if uses.is_empty() {
         return Ok(());

@@ -3,7 +3,7 @@
 //! last use — at most once a minute per token, however busy it is — and the
 //! alerts the batch raises.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::actions::notices::Notices;
 use crate::db::{self, DbError, DbPool};
 use crate::models::AccessToken;
-use crate::models::api_request::{self, NewApiRequest, Outcome};
+use crate::models::api_request::{self, Counts, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::usage::{UsageQueue, UsageRecord, UsageSink};
 use crate::workers::usage_alerts;
@@ -79,8 +79,8 @@ impl Drop for Unwritten {
 /// Rows, daily counts and last uses of one batch, shared with each attempt.
 struct Batch {
     records: Vec<UsageRecord>,
-    touches: HashMap<Uuid, (DateTime<Utc>, String)>,
-    legacy_touches: HashMap<Uuid, DateTime<Utc>>,
+    touches: BTreeMap<Uuid, (DateTime<Utc>, String)>,
+    legacy_touches: BTreeMap<Uuid, DateTime<Utc>>,
     notices: Option<Arc<Notices>>,
 }
 
@@ -128,8 +128,8 @@ async fn run(
         held.in_flight = records.len();
         // Last use: the newest record per token, unless written within the minute.
         let now = Instant::now();
-        let mut touches: HashMap<Uuid, (DateTime<Utc>, String)> = HashMap::new();
-        let mut legacy_touches: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        let mut touches: BTreeMap<Uuid, (DateTime<Utc>, String)> = BTreeMap::new();
+        let mut legacy_touches: BTreeMap<Uuid, DateTime<Utc>> = BTreeMap::new();
         let fresh = |id: &Uuid| {
             last_written
                 .get(id)
@@ -219,8 +219,8 @@ async fn write_until_done(pool: &DbPool, batch: &Arc<Batch>, queue: &UsageQueue)
 /// transaction: a row the database refuses is skipped and counted, and an
 /// outage half-way rolls everything back so the retry writes no duplicate.
 fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> {
-    let nobody = HashMap::new();
-    let no_key = HashMap::new();
+    let nobody = BTreeMap::new();
+    let no_key = BTreeMap::new();
     conn.transaction(|conn| {
         let mut refused = 0;
         for record in &batch.records {
@@ -242,8 +242,8 @@ fn write_each(conn: &mut PgConnection, batch: &Batch) -> Result<usize, DbError> 
 fn write(
     conn: &mut PgConnection,
     batch: &[UsageRecord],
-    touches: &HashMap<Uuid, (DateTime<Utc>, String)>,
-    legacy_touches: &HashMap<Uuid, DateTime<Utc>>,
+    touches: &BTreeMap<Uuid, (DateTime<Utc>, String)>,
+    legacy_touches: &BTreeMap<Uuid, DateTime<Utc>>,
     notices: Option<&Notices>,
 ) -> Result<(), DbError> {
     conn.transaction(|conn| {
@@ -278,40 +278,33 @@ fn write(
         }
 
         // Counts per UTC day, and per quarter hour for the chart that counts
-        // days in its reader's time zone.
-        let mut daily: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
-        let mut quarters: HashMap<(Uuid, DateTime<Utc>), (i64, i64)> = HashMap::new();
+        // days in its reader's time zone. Every write below is one statement
+        // over its keys in order, so two instances never lock rows in
+        // opposite orders.
+        let mut daily: BTreeMap<(Uuid, NaiveDate), Counts> = BTreeMap::new();
+        let mut quarters: BTreeMap<(Uuid, DateTime<Utc>), Counts> = BTreeMap::new();
         for r in batch {
             if let Some(integration) = r.integration_id {
-                let failed = i64::from(r.status >= 400);
-                for e in [
-                    daily.entry((integration, r.at.date_naive())).or_default(),
-                    quarters
-                        .entry((integration, quarter_hour_of(r.at)))
-                        .or_default(),
-                ] {
-                    e.0 += 1;
-                    e.1 += failed;
-                }
+                daily
+                    .entry((integration, r.at.date_naive()))
+                    .or_default()
+                    .add(r.status);
+                quarters
+                    .entry((integration, quarter_hour_of(r.at)))
+                    .or_default()
+                    .add(r.status);
             }
         }
-        for ((integration, day), (requests, errors)) in daily {
-            api_request::add_daily(conn, integration, day, requests, errors)?;
-        }
-        for ((integration, starts_at), (requests, errors)) in quarters {
-            api_request::add_quarter_hour(conn, integration, starts_at, requests, errors)?;
-        }
+        api_request::add_daily(conn, &daily)?;
+        api_request::add_quarter_hours(conn, &quarters)?;
         // The used-scopes report counts what passed: a scope refused or
         // failed (400 and above) was not really used.
-        let mut used: HashSet<(Uuid, NaiveDate, &'static str)> = HashSet::new();
-        for r in batch.iter().filter(|r| r.status < 400) {
-            if let (Some(integration), Some(scope)) = (r.integration_id, r.scope) {
-                used.insert((integration, r.at.date_naive(), scope.name()));
-            }
-        }
-        for (integration, day, scope) in used {
-            api_request::note_used_scope(conn, integration, day, scope)?;
-        }
+        let used: BTreeSet<(Uuid, NaiveDate, &str)> = batch
+            .iter()
+            .filter(|r| r.status < 400)
+            .filter_map(|r| Some((r.integration_id?, r.at.date_naive(), r.scope?.name())))
+            .collect();
+        api_request::note_used_scopes(conn, &used)?;
         // Where each integration was used from, for the new-address alert
         // of later batches.
         let mut addresses: BTreeMap<(Uuid, &str), DateTime<Utc>> = BTreeMap::new();
@@ -324,6 +317,7 @@ fn write(
             }
         }
         api_request::note_addresses(conn, &addresses)?;
+        // Tokens and keys in id order, for the same reason.
         for (token, (at, ip)) in touches {
             AccessToken::record_use(conn, *token, *at, ip)?;
         }
