@@ -73,6 +73,6 @@ impl Zone {
 
     /// "28 Nov 2026", the day it was where the viewer is.
     pub fn date(self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.0).format("%-d %b %Y").to_string()
+        self.day_of(t).format("%-d %b %Y").to_string()
     }
 }
