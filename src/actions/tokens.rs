@@ -66,7 +66,9 @@ pub fn generate(
     transaction(conn, |conn| {
         let integration = Integration::lock_for_account(conn, account.id, id)?;
         let live = AccessToken::live_for_integration(conn, id, account.inactivity_expiry_days)?;
-        if current_token(&live).is_some() {
+        // A token still in its grace period is active too (its successor
+        // was expired): that one is rotated, not joined by another.
+        if !live.is_empty() {
             return Err(ActionError::Conflict(
                 "This integration already has an active token. Rotate it to get a new one.",
             ));
@@ -85,7 +87,8 @@ pub fn rotate(
     transaction(conn, |conn| {
         let integration = Integration::lock_for_account(conn, account.id, id)?;
         let live = AccessToken::live_for_integration(conn, id, account.inactivity_expiry_days)?;
-        let Some(old) = current_token(&live) else {
+        // With no current token, the newest one left in a grace period.
+        let Some(old) = current_token(&live).or(live.first()) else {
             return Err(ActionError::Conflict(
                 "There is no active token to rotate. Generate a new one instead.",
             ));
@@ -100,7 +103,10 @@ pub fn rotate(
                 Utc::now()
             }
             RotateMode::Later(grace) => {
-                let until = Utc::now() + grace;
+                // A token already in a grace period never gains time.
+                let until = old
+                    .grace_ends_at
+                    .map_or(Utc::now() + grace, |ends| ends.min(Utc::now() + grace));
                 AccessToken::set_grace(conn, old.id, Some(until))?;
                 old.expires_at.map_or(until, |e| e.min(until))
             }

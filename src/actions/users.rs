@@ -93,7 +93,9 @@ pub fn remove(
         let unassigned = Contact::unassign_user(conn, account_id, id)?;
         announce_updates(conn, &unassigned, events.0)?;
         let sessions = session::delete_for_user(conn, id)?;
-        User::delete(conn, id)?;
+        // Written before the user goes: an owner may remove themselves, and
+        // the event's actor must exist when it is written (removing the user
+        // then clears the reference; the event keeps the email).
         actor
             .audit(account_id, "user.removed")
             .target("user", user.id, &user.email)
@@ -103,6 +105,7 @@ pub fn remove(
                 "contacts_unassigned": unassigned.len(),
             }))
             .insert(conn)?;
+        User::delete(conn, id)?;
         Ok(user)
     })
 }

@@ -68,9 +68,14 @@ impl std::ops::Deref for ApiAuth {
 
 /// The token from `Authorization: Bearer <token>`.
 pub fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
         return Err(ApiError::MissingToken);
     };
+    // Two credentials are no credential: whichever came first must not win.
+    if values.next().is_some() {
+        return Err(ApiError::InvalidToken);
+    }
     let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
     let (scheme, token) = value.trim().split_once(' ').ok_or(ApiError::InvalidToken)?;
     if !scheme.eq_ignore_ascii_case("bearer") {

@@ -16,6 +16,7 @@ use super::extract::{
 };
 use super::routes::{ApiRoute, api_route};
 use crate::db;
+use crate::domain::contact::normalize_tag;
 use crate::domain::scope::Scope;
 use crate::models::contact::{Contact, ContactFilter, Cursor};
 
@@ -251,10 +252,12 @@ fn build_filter(body: &SearchBody) -> Result<ContactFilter, ApiError> {
             }
             ("tags", "contains") => {
                 let tags: Vec<String> = match &f.value {
-                    serde_json::Value::String(s) => vec![s.trim().to_string()],
+                    // Tags are stored as `normalize_tag` makes them, so
+                    // `VIP` finds a contact tagged "vip".
+                    serde_json::Value::String(s) => vec![normalize_tag(s)],
                     serde_json::Value::Array(items) => items
                         .iter()
-                        .map(|t| t.as_str().map(|t| t.trim().to_string()))
+                        .map(|t| t.as_str().map(normalize_tag))
                         .collect::<Option<_>>()
                         .ok_or_else(|| {
                             ApiError::unprocessable(format!(

@@ -58,7 +58,8 @@ pub enum ApiError {
     /// A body over [`super::extract::MAX_BODY`].
     #[error("request body too large")]
     PayloadTooLarge,
-    /// Past the integration's rate limit; retry after this many seconds.
+    /// Past the integration's (or the client address's) rate limit; retry
+    /// after this many seconds.
     #[error("rate limited")]
     RateLimited(u64),
     /// The database cannot be reached (SPEC §10): a 503 with `Retry-After`,
@@ -127,8 +128,12 @@ impl ResponseError for ApiError {
                 "The request body is larger than {} bytes",
                 super::extract::MAX_BODY
             )),
-            ApiError::RateLimited(_) => {
-                json!("Too many requests: the integration's rate limit was reached")
+            // The integration's limit or, for a request tied to no live
+            // token, the client address's own: the message names neither.
+            ApiError::RateLimited(secs) => {
+                json!(format!(
+                    "Too many requests: the rate limit was reached; retry in {secs} seconds"
+                ))
             }
             ApiError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");

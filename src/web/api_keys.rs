@@ -1,18 +1,18 @@
 //! The legacy API v1 key: one per account, full access. Shown once,
 //! regenerated or disabled here, with a banner steering to private
-//! integrations, which replace it.
+//! integrations, which replace it. Owners only (SPEC §6): a key that
+//! grants everything is not an admin's to see or make.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::actions;
-use crate::auth::CurrentUser;
 use crate::db::{self};
 use crate::errors::WebError;
 use crate::models::legacy_api_key::LegacyApiKey;
 use crate::state::AppState;
-use crate::web::editor::Editor;
+use crate::web::editor::OwnerEditor;
 use crate::web::layout::{Layout, Section};
 use crate::web::urls::Urls;
 use crate::web::when::Zone;
@@ -36,7 +36,6 @@ struct KeyView {
 struct KeysPage {
     layout: Layout,
     key: Option<KeyView>,
-    can_edit: bool,
     /// Set on the reveal page only.
     revealed: Option<String>,
     reveal_page: bool,
@@ -46,9 +45,9 @@ struct KeysPage {
 async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    owner: OwnerEditor,
 ) -> Result<HttpResponse, WebError> {
-    let account_id = current.account.id;
+    let account_id = owner.0.account().id;
     let key = db::query(&state.pool, move |conn| {
         LegacyApiKey::live_for_account(conn, account_id)
     })
@@ -60,7 +59,6 @@ async fn show(
             created: Zone::of(&req).minute(k.created_at),
             last_used: Zone::of(&req).minute_or_never(k.last_used_at),
         }),
-        can_edit: current.user.role().can_edit(),
         revealed: None,
         reveal_page: false,
         curl: String::new(),
@@ -69,7 +67,10 @@ async fn show(
 }
 
 /// Generates the account's key, replacing (revoking) any live one.
-async fn generate(state: web::Data<AppState>, editor: Editor) -> Result<HttpResponse, WebError> {
+async fn generate(
+    state: web::Data<AppState>,
+    OwnerEditor(editor): OwnerEditor,
+) -> Result<HttpResponse, WebError> {
     let (account_id, user_id) = (editor.account().id, editor.current.user.id);
     let actor = editor.actor.clone();
     let (key, plain) = db::run(&state.pool, move |conn| {
@@ -87,7 +88,7 @@ async fn generate(state: web::Data<AppState>, editor: Editor) -> Result<HttpResp
 async fn disable(
     req: HttpRequest,
     state: web::Data<AppState>,
-    editor: Editor,
+    OwnerEditor(editor): OwnerEditor,
 ) -> Result<HttpResponse, WebError> {
     let account_id = editor.account().id;
     let actor = editor.actor.clone();
@@ -106,8 +107,9 @@ async fn disable(
 async fn reveal_key(
     req: HttpRequest,
     state: web::Data<AppState>,
-    current: CurrentUser,
+    OwnerEditor(owner): OwnerEditor,
 ) -> Result<HttpResponse, WebError> {
+    let current = owner.current;
     let account_id = current.account.id;
     let sealed = reveal_cookie::open(&req, &state, current.user.id);
     let shown = match sealed {
@@ -130,7 +132,6 @@ async fn reveal_key(
     let page = KeysPage {
         layout: Layout::new(&req, "Your API v1 key", Section::ApiKeys),
         key: None,
-        can_edit: current.user.role().can_edit(),
         revealed: shown,
         reveal_page: true,
         curl,

@@ -1,7 +1,7 @@
 //! Carrying a just-issued secret to the page that shows it once.
 //!
 //! The plaintext never touches the database: it travels in an encrypted,
-//! HttpOnly, SameSite=Strict cookie scoped to the reveal page's path and
+//! HttpOnly, SameSite=Lax cookie (as every cookie of SPEC §6) scoped to the reveal page's path and
 //! bound to the user who issued it. The page clears the cookie as it shows
 //! the secret, and the caller claims the one showing in the database, so a
 //! replayed cookie shows nothing.
@@ -37,7 +37,7 @@ pub fn redirect(state: &AppState, page: &str, sealed: &Sealed) -> Result<HttpRes
         .path(page.to_string())
         .http_only(true)
         .secure(state.settings.cookie_secure())
-        .same_site(SameSite::Strict)
+        .same_site(SameSite::Lax)
         .max_age(CookieDuration::minutes(MINUTES))
         .finish();
     let mut jar = CookieJar::new();
@@ -72,7 +72,7 @@ pub fn finish(response: &mut HttpResponse, state: &AppState, page: &str) -> Resu
         .path(page.to_string())
         .http_only(true)
         .secure(state.settings.cookie_secure())
-        .same_site(SameSite::Strict)
+        .same_site(SameSite::Lax)
         .finish();
     removal.make_removal();
     response

@@ -204,7 +204,7 @@ fn parse_add(form: &AddForm) -> Result<(Email, Role), FormErrors> {
     if email.is_none() {
         errors.add("email", "Enter a valid email address.");
     }
-    let role = Role::parse(form.role.trim()).filter(|r| ADDABLE.contains(r));
+    let role = Role::parse(&form.role).filter(|r| ADDABLE.contains(r));
     if role.is_none() {
         errors.add("role", "Choose admin or viewer.");
     }
@@ -289,7 +289,7 @@ async fn change_role(
     form: HtmlForm<RoleForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let Some(role) = Role::parse(form.0.role.trim()) else {
+    let Some(role) = Role::parse(&form.0.role) else {
         return refused_change(&req, &state, &owner, "Choose owner, admin or viewer.").await;
     };
     let (account_id, actor) = (owner.0.account().id, owner.0.actor.clone());
@@ -321,12 +321,16 @@ async fn remove(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (account_id, actor) = (owner.0.account().id, owner.0.actor.clone());
+    let themselves = id == owner.0.current.user.id;
     let events = **events;
     let removed = db::run(&state.pool, move |conn| {
         actions::users::remove(conn, account_id, &actor, id, events)
     })
     .await;
     match removed {
+        // An owner who removed themselves has no session left to come
+        // back to.
+        Ok(_) if themselves => Ok(see_other("/login")),
         Ok(user) => {
             req.flash(&format!(
                 "Removed {}. Their sessions have ended.",

@@ -359,3 +359,37 @@ async fn each_account_sees_and_changes_only_its_own_key() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn only_owners_see_generate_or_disable_the_key() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let key = generate_key(&app).await;
+    let out = app
+        .create_admin(OWNER_ACCOUNT, "admin@acme.test", "an admin's long password")
+        .await;
+    assert!(out.status.success(), "create-admin failed");
+    let admin = app.new_client();
+    admin
+        .login("admin@acme.test", "an admin's long password")
+        .await
+        .assert_redirect_to("/settings");
+
+    for page in [PAGE, REVEAL] {
+        admin.get(page).await.assert_status(StatusCode::FORBIDDEN);
+    }
+    // The admin's own CSRF token, from a page admins may use.
+    let token = admin.csrf_token("/settings/private-integrations/new").await;
+    for action in [GENERATE, DISABLE] {
+        admin
+            .post_form(action, &[("csrf_token", token.as_str())])
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    assert_eq!(app.count("legacy_api_keys"), 1, "nothing was generated");
+    ok_json(
+        "the owner's key still works",
+        &Api::new(&app, &key).get("/v1/contacts/").await,
+        StatusCode::OK,
+    );
+}

@@ -102,6 +102,19 @@ async fn malformed_or_unknown_tokens_get_invalid_token_never_a_server_error() {
             "{what}: WWW-Authenticate {challenge:?}"
         );
     }
+    // Two credentials are refused, whichever order they come in.
+    for pair in [
+        [token.clone(), "garbage".into()],
+        ["garbage".into(), token.clone()],
+    ] {
+        let client = app.new_client();
+        let mut request = client.client.get(client.url("/v2/token"));
+        for t in &pair {
+            request = request.header("Authorization", bearer(t));
+        }
+        let reply = client.send(request).await;
+        assert_unauthorized_body("two Authorization headers", &reply);
+    }
     // The real token still works after all that.
     token_info(&app, &token).await;
 }

@@ -73,7 +73,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
 }
 
 #[actix_web::test]
-async fn the_session_and_form_cookies_are_http_only_and_same_site_lax() {
+async fn the_session_form_and_reveal_cookies_are_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let browser = app.new_client();
@@ -83,10 +83,18 @@ async fn the_session_and_form_cookies_are_http_only_and_same_site_lax() {
         .login("owner@acme.test", crate::helpers::OWNER_PASSWORD)
         .await;
     login.assert_redirect_to("/settings");
+    let created = browser
+        .submit(
+            "/settings/private-integrations/new",
+            "/settings/private-integrations",
+            &[("name", "Cookies"), ("scopes", "contacts.readonly")],
+        )
+        .await;
 
     for (what, reply, name) in [
         ("GET /login", &form, FORM_COOKIE),
         ("POST /login", &login, SESSION_COOKIE),
+        ("POST a new integration", &created, "pi_reveal"),
     ] {
         let cookie = reply
             .set_cookies

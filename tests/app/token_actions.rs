@@ -102,9 +102,13 @@ async fn cancelling_when_no_rotation_runs_changes_nothing() {
     let (id, token) = create_with_token(&app, "Steady", SCOPES, "").await;
     let revoked = "SELECT count(*) AS n FROM access_tokens WHERE revoked_at IS NOT NULL";
 
-    act(&app, &id, "/cancel-rotation", &[])
-        .await
-        .assert_redirect_to(&integration_path(&id, ""));
+    let refused = act(&app, &id, "/cancel-rotation", &[]).await;
+    refused.assert_status(StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("No rotation is in progress."),
+        "{}",
+        excerpt(&refused.body)
+    );
 
     assert_eq!(app.count("access_tokens"), 1);
     assert_eq!(app.db.query_count(revoked), 0);
@@ -144,7 +148,7 @@ async fn generate_issues_a_token_only_when_none_is_active() {
 
     act(&app, &id, "/generate", &[])
         .await
-        .assert_redirect_to(&integration_path(&id, ""));
+        .assert_status(StatusCode::CONFLICT);
     assert_eq!(app.count("access_tokens"), 1, "a second token was issued");
     assert_eq!(api_status(&app, &token).await, StatusCode::OK);
 
@@ -294,4 +298,65 @@ async fn tokens_stop_working_past_their_end_or_after_long_disuse() {
     assert_eq!(api_status(&app, &idle).await, StatusCode::UNAUTHORIZED);
     let list = app.get("/settings/private-integrations").await;
     assert!(list.body.contains("Expired"), "{}", excerpt(&list.body));
+}
+
+#[actix_web::test]
+async fn a_token_left_in_its_grace_period_is_rotated_not_joined_by_a_generated_one() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, old) = create_with_token(&app, "Left in grace", SCOPES, "").await;
+    let new = rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "3")]).await;
+    let items = token_items(&app.get(&integration_path(&id, "")).await.body);
+    let new_id = item_for(&items, &new).id.clone();
+    act(&app, &id, &format!("/tokens/{new_id}/expire"), &[])
+        .await
+        .assert_redirect_to(&integration_path(&id, ""));
+    assert_eq!(
+        api_status(&app, &old).await,
+        StatusCode::OK,
+        "still in grace"
+    );
+
+    // The old token is active: no Generate, and a posted one is refused.
+    let detail = app.get(&integration_path(&id, "")).await;
+    assert!(
+        !detail.body.contains(&format!(
+            "action=\"{}\"",
+            integration_path(&id, "/generate")
+        )),
+        "Generate offered while a token works"
+    );
+    act(&app, &id, "/generate", &[])
+        .await
+        .assert_status(StatusCode::CONFLICT);
+    assert_eq!(app.count("access_tokens"), 2, "nothing was issued");
+
+    // Rotating it later never lengthens the grace it already has.
+    let newer = rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "7")]).await;
+    assert_expires_in(&token_info(&app, &old).await, 3.0);
+    assert_eq!(api_status(&app, &newer).await, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn rotate_values_outside_the_form_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Strict", SCOPES, "").await;
+    for fields in [
+        vec![("expire_old", "soon")],
+        vec![("expire_old", "now\0")],
+        vec![],
+        vec![("expire_old", "later"), ("grace_days", "2")],
+        vec![("expire_old", "later"), ("grace_days", "7\0")],
+    ] {
+        let reply = act(&app, &id, "/rotate", &fields).await;
+        reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply.body.contains("Choose how to rotate"),
+            "{fields:?}: {}",
+            excerpt(&reply.body)
+        );
+    }
+    assert_eq!(app.count("access_tokens"), 1);
+    assert_eq!(api_status(&app, &token).await, StatusCode::OK);
 }

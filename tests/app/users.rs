@@ -191,9 +191,14 @@ async fn the_owner_changes_roles_and_an_unknown_role_is_422() {
         "the new role applies to the session she has"
     );
 
-    let refused = post_role(&app, &id, "superuser").await;
-    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("Choose owner, admin or viewer."));
+    for role in ["superuser", "owner ", " admin", "Owner", "owner\0"] {
+        let refused = post_role(&app, &id, role).await;
+        refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("Choose owner, admin or viewer."),
+            "{role:?}"
+        );
+    }
     assert_eq!(role_of(&app, "ada@acme.test").as_deref(), Some("viewer"));
 
     post_role(&app, &id, "owner")
@@ -488,5 +493,28 @@ async fn removing_a_user_unassigns_their_contacts_each_a_contact_update() {
         removed.contains("removed <em>ada@acme.test</em>, admin; 2 contacts unassigned"),
         "{}",
         excerpt(&removed)
+    );
+}
+
+#[actix_web::test]
+async fn an_owner_may_remove_themselves_while_another_owner_stays() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let ada_browser = added_and_signed_in(&app, "ada@acme.test", "admin").await;
+    let me = user_id(&app, OWNER_EMAIL);
+    let ada = user_id(&app, "ada@acme.test");
+    post_role(&app, &ada, "owner")
+        .await
+        .assert_redirect_to(USERS);
+
+    post_remove(&app, &me).await.assert_redirect_to("/login");
+    assert_eq!(role_of(&app, OWNER_EMAIL), None, "removed");
+    assert!(!app.is_signed_in().await, "their session ended");
+    assert_eq!(owners(&app), 1);
+    let log = log_page(&ada_browser, "").await;
+    assert!(
+        actions(&log).iter().any(|a| a == "user.removed"),
+        "{}",
+        excerpt(&log)
     );
 }

@@ -87,9 +87,16 @@ async fn a_viewer_sees_an_integration_but_every_change_is_refused() {
         )
         .await;
     assert_eq!(created.status, StatusCode::FORBIDDEN);
-    let api_keys = viewer.csrf_token("/settings/api-keys").await;
+    assert_eq!(
+        viewer.get("/settings/api-keys").await.status,
+        StatusCode::FORBIDDEN,
+        "the legacy key is the owner's alone"
+    );
     let generated = viewer
-        .post_form("/settings/api-keys/generate", &[("csrf_token", &api_keys)])
+        .post_form(
+            "/settings/api-keys/generate",
+            &[("csrf_token", &token_field)],
+        )
         .await;
     assert_eq!(generated.status, StatusCode::FORBIDDEN);
 

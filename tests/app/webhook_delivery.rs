@@ -85,6 +85,28 @@ async fn a_receiver_that_answers_500_first_gets_a_retry_with_the_same_webhook_id
 }
 
 #[actix_web::test]
+async fn an_answer_holding_nul_or_bad_utf8_is_recorded_and_delivered_once() {
+    let hooks = hooks_app(|_| {}).await;
+    let receiver = Receiver::start().await;
+    receiver.answer_next(&[Answer::Body(500, b"no\0\xff".to_vec())]);
+    receiver.answer_always(Answer::Body(200, b"ok\0".to_vec()));
+    let (endpoint, _) = hooks.endpoint(&receiver.url("/hook"));
+
+    hooks.create_contact("Nul").await;
+
+    hooks.until_delivery_is(endpoint, "succeeded").await;
+    assert_eq!(
+        hooks.attempts(endpoint),
+        vec![
+            "1|500|-|no\u{FFFD}\u{FFFD}".to_string(),
+            "2|200|-|ok\u{FFFD}".to_string(),
+        ]
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.received().len(), 2, "the success was sent once");
+}
+
+#[actix_web::test]
 async fn a_receiver_that_never_answers_times_out_and_is_retried() {
     let hooks = hooks_app(|s| s.webhook_timeout = Duration::from_secs(1)).await;
     let receiver = Receiver::start().await;

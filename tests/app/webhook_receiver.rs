@@ -25,6 +25,8 @@ pub enum Answer {
     Delay(Duration),
     /// Never: the request hangs until the sender gives up.
     Hang,
+    /// This status, with exactly these body bytes.
+    Body(u16, Vec<u8>),
 }
 
 /// Text of the body the receiver sends with `Answer::Status(status)`.
@@ -184,6 +186,9 @@ async fn receive(request: HttpRequest, body: web::Bytes, inner: web::Data<Inner>
         Answer::Hang => {
             tokio::time::sleep(Duration::from_secs(600)).await;
             HttpResponse::Ok().finish()
+        }
+        Answer::Body(status, bytes) => {
+            HttpResponse::build(StatusCode::from_u16(status).expect("a valid status")).body(bytes)
         }
     }
 }

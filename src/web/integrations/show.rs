@@ -39,7 +39,7 @@ struct ShowPage {
     created: String,
     lifetime: String,
     tokens: Vec<TokenView>,
-    has_current: bool,
+    has_live: bool,
     rotating: bool,
     /// The confirmation of a rotate-later while another is in progress.
     rotate_again_question: &'static str,
@@ -54,6 +54,8 @@ struct ShowPage {
     /// The edit form holding only the scopes used or too new to judge,
     /// when that drops some and keeps at least one.
     remove_unused_href: Option<String>,
+    /// Why the token action just posted was refused.
+    problem: Option<String>,
 }
 
 /// A second rotate-later keeps the token already in its grace period, so
@@ -66,11 +68,31 @@ pub(super) async fn show(
     current: CurrentUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
+    detail_page(
+        &req,
+        &state,
+        &current,
+        path.into_inner(),
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+/// The detail page, answered with `status`; `problem` says, beside the token
+/// actions, why the token action just posted was refused.
+pub(super) async fn detail_page(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    id: Uuid,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Result<HttpResponse, WebError> {
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
     let now = Utc::now();
-    let zone = Zone::of(&req);
+    let zone = Zone::of(req);
     let (integration, live, usage, webhook_count, alerts) = db::run(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let all = AccessToken::all_for_integrations(conn, &[id])?;
@@ -104,7 +126,7 @@ pub(super) async fn show(
     let scope_set = integration.scope_set();
     let remove_unused_href = remove_unused_href(id, &usage);
     let page = ShowPage {
-        layout: Layout::new(&req, integration.name.clone(), Section::Integrations),
+        layout: Layout::new(req, integration.name.clone(), Section::Integrations),
         id,
         scopes: scopes_human(&scope_set),
         scope_names: scope_set.iter().map(Scope::name).collect(),
@@ -117,7 +139,8 @@ pub(super) async fn show(
             .iter()
             .map(|t| TokenView::new(t, Some(t.id) == current_id, inactivity, now, zone))
             .collect(),
-        has_current: current_id.is_some(),
+        // Any working token is rotated rather than joined by a generated one.
+        has_live: !live.is_empty(),
         rotating,
         rotate_again_question: ROTATE_AGAIN,
         can_edit: current.user.role().can_edit(),
@@ -128,10 +151,11 @@ pub(super) async fn show(
         webhook_count,
         alerts,
         remove_unused_href,
+        problem: problem.map(str::to_string),
         name: integration.name,
         description: integration.description,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
 
 /// The edit form's address with `scopes` set to those worth keeping.

@@ -2,12 +2,14 @@
 //! rotation, expire one token. Each ends on the reveal page when it issued a
 //! token, otherwise back on the detail page with a flash.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::reveal::reveal_redirect;
+use super::show::detail_page;
 use crate::actions::{self, ActionError, Issued, RotateMode};
 use crate::errors::WebError;
 use crate::state::AppState;
@@ -16,17 +18,31 @@ use crate::web::forms::HtmlForm;
 use crate::web::urls::Urls;
 use crate::web::{TypedSessionExt, see_other};
 
-/// A token action's outcome: a conflict becomes a flash and a 303 back to the
-/// detail page; success goes on to `next` (the reveal page, or a flash).
-fn settle<T>(
+/// A token action's outcome: success goes on to `next` (the reveal page, or
+/// a flash and a 303 back to the detail page); a refusal (say, Generate while
+/// a token works, or a second click of Cancel rotation) is the detail page
+/// again, 409, saying why.
+async fn settle<T>(
     req: &HttpRequest,
+    state: &AppState,
+    editor: &Editor,
     id: Uuid,
     result: Result<T, ActionError>,
     next: impl FnOnce(T) -> Result<HttpResponse, WebError>,
 ) -> Result<HttpResponse, WebError> {
     match result {
         Ok(v) => next(v),
-        Err(ActionError::Conflict(msg)) => back_with(req, id, msg),
+        Err(ActionError::Conflict(msg)) => {
+            detail_page(
+                req,
+                state,
+                &editor.current,
+                id,
+                StatusCode::CONFLICT,
+                Some(msg),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -38,27 +54,33 @@ fn back_with(req: &HttpRequest, id: Uuid, message: &str) -> Result<HttpResponse,
 }
 
 /// The ending of an action that issues a token: its reveal page.
-fn to_reveal(
+async fn to_reveal(
     req: &HttpRequest,
     state: &AppState,
     editor: &Editor,
     id: Uuid,
     result: Result<Issued, ActionError>,
 ) -> Result<HttpResponse, WebError> {
-    settle(req, id, result, |issued| {
+    settle(req, state, editor, id, result, |issued| {
         reveal_redirect(state, &editor.current, id, &issued)
     })
+    .await
 }
 
 /// The ending of an action that issues nothing: `message`, on the detail
 /// page.
-fn done(
+async fn done(
     req: &HttpRequest,
+    state: &AppState,
+    editor: &Editor,
     id: Uuid,
     result: Result<(), ActionError>,
     message: &str,
 ) -> Result<HttpResponse, WebError> {
-    settle(req, id, result, |()| back_with(req, id, message))
+    settle(req, state, editor, id, result, |()| {
+        back_with(req, id, message)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,11 +104,16 @@ pub(super) async fn rotate(
         ("later", "1") => RotateMode::Later(Duration::days(1)),
         ("later", "3") => RotateMode::Later(Duration::days(3)),
         _ => {
-            return back_with(
+            // Another account's integration is still a plain 404.
+            return detail_page(
                 &req,
+                &state,
+                &editor.current,
                 id,
-                "Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.",
-            );
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("Choose how to rotate: expire the old token now, or after 1, 3 or 7 days."),
+            )
+            .await;
         }
     };
     let result = editor
@@ -94,7 +121,7 @@ pub(super) async fn rotate(
             actions::rotate(conn, account, actor, id, mode)
         })
         .await;
-    to_reveal(&req, &state, &editor, id, result)
+    to_reveal(&req, &state, &editor, id, result).await
 }
 
 pub(super) async fn generate(
@@ -105,7 +132,7 @@ pub(super) async fn generate(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let result = editor.run_on(&state, id, actions::generate).await;
-    to_reveal(&req, &state, &editor, id, result)
+    to_reveal(&req, &state, &editor, id, result).await
 }
 
 pub(super) async fn cancel_rotation(
@@ -118,10 +145,13 @@ pub(super) async fn cancel_rotation(
     let result = editor.run_on(&state, id, actions::cancel_rotation).await;
     done(
         &req,
+        &state,
+        &editor,
         id,
         result,
         "Rotation cancelled: the new token was revoked and the previous one is current again.",
     )
+    .await
 }
 
 pub(super) async fn expire(
@@ -138,8 +168,11 @@ pub(super) async fn expire(
         .await;
     done(
         &req,
+        &state,
+        &editor,
         id,
         result,
         "The token was expired. Requests using it are now refused.",
     )
+    .await
 }

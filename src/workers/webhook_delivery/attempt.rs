@@ -75,10 +75,17 @@ pub async fn run(shared: Arc<Shared>, delivery: ClaimedDelivery) {
         started_at,
         duration_ms,
         status_code,
-        error,
-        response_excerpt,
+        error: error.map(|e| storable(&e)),
+        response_excerpt: storable(&response_excerpt),
     };
     record(&shared.pool, delivery.endpoint_id, attempt, verdict).await;
+}
+
+/// `text` as PostgreSQL can store it: a receiver's answer may hold NUL
+/// characters, which a text column refuses, and an attempt that cannot be
+/// recorded would be sent again and again.
+fn storable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }
 
 /// The wait after failed attempt number `attempt` (1-based): the schedule's
