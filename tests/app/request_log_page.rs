@@ -86,18 +86,22 @@ async fn the_log_filters_the_recorded_requests_by_status_token_and_method() {
     );
     assert_eq!(rows(&page(&app, &id, "?method=get").await), 6);
     assert_eq!(rows(&page(&app, &id, "?method=POST").await), 0);
-    // Filters that cannot be one are ignored, never an error.
-    assert_eq!(
-        rows(
-            &page(
-                &app,
-                &id,
-                "?status=5xx&token=x&from=2026-02-30&to=%00&page=zz"
-            )
-            .await
-        ),
-        6
-    );
+    // Values no filter can take are refused, field by field (422).
+    let refused = app
+        .get(&integration_path(
+            &id,
+            "/requests?status=5xx&token=x&from=2026-02-30&to=%00&page=zz",
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["status", "token", "from", "to"] {
+        assert!(
+            refused
+                .body
+                .contains(&format!("id=\"filter-{field}-error\"")),
+            "no error on {field}"
+        );
+    }
 
     let exported = csv(&app, &id, "?status=401").await;
     assert_eq!(exported.len(), 2);
@@ -233,6 +237,43 @@ async fn the_log_pages_in_a_stable_order_keeps_thirty_days_and_filters_by_date()
     assert_eq!(rows(&page(&app, &id, &q).await), 4);
     assert_eq!(csv(&app, &id, &format!("?from={today}")).await.len(), 110);
     assert_eq!(csv(&app, &id, "").await.len(), 114);
+
+    // A value that cannot be a filter is refused on its field, as typed,
+    // never dropped in favour of the whole log.
+    for (query, field) in [
+        ("?from=0000-01-01", "from"),
+        ("?to=10000-01-01", "to"),
+        ("?from=2026-13-45", "from"),
+        ("?from=%00", "from"),
+        ("?status=%00", "status"),
+        ("?method=G%00T", "method"),
+        ("?token=nope", "token"),
+        ("?page=99999999999999999999", "page"),
+    ] {
+        for path in ["/requests", "/requests.csv"] {
+            let reply = app
+                .get(&integration_path(&id, &format!("{path}{query}")))
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}{query}"
+            );
+            assert!(
+                reply.body.contains(&format!("id=\"filter-{field}-error\"")),
+                "{path}{query}: no error on {field}"
+            );
+            assert_eq!(rows(&reply.body), 0, "{path}{query}");
+        }
+    }
+    let typed = app
+        .get(&integration_path(&id, "/requests?from=2026-13-45"))
+        .await;
+    assert!(
+        typed.body.contains("value=\"2026-13-45\""),
+        "the input is kept"
+    );
+    assert_eq!(rows(&page(&app, &id, "?from=0001-01-01&page=-1").await), 50);
 }
 
 #[actix_web::test]

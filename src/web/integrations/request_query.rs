@@ -1,7 +1,9 @@
 //! The request log's query string: filters `status` (`401` or `4xx`),
-//! `method`, `token`, `from` and `to` (dates, inclusive), and `page`. A value
-//! that cannot be a filter is ignored rather than refused: the log is only
-//! read through it.
+//! `method`, `token`, `from` and `to` (dates, inclusive), and `page`. An
+//! empty field is no filter; a value that cannot be one (a NUL, a date that
+//! is not `YYYY-MM-DD` in years 0001–9999, a page past any sane range) is an
+//! error on its field (SPEC §7: 422, in forms too), never silently dropped,
+//! so nobody reads an unfiltered log believing it filtered.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use uuid::Uuid;
@@ -24,7 +26,14 @@ pub struct RequestQuery {
     pub to: Option<NaiveDate>,
     /// 1-based; a page past the end shows the last one.
     pub page: i64,
+    /// The dates as typed, shown again beside their errors.
+    pub from_input: String,
+    pub to_input: String,
+    /// Each field's error, in the order found.
+    pub errors: Vec<(&'static str, &'static str)>,
 }
+
+const DATE_ERROR: &str = "Enter a date as YYYY-MM-DD, in years 0001 to 9999.";
 
 impl RequestQuery {
     pub fn parse(query: &str) -> Self {
@@ -35,17 +44,60 @@ impl RequestQuery {
         // A repeated field: the last one wins, as for a form's own fields.
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let value = value.trim();
-            match key.as_ref() {
-                "status" => parsed.status = status(value),
-                "method" => parsed.method = method(value),
-                "token" => parsed.token_id = Uuid::parse_str(value).ok(),
-                "from" => parsed.from = date(value),
-                "to" => parsed.to = date(value),
-                "page" => parsed.page = value.parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE),
+            let Some(field) = ["status", "method", "token", "from", "to", "page"]
+                .into_iter()
+                .find(|f| *f == key)
+            else {
+                continue;
+            };
+            parsed.errors.retain(|(f, _)| *f != field);
+            match field {
+                "from" => parsed.from_input = value.to_string(),
+                "to" => parsed.to_input = value.to_string(),
                 _ => {}
+            }
+            if value.is_empty() {
+                continue;
+            }
+            if value.contains('\0') {
+                parsed
+                    .errors
+                    .push((field, "This field cannot hold a NUL character."));
+                continue;
+            }
+            let refused = match field {
+                "status" => status(value)
+                    .map(|v| parsed.status = Some(v))
+                    .map_err(|()| "Choose 401 or 4xx."),
+                "method" => method(value)
+                    .map(|v| parsed.method = Some(v))
+                    .map_err(|()| "Choose a method."),
+                "token" => Uuid::parse_str(value)
+                    .map(|id| parsed.token_id = Some(id))
+                    .map_err(|_| "Choose one of this integration's tokens."),
+                "from" => date(value)
+                    .map(|d| parsed.from = Some(d))
+                    .map_err(|()| DATE_ERROR),
+                "to" => date(value)
+                    .map(|d| parsed.to = Some(d))
+                    .map_err(|()| DATE_ERROR),
+                _ => page(value)
+                    .map(|p| parsed.page = p)
+                    .map_err(|()| "Enter a page from 1 to 1000000."),
+            };
+            if let Err(message) = refused {
+                parsed.errors.push((field, message));
             }
         }
         parsed
+    }
+
+    /// The error of `field`, if its value could not be read.
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| *m)
     }
 
     /// The filters as the query runs them: whole days in the viewer's time
@@ -111,25 +163,41 @@ pub fn status_value(s: StatusFilter) -> &'static str {
     }
 }
 
-fn status(raw: &str) -> Option<StatusFilter> {
+fn status(raw: &str) -> Result<StatusFilter, ()> {
     match raw.to_ascii_lowercase().as_str() {
-        "401" => Some(StatusFilter::Unauthorized),
-        "4xx" => Some(StatusFilter::ClientError),
-        _ => None,
+        "401" => Ok(StatusFilter::Unauthorized),
+        "4xx" => Ok(StatusFilter::ClientError),
+        _ => Err(()),
     }
 }
 
 /// An HTTP method name, as the log records it (upper case).
-fn method(raw: &str) -> Option<String> {
-    (!raw.is_empty() && raw.len() <= 16 && raw.chars().all(|c| c.is_ascii_alphabetic()))
+fn method(raw: &str) -> Result<String, ()> {
+    (raw.len() <= 16 && raw.chars().all(|c| c.is_ascii_alphabetic()))
         .then(|| raw.to_ascii_uppercase())
+        .ok_or(())
 }
 
-/// `YYYY-MM-DD`, in the years a log can hold.
-fn date(raw: &str) -> Option<NaiveDate> {
+/// `YYYY-MM-DD`, years 0001 to 9999.
+fn date(raw: &str) -> Result<NaiveDate, ()> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .ok()
-        .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)))
+        .filter(|d| raw.len() == 10 && (1..=9999).contains(&chrono::Datelike::year(d)))
+        .ok_or(())
+}
+
+/// A page number: one that is not a number, or below 1, is the first page
+/// (as a link typed by hand would mean); past [`MAX_PAGE`] is refused.
+fn page(raw: &str) -> Result<i64, ()> {
+    if raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw
+            .parse::<i64>()
+            .ok()
+            .filter(|p| *p <= MAX_PAGE)
+            .map(|p| p.max(1))
+            .ok_or(());
+    }
+    Ok(raw.parse::<i64>().map_or(1, |p| p.clamp(1, MAX_PAGE)))
 }
 
 #[cfg(test)]
@@ -137,11 +205,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filters_are_read_and_bad_values_ignored() {
+    fn filters_are_read_and_bad_values_refused() {
         let id = Uuid::new_v4();
         let q = RequestQuery::parse(&format!(
             "status=4XX&method=post&token={id}&from=2026-11-01&to=2026-11-30&page=2"
         ));
+        assert!(q.errors.is_empty(), "{:?}", q.errors);
         assert_eq!(q.status, Some(StatusFilter::ClientError));
         assert_eq!(q.method.as_deref(), Some("POST"));
         assert_eq!(q.token_id, Some(id));
@@ -155,12 +224,24 @@ mod tests {
         );
 
         let bad = RequestQuery::parse(
-            "status=500&method=GE%20T&token=nope&from=2026-13-01&to=yesterday&page=-1",
+            "status=500&method=GE%20T&token=nope&from=2026-13-01&to=yesterday&page=99999999999999999999",
         );
-        assert_eq!(bad.filter(Zone::UTC), RequestFilter::default());
-        assert_eq!(bad.page, 1);
-        assert!(!bad.is_filtered());
-        assert_eq!(RequestQuery::parse("from=+262143-01-01").from, None);
+        let fields: Vec<&str> = bad.errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["status", "method", "token", "from", "to", "page"]);
+        assert_eq!(bad.from_input, "2026-13-01", "kept as typed");
+        for query in [
+            "from=0000-01-01",
+            "to=10000-01-01",
+            "from=%2B262143-01-01",
+            "status=%00",
+            "page=1000001",
+        ] {
+            assert_eq!(RequestQuery::parse(query).errors.len(), 1, "{query}");
+        }
+        let early = RequestQuery::parse("from=0001-01-01&page=-1&status=");
+        assert!(early.errors.is_empty(), "{:?}", early.errors);
+        assert_eq!(early.page, 1);
+        assert!(early.status.is_none());
     }
 
     #[test]

@@ -56,8 +56,8 @@ struct RequestsPage {
     statuses: Vec<Choice>,
     methods: Vec<Choice>,
     tokens: Vec<Choice>,
-    from: String,
-    to: String,
+    /// The filters as read, with the dates as typed and each field's error.
+    query: RequestQuery,
     filtered: bool,
     log_days: u64,
     page: i64,
@@ -83,16 +83,32 @@ pub(super) async fn show(
     current: CurrentUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
     let query = RequestQuery::parse(req.query_string());
+    log_page(&req, &state, &current, path.into_inner(), query).await
+}
+
+/// The log's page for `query`; with a value that cannot be a filter, the
+/// form again with its errors (422) and no rows rather than rows the reader
+/// would take for filtered.
+async fn log_page(
+    req: &HttpRequest,
+    state: &AppState,
+    current: &CurrentUser,
+    id: Uuid,
+    query: RequestQuery,
+) -> Result<HttpResponse, WebError> {
     let account_id = current.account.id;
-    let filter = query.filter(Zone::of(&req));
+    let filter = query.filter(Zone::of(req));
     let asked = query.page;
+    let refused = !query.errors.is_empty();
     let now = Utc::now();
-    let zone = Zone::of(&req);
+    let zone = Zone::of(req);
     let (integration, tokens, rows, total, page) = db::query(&state.pool, move |conn| {
         let integration = Integration::find_for_account(conn, account_id, id)?;
         let tokens = AccessToken::all_for_integrations(conn, &[id])?;
+        if refused {
+            return Ok((integration, tokens, Vec::new(), 0, 1));
+        }
         let from = since(now);
         let (mut rows, total) =
             request_log::page(conn, account_id, id, from, &filter, asked, PER_PAGE)?;
@@ -114,7 +130,7 @@ pub(super) async fn show(
     };
     let view = RequestsPage {
         layout: Layout::new(
-            &req,
+            req,
             format!("Requests — {}", integration.name),
             Section::Integrations,
         ),
@@ -165,9 +181,7 @@ pub(super) async fn show(
                 selected: query.token_id == Some(t.id),
             })
             .collect(),
-        from: query.from.map(|d| d.to_string()).unwrap_or_default(),
-        to: query.to.map(|d| d.to_string()).unwrap_or_default(),
-        filtered: query.is_filtered(),
+        filtered: query.is_filtered() || refused,
         log_days: LOG_DAYS,
         page,
         pages,
@@ -175,8 +189,14 @@ pub(super) async fn show(
         prev_href: href(page - 1),
         next_href: href(page + 1),
         csv_href: format!("{}{}", Urls.requests_csv(&id), query.query_string(None)),
+        query,
     };
-    render(StatusCode::OK, &view)
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(status, &view)
 }
 
 fn pages_for(total: i64) -> i64 {
@@ -190,6 +210,10 @@ pub(super) async fn csv(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
+    let query = RequestQuery::parse(req.query_string());
+    if !query.errors.is_empty() {
+        return log_page(&req, &state, &current, id, query).await;
+    }
     let account_id = current.account.id;
     let now = Utc::now();
     let tokens = db::query(&state.pool, move |conn| {
@@ -202,7 +226,7 @@ pub(super) async fn csv(
         account_id,
         integration_id: id,
         since: since(now),
-        filter: RequestQuery::parse(req.query_string()).filter(Zone::of(&req)),
+        filter: query.filter(Zone::of(&req)),
         labels: labels(&tokens),
     };
     csv::download(requests, "requests.csv").await
