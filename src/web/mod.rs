@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod layout;
 pub mod login;
 pub mod metrics;
+pub mod paging;
 pub mod profile;
 pub mod reveal_cookie;
 pub mod settings;

@@ -206,7 +206,7 @@ async fn sign_in_sign_out_and_a_failed_sign_in_are_recorded() {
 }
 
 #[actix_web::test]
-async fn filters_narrow_the_log_and_bad_values_are_ignored() {
+async fn filters_narrow_the_log_and_bad_values_are_refused() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let admin = signed_in_admin(&app).await;
@@ -243,18 +243,35 @@ async fn filters_narrow_the_log_and_bad_values_are_ignored() {
     assert!(actions(&combined).is_empty());
     assert!(combined.contains("No events match these filters"));
 
-    // Values that cannot be filters are ignored, never a 500.
+    // A page typed by hand below 1 or as a word is the first page.
     let everything = actions(&log_page(&app, "").await);
-    for query in [
-        "?integration=not-a-uuid",
-        "?actor=%00",
-        "?action=%27%3B+DROP+TABLE+users%3B",
-        "?page=abc",
-        "?page=-3",
-        "?page=99999999999999999999999",
-        "?integration=%00&action=%F0%9F%92%A5&page=%00",
-    ] {
+    for query in ["?page=abc", "?page=-3"] {
         assert_eq!(actions(&log_page(&app, query).await), everything, "{query}");
+    }
+    // Values no filter can take are refused on their field (422), on the
+    // page and the CSV alike, never a 500 and never the whole log.
+    for (query, fields) in [
+        ("?integration=not-a-uuid", vec!["integration"]),
+        ("?actor=%00", vec!["actor"]),
+        ("?action=%27%3B+DROP+TABLE+users%3B", vec!["action"]),
+        ("?page=99999999999999999999999", vec!["page"]),
+        (
+            "?integration=%00&action=%F0%9F%92%A5&page=%00",
+            vec!["integration", "action", "page"],
+        ),
+    ] {
+        for path in [LOG, "/settings/audit-log.csv"] {
+            let reply = app.get(&format!("{path}{query}")).await;
+            reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(actions(&reply.body).is_empty(), "{path}{query}");
+            for field in &fields {
+                assert!(
+                    reply.body.contains(&format!("id=\"filter-{field}-error\"")),
+                    "{path}{query}: no error on {field}"
+                );
+            }
+            assert!(!reply.body.contains('\0'), "a NUL is never echoed");
+        }
     }
     let repeated = app
         .get(&format!("{LOG}?action=user.login&action=token.rotated"))

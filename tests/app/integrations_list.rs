@@ -69,6 +69,19 @@ async fn a_long_list_is_paged_fifty_at_a_time_newest_first_without_overlap() {
     let junk = app.get("/settings/private-integrations?page=abc").await;
     assert_eq!(ids_on(&junk.body).len(), 50);
     assert!(junk.body.contains("Page 1 of 3"));
+    // Past any sane range: refused, over the first page.
+    for query in ["?page=99999999999999999999", "?page=1000001", "?page=%00"] {
+        let refused = app
+            .get(&format!("/settings/private-integrations{query}"))
+            .await;
+        assert_eq!(
+            refused.status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}"
+        );
+        assert!(refused.body.contains("id=\"page-error\""), "{query}");
+        assert!(refused.body.contains("Page 1 of 3"), "{query}");
+    }
 }
 
 #[actix_web::test]

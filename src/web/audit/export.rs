@@ -20,10 +20,15 @@ pub(super) async fn csv(
     state: web::Data<AppState>,
     current: CurrentUser,
 ) -> Result<HttpResponse, WebError> {
+    let query = LogQuery::parse(req.query_string());
+    if !query.errors.is_empty() {
+        // The page says which filter could not be read (422).
+        return super::page::show(req, state, current).await;
+    }
     let events = Events {
         pool: state.pool.clone(),
         account_id: current.account.id,
-        filter: LogQuery::parse(req.query_string()).filter,
+        filter: query.filter,
     };
     csv::download(events, "audit-log.csv").await
 }

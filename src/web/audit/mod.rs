@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::email;
 use crate::models::audit_event::AuditFilter;
+use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::urls::Urls;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,18 +20,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(Urls.audit_log_csv(), web::get().to(export::csv));
 }
 
-/// The log's query string: filters, and a page on the page. A value that
-/// cannot be a filter (not an id, not an action name, a NUL) is ignored
-/// rather than refused: the log is read, never changed, through it.
+/// The log's query string: filters, and a page on the page. An empty field
+/// is no filter; a value that cannot be one (not an id, not an action name,
+/// a NUL, a page past any sane range) is an error on its field (SPEC §7:
+/// 422, in forms too), never dropped in favour of the whole log.
 #[derive(Debug, Default)]
 struct LogQuery {
     filter: AuditFilter,
     /// 1-based; a page past the end shows the last one.
     page: i64,
+    /// The actor as typed, shown again beside its error.
+    actor_input: String,
+    /// Each field's error, in the order found.
+    errors: Vec<(&'static str, &'static str)>,
 }
-
-/// Pages beyond this are not a number anyone pages to.
-const MAX_PAGE: i64 = 1_000_000;
 
 impl LogQuery {
     fn parse(query: &str) -> Self {
@@ -40,17 +43,48 @@ impl LogQuery {
         };
         // A repeated field: the last one wins, as for a form's own fields.
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                "integration" => parsed.filter.integration_id = Uuid::parse_str(value.trim()).ok(),
-                "actor" => parsed.filter.actor_email = actor(&value),
-                "action" => parsed.filter.action = action(&value),
-                "page" => {
-                    parsed.page = value.trim().parse::<i64>().unwrap_or(1).clamp(1, MAX_PAGE);
-                }
-                _ => {}
+            let Some(field) = ["integration", "actor", "action", "page"]
+                .into_iter()
+                .find(|f| *f == key)
+            else {
+                continue;
+            };
+            parsed.errors.retain(|(f, _)| *f != field);
+            if field == "actor" {
+                parsed.actor_input = value.trim().replace('\0', "\u{FFFD}");
+            }
+            if field != "page" && value.trim().is_empty() {
+                continue;
+            }
+            let refused = match field {
+                "integration" => Uuid::parse_str(value.trim())
+                    .map(|id| parsed.filter.integration_id = Some(id))
+                    .map_err(|_| "Choose one of the account's integrations."),
+                "actor" => actor(&value)
+                    .map(|a| parsed.filter.actor_email = Some(a))
+                    .ok_or(
+                        "Enter an email address (at most 254 characters, no control characters).",
+                    ),
+                "action" => action(&value)
+                    .map(|a| parsed.filter.action = Some(a))
+                    .ok_or("Choose an action."),
+                _ => page_number(&value)
+                    .map(|p| parsed.page = p)
+                    .ok_or(PAGE_ERROR),
+            };
+            if let Err(message) = refused {
+                parsed.errors.push((field, message));
             }
         }
         parsed
+    }
+
+    /// The error of `field`, if its value could not be read.
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| *m)
     }
 
     /// A query string for these filters (and `page` when given), starting
@@ -101,21 +135,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filters_are_read_and_bad_values_ignored() {
+    fn filters_are_read_and_bad_values_refused() {
         let id = Uuid::new_v4();
         let q = LogQuery::parse(&format!(
             "integration={id}&actor=+Ada%40Example.com+&action=token.rotated&page=3"
         ));
+        assert!(q.errors.is_empty(), "{:?}", q.errors);
         assert_eq!(q.filter.integration_id, Some(id));
         assert_eq!(q.filter.actor_email.as_deref(), Some("ada@example.com"));
         assert_eq!(q.filter.action.as_deref(), Some("token.rotated"));
         assert_eq!(q.page, 3);
 
-        let bad = LogQuery::parse("integration=nope&actor=a%00b&action=DROP+TABLE&page=-4");
+        let bad = LogQuery::parse(
+            "integration=nope&actor=a%00b&action=DROP+TABLE&page=99999999999999999999",
+        );
         assert_eq!(bad.filter, AuditFilter::default());
-        assert_eq!(bad.page, 1);
-        assert_eq!(LogQuery::parse("page=99999999999999999999").page, 1);
-        assert_eq!(LogQuery::parse("page=5000000").page, MAX_PAGE);
+        let fields: Vec<&str> = bad.errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["integration", "actor", "action", "page"]);
+        assert_eq!(bad.actor_input, "a\u{FFFD}b", "kept, without the NUL");
+        let lenient = LogQuery::parse("page=-4&integration=&action=");
+        assert!(lenient.errors.is_empty());
+        assert_eq!(lenient.page, 1);
     }
 
     #[test]

@@ -58,6 +58,8 @@ struct LogPage {
     prev_href: String,
     next_href: String,
     csv_href: String,
+    /// The filters as read, with each field's error.
+    query: LogQuery,
 }
 
 fn row((event, live_integration): EventRow, now: chrono::DateTime<Utc>, zone: Zone) -> Row {
@@ -82,15 +84,21 @@ pub(super) async fn show(
     let account_id = current.account.id;
     let filter = query.filter.clone();
     let asked = query.page;
+    // A value no filter can take: the form again with its errors, and no
+    // events the reader would take for filtered.
+    let refused = !query.errors.is_empty();
     let (events, total, page, integrations, users) = db::query(&state.pool, move |conn| {
+        let integrations = Integration::all_names_for_account(conn, account_id)?;
+        let users = User::of_account(conn, account_id)?;
+        if refused {
+            return Ok((Vec::new(), 0, 1, integrations, users));
+        }
         let (mut events, total) =
             AuditEvent::page_for_account(conn, account_id, &filter, asked, PER_PAGE)?;
         let page = asked.min(pages_for(total));
         if page != asked {
             events = AuditEvent::page_for_account(conn, account_id, &filter, page, PER_PAGE)?.0;
         }
-        let integrations = Integration::all_names_for_account(conn, account_id)?;
-        let users = User::of_account(conn, account_id)?;
         Ok((events, total, page, integrations, users))
     })
     .await?;
@@ -133,17 +141,27 @@ pub(super) async fn show(
             .map(|(id, name, deleted)| integration_choice(id, name, deleted, chosen))
             .collect(),
         actions,
-        actor: query.filter.actor_email.clone().unwrap_or_default(),
+        actor: query
+            .filter
+            .actor_email
+            .clone()
+            .unwrap_or_else(|| query.actor_input.clone()),
         emails: users.into_iter().map(|u| u.email).collect(),
-        filtered: query.filter != Default::default(),
+        filtered: query.filter != Default::default() || refused,
         page,
         pages,
         total,
         prev_href: href(page - 1),
         next_href: href(page + 1),
         csv_href: format!("{}{}", Urls.audit_log_csv(), query.query_string(None)),
+        query,
     };
-    render(StatusCode::OK, &page_view)
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(status, &page_view)
 }
 
 fn integration_choice(id: Uuid, name: String, deleted: bool, chosen: Option<Uuid>) -> Choice {

@@ -17,6 +17,7 @@ use crate::models::AccessToken;
 use crate::models::integration_list::{self, ListedIntegration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
+use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::render;
 use crate::web::when::Zone;
 
@@ -43,6 +44,8 @@ struct IndexPage<'a> {
     page: i64,
     pages: i64,
     total: i64,
+    /// Why the page asked for could not be shown.
+    page_error: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -56,13 +59,10 @@ pub(super) async fn index(
     current: CurrentUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
-    // A page that is not a number, or past the end, shows the nearest one.
-    let asked = query
-        .page
-        .as_deref()
-        .and_then(|p| p.trim().parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
+    // A page past the end shows the last one; one past any sane range is
+    // refused, over the first page.
+    let read = page_number(query.page.as_deref().unwrap_or(""));
+    let asked = read.unwrap_or(1);
     let account_id = current.account.id;
     let (mut integrations, total, page) = db::query(&state.pool, move |conn| {
         let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
@@ -108,8 +108,14 @@ pub(super) async fn index(
         page,
         pages: pages_for(total),
         total,
+        page_error: read.is_none().then_some(PAGE_ERROR),
     };
-    render(StatusCode::OK, &page)
+    let status = if read.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
 }
 
 fn pages_for(total: i64) -> i64 {

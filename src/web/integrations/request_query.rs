@@ -9,13 +9,11 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::models::request_log::{RequestFilter, StatusFilter};
+use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::when::Zone;
 
 /// How far back the log reaches: the usage log keeps 30 days.
 pub const LOG_DAYS: u64 = 30;
-
-/// Pages beyond this are not a number anyone pages to.
-const MAX_PAGE: i64 = 1_000_000;
 
 #[derive(Debug, Default)]
 pub struct RequestQuery {
@@ -52,8 +50,8 @@ impl RequestQuery {
             };
             parsed.errors.retain(|(f, _)| *f != field);
             match field {
-                "from" => parsed.from_input = value.to_string(),
-                "to" => parsed.to_input = value.to_string(),
+                "from" => parsed.from_input = value.replace('\0', "\u{FFFD}"),
+                "to" => parsed.to_input = value.replace('\0', "\u{FFFD}"),
                 _ => {}
             }
             if value.is_empty() {
@@ -81,9 +79,9 @@ impl RequestQuery {
                 "to" => date(value)
                     .map(|d| parsed.to = Some(d))
                     .map_err(|()| DATE_ERROR),
-                _ => page(value)
+                _ => page_number(value)
                     .map(|p| parsed.page = p)
-                    .map_err(|()| "Enter a page from 1 to 1000000."),
+                    .ok_or(PAGE_ERROR),
             };
             if let Err(message) = refused {
                 parsed.errors.push((field, message));
@@ -184,20 +182,6 @@ fn date(raw: &str) -> Result<NaiveDate, ()> {
         .ok()
         .filter(|d| raw.len() == 10 && (1..=9999).contains(&chrono::Datelike::year(d)))
         .ok_or(())
-}
-
-/// A page number: one that is not a number, or below 1, is the first page
-/// (as a link typed by hand would mean); past [`MAX_PAGE`] is refused.
-fn page(raw: &str) -> Result<i64, ()> {
-    if raw.bytes().all(|b| b.is_ascii_digit()) {
-        return raw
-            .parse::<i64>()
-            .ok()
-            .filter(|p| *p <= MAX_PAGE)
-            .map(|p| p.max(1))
-            .ok_or(());
-    }
-    Ok(raw.parse::<i64>().map_or(1, |p| p.clamp(1, MAX_PAGE)))
 }
 
 #[cfg(test)]
