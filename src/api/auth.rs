@@ -181,6 +181,7 @@ impl FromRequest for ApiAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let presented = Presented::from_request(req, PlainToken::parse);
         let needed = routes::required_scope(req);
+        let query = routes::query_facts(req);
         let (needed, mut presented) = match (needed, presented) {
             (Err(e), _) | (_, Err(e)) => return Either::Left(ready(Err(e))),
             (Ok(needed), Ok(presented)) => (needed, presented),
@@ -199,7 +200,7 @@ impl FromRequest for ApiAuth {
             .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
         if let Some(verified) = cached {
             note_caller(&presented, &verified);
-            return Either::Left(ready(admit(verified, &presented, needed)));
+            return Either::Left(ready(admit(verified, &presented, needed, &query)));
         }
         Either::Right(Box::pin(async move {
             let state = presented.state.clone();
@@ -227,7 +228,7 @@ impl FromRequest for ApiAuth {
                 }
                 return Err(presented.refuse_known(Outcome::InvalidToken, ApiError::InvalidToken));
             }
-            admit(verified, &presented, needed)
+            admit(verified, &presented, needed, &query)
         }))
     }
 }
@@ -242,11 +243,14 @@ fn note_caller(presented: &Presented, verified: &Verified) {
 }
 
 /// The checks after the token is known to be live (and noted as the
-/// caller): the allowlist, the rate limit, then the scope the route needs.
+/// caller): the allowlist, the rate limit, the scope the route needs, then
+/// the query string (another account named, a parameter the route does not
+/// take).
 fn admit(
     verified: Arc<Verified>,
     presented: &Presented,
     needed: Option<Scope>,
+    query: &routes::QueryFacts,
 ) -> Result<ApiAuth, ApiError> {
     let Verified {
         integration,
@@ -283,6 +287,7 @@ fn admit(
             return Err(ApiError::InsufficientScope(scope));
         }
     }
+    query.check(account.id)?;
     let caller = Caller {
         account: account.clone(),
         pool: state.pool.clone(),

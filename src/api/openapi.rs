@@ -2,10 +2,12 @@
 //! types, and each operation's scope from the route table, so the document
 //! cannot drift from what is served.
 
+use std::collections::HashMap;
+
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
@@ -460,6 +462,38 @@ pub fn document_json() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
 }
 
+/// The query parameters each operation declares, by method and by path as
+/// the route table spells it (under `/v2`, no trailing slash): the API
+/// refuses any other (422), so what the document says is what the server
+/// takes.
+pub fn query_parameters() -> &'static HashMap<(Method, String), Vec<String>> {
+    static DECLARED: std::sync::LazyLock<HashMap<(Method, String), Vec<String>>> =
+        std::sync::LazyLock::new(|| {
+            let mut doc = ApiDoc::openapi();
+            let mut declared = HashMap::new();
+            for (path, item) in doc.paths.paths.iter_mut() {
+                let path = path.strip_prefix("/v2").unwrap_or(path);
+                let path = path.strip_suffix('/').unwrap_or(path).to_string();
+                for (method, operation) in operations(item) {
+                    let names = operation
+                        .parameters
+                        .iter()
+                        .flatten()
+                        .filter_map(|p| match p {
+                            RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query) => {
+                                Some(p.name.clone())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    declared.insert((method, path.clone()), names);
+                }
+            }
+            declared
+        });
+    &DECLARED
+}
+
 /// The document never changes while the process runs: built once, on the
 /// first request for it.
 static DOCUMENT: std::sync::LazyLock<String> =
@@ -525,5 +559,48 @@ mod tests {
             })
             .collect();
         assert_eq!(documented(), routed);
+    }
+
+    /// The API refuses query parameters its document does not declare, so
+    /// the document must declare every one HighLevel's does for a route we
+    /// serve: an SDK sends those.
+    #[test]
+    fn every_query_parameter_highlevel_declares_for_a_served_route_is_taken() {
+        let declared = query_parameters();
+        for app in ["contacts", "locations", "users"] {
+            let path = format!(
+                "{}/tests/reference/highlevel/apps/{app}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            for (route, item) in doc["paths"].as_object().into_iter().flatten() {
+                let route = route.strip_suffix('/').unwrap_or(route).to_string();
+                for (method, operation) in item.as_object().into_iter().flatten() {
+                    let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                        continue;
+                    };
+                    let Some(ours) = declared.get(&(method.clone(), route.clone())) else {
+                        continue;
+                    };
+                    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                        if parameter["in"] == "query" {
+                            let name = parameter["name"].as_str().unwrap_or_default();
+                            assert!(
+                                ours.iter().any(|n| n == name),
+                                "{method} {route}: HighLevel's {name} is not declared"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            declared
+                .get(&(Method::GET, "/contacts".to_string()))
+                .is_some_and(|names| names.iter().any(|n| n == "startAfterId")),
+            "the list's parameters are read: {declared:?}"
+        );
     }
 }

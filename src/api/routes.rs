@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, Route, web};
 use super::error::ApiError;
 use super::{
     contact_search, contact_tags, contacts, custom_fields, duplicate, location_tags, locations,
-    notes, token, upsert, users,
+    notes, openapi, token, upsert, users,
 };
 use crate::domain::scope::Scope;
 
@@ -82,10 +82,11 @@ pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
     .flatten()
 }
 
-/// The methods of one path and the scope each needs, kept with the path's
-/// resource for the token extractor; and the path as the usage log names
-/// it, made once rather than for every request.
-struct PathScopes(Vec<(Method, Option<Scope>)>, Arc<str>);
+/// The methods of one path with the scope each needs and the query
+/// parameters each takes, kept with the path's resource for the token
+/// extractor; and the path as the usage log names it, made once rather
+/// than for every request.
+struct PathScopes(Vec<(Method, Option<Scope>, Arc<[String]>)>, Arc<str>);
 
 /// Registers API v2's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -116,7 +117,10 @@ where
         let routes: Vec<&ApiRoute> = table.clone().filter(|r| r.path == path).collect();
         let logged: Arc<str> = Arc::from(format!("{scope}{path}"));
         for spelling in [path.to_string(), format!("{path}/")] {
-            let scopes = routes.iter().map(|r| (r.method.clone(), r.scope)).collect();
+            let scopes = routes
+                .iter()
+                .map(|r| (r.method.clone(), r.scope, query_names(r)))
+                .collect();
             let mut resource = web::resource(spelling).app_data(PathScopes(scopes, logged.clone()));
             for route in &routes {
                 resource = resource.route((route.handler)().method(route.method.clone()));
@@ -126,12 +130,90 @@ where
     }
 }
 
+/// The query parameters the OpenAPI document declares for `route`.
+fn query_names(route: &ApiRoute) -> Arc<[String]> {
+    openapi::query_parameters()
+        .get(&(route.method.clone(), route.path.to_string()))
+        .map_or_else(
+            || Arc::from(Vec::new()),
+            |names| Arc::from(names.as_slice()),
+        )
+}
+
+/// What a request's query string says that the token extractor weighs
+/// once it knows the caller: the first parameter its route does not take,
+/// and every account id it names.
+#[derive(Debug, Default)]
+pub struct QueryFacts {
+    pub unknown: Option<String>,
+    /// `(parameter, value)` of each `locationId` or `companyId`.
+    pub accounts: Vec<(&'static str, String)>,
+}
+
+impl QueryFacts {
+    /// The refusal the facts call for once the caller's account is known:
+    /// another account named (403), then a parameter the route does not
+    /// take (422).
+    pub fn check(&self, account: uuid::Uuid) -> Result<(), ApiError> {
+        // A NUL is an invalid value wherever it is (422), not another account.
+        if let Some((field, _)) = self.accounts.iter().find(|(_, id)| id.contains('\0')) {
+            return Err(ApiError::unprocessable(format!(
+                "{field} must not contain a NUL character"
+            )));
+        }
+        let own = account.to_string();
+        if self
+            .accounts
+            .iter()
+            .any(|(_, id)| !id.trim().eq_ignore_ascii_case(&own))
+        {
+            return Err(ApiError::Forbidden(
+                "The token does not have access to this location".into(),
+            ));
+        }
+        match &self.unknown {
+            Some(name) => Err(ApiError::unprocessable(format!(
+                "property {name} should not exist"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads the request's query string against its route's parameters.
+pub fn query_facts(req: &HttpRequest) -> QueryFacts {
+    let query = req.query_string();
+    let mut facts = QueryFacts::default();
+    if query.is_empty() {
+        return facts;
+    }
+    let declared = req
+        .app_data::<PathScopes>()
+        .and_then(|PathScopes(methods, _)| methods.iter().find(|(m, _, _)| m == req.method()))
+        .map(|(_, _, names)| names.clone());
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        // An account id may be named on any route (SDKs add it freely); it
+        // must name the caller's account.
+        if let Some(field) = ["locationId", "companyId"].into_iter().find(|f| *f == name) {
+            facts.accounts.push((field, value.into_owned()));
+            continue;
+        }
+        let taken = declared
+            .as_deref()
+            .is_some_and(|names| names.iter().any(|n| *n == name));
+        if !taken && facts.unknown.is_none() {
+            facts.unknown = Some(name.into_owned());
+        }
+    }
+    facts
+}
+
 /// The scope the request's route needs (`None`: any live token). A
 /// handler the table does not list is refused rather than left unchecked.
 pub fn required_scope(req: &HttpRequest) -> Result<Option<Scope>, ApiError> {
     req.app_data::<PathScopes>()
-        .and_then(|PathScopes(methods, _)| methods.iter().find(|(m, _)| m == req.method()))
-        .map(|(_, scope)| *scope)
+        .and_then(|PathScopes(methods, _)| methods.iter().find(|(m, _, _)| m == req.method()))
+        .map(|(_, scope, _)| *scope)
         .ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!(
                 "{} {} is not in the API route table",

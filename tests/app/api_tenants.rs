@@ -161,3 +161,35 @@ async fn lists_and_searches_show_only_the_tokens_own_account() {
     );
     assert_eq!(ids(&body, "contacts"), vec![acme_contact]);
 }
+
+#[actix_web::test]
+async fn an_account_id_in_the_query_of_any_route_must_be_the_tokens_own() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (_, acme_token) = create_with_token(&app, "Acme app", &ALL_SCOPES, "").await;
+    let acme = location_of(&app, &acme_token).await;
+    let other = second_account(&app).await;
+    let (_, other_token) = create_with_token(&other, "Other app", &ALL_SCOPES, "").await;
+    let mine = location_of(&app, &other_token).await;
+    let my_contact = insert_contact(&app, &mine, "Mine");
+    let api = Api::new(&app, &other_token);
+
+    // Routes that declare no account id still refuse another account's.
+    for field in ["locationId", "companyId"] {
+        for path in [
+            format!("/v2/contacts/{my_contact}?{field}={acme}"),
+            format!("/v2/token?{field}={acme}"),
+        ] {
+            assert_error(&path, &api.get(&path).await, StatusCode::FORBIDDEN);
+        }
+        let delete = format!("/v2/contacts/{my_contact}?{field}={acme}");
+        assert_error(&delete, &api.delete(&delete).await, StatusCode::FORBIDDEN);
+    }
+    let kept = api.get(&format!("/v2/contacts/{my_contact}")).await;
+    ok_json("the contact is still there", &kept, StatusCode::OK);
+    // Its own account is fine anywhere.
+    let own = api
+        .get(&format!("/v2/contacts/{my_contact}?locationId={mine}"))
+        .await;
+    ok_json("own location", &own, StatusCode::OK);
+}

@@ -136,3 +136,41 @@ async fn invalid_fields_are_a_422_naming_each_field_and_change_nothing() {
     assert_eq!(body["contact"]["firstName"], "Kept");
     assert!(body["contact"].get("email").is_none(), "{body}");
 }
+
+#[actix_web::test]
+async fn a_query_parameter_the_document_does_not_declare_is_a_422_naming_it() {
+    let (_app, api, location) = ready().await;
+    let contact = kept_contact(&api, &location).await;
+    for (path, name) in [
+        ("/v2/token?verbose=1".to_string(), "verbose"),
+        (
+            format!("/v2/contacts/?locationId={location}&=false"),
+            "property  should",
+        ),
+        (
+            format!("/v2/contacts/?locationId={location}&limt=5"),
+            "limt",
+        ),
+        (format!("{contact}?fields=all"), "fields"),
+        (
+            format!("/v2/users/search?locationId={location}&foo=1"),
+            "foo",
+        ),
+    ] {
+        assert_names_field(&path, &api.get(&path).await, name);
+    }
+    let deleted = format!("{contact}?hard=true");
+    assert_names_field(&deleted, &api.delete(&deleted).await, "hard");
+    ok_json(
+        "nothing was deleted",
+        &api.get(&contact).await,
+        StatusCode::OK,
+    );
+    // Every parameter a route declares is taken.
+    let listed = api
+        .get(&format!(
+            "/v2/contacts/?locationId={location}&query=Kept&limit=5"
+        ))
+        .await;
+    ok_json("declared parameters", &listed, StatusCode::OK);
+}
