@@ -20,7 +20,9 @@ use super::{
 use crate::domain::scope::Scope;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(document));
+    // Every API path answers with and without a trailing slash (SPEC §7).
+    cfg.route("/openapi.json", web::get().to(document))
+        .route("/openapi.json/", web::get().to(document));
 }
 
 struct BearerScheme;

@@ -133,6 +133,21 @@ pub enum ScopeError {
     Unknown(String),
 }
 
+/// A submitted name as an error message may repeat it: control characters
+/// (a NUL has no place in a page) replaced, and no longer than any real
+/// scope's name could be.
+fn shown(name: &str) -> String {
+    let mut shown: String = name
+        .chars()
+        .take(64)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if name.chars().count() > 64 {
+        shown.push('…');
+    }
+    shown
+}
+
 impl ScopeSet {
     /// Validates submitted names (form or API). An unknown name is an error,
     /// never ignored, so a typo cannot silently grant less than intended;
@@ -146,7 +161,7 @@ impl ScopeSet {
         let mut set = BTreeSet::new();
         for name in names {
             let name = name.as_ref();
-            let scope = Scope::parse(name).ok_or_else(|| ScopeError::Unknown(name.to_owned()))?;
+            let scope = Scope::parse(name).ok_or_else(|| ScopeError::Unknown(shown(name)))?;
             set.insert(scope);
         }
         if set.is_empty() {
@@ -288,6 +303,16 @@ mod tests {
             ScopeError::Unknown("x".into()).to_string(),
             "Unknown scope: x"
         );
+        // Repeated safely: no control character, no page-long echo.
+        assert_eq!(
+            ScopeSet::parse(["a\0b"]),
+            Err(ScopeError::Unknown("a\u{FFFD}b".into()))
+        );
+        let long = "x".repeat(10_000);
+        let Err(ScopeError::Unknown(shown)) = ScopeSet::parse([long.as_str()]) else {
+            panic!("refused");
+        };
+        assert_eq!(shown.chars().count(), 65);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Probes for load balancers and orchestrators.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, route, web};
 
 use crate::db::{self};
 use crate::state::AppState;
@@ -9,14 +9,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz);
 }
 
+// HEAD too: many load balancers probe with it.
+
 /// Alive: answers without touching the database.
-#[get("/healthz")]
+#[route("/healthz", method = "GET", method = "HEAD")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
 /// Ready: the database answers.
-#[get("/readyz")]
+#[route("/readyz", method = "GET", method = "HEAD")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ok = db::query(&state.pool, db::ping).await.is_ok();
     if ok {

@@ -135,6 +135,12 @@ async fn the_openapi_document_parses_and_lists_every_route_with_its_scope() {
     let client = app.new_client();
     let reply = client.get("/v2/openapi.json").await;
     let doc = ok_json("openapi.json", &reply, StatusCode::OK);
+    let slashed = client.get("/v2/openapi.json/").await;
+    assert_eq!(
+        ok_json("openapi.json/", &slashed, StatusCode::OK),
+        doc,
+        "the same document with a trailing slash"
+    );
     assert!(
         reply
             .header("content-type")

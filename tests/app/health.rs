@@ -12,6 +12,14 @@ async fn healthz_says_ok_even_before_setup() {
 
     reply.assert_status(StatusCode::OK);
     assert_eq!(reply.body.trim(), "ok");
+
+    // Load balancers that probe with HEAD get the status without a body.
+    for path in ["/healthz", "/readyz"] {
+        let client = app.new_client();
+        let head = client.send(client.client.head(client.url(path))).await;
+        head.assert_status(StatusCode::OK);
+        assert!(head.body.is_empty(), "{path}: {:?}", head.body);
+    }
 }
 
 #[actix_web::test]

@@ -360,3 +360,16 @@ async fn rotate_values_outside_the_form_are_refused_and_change_nothing() {
     assert_eq!(app.count("access_tokens"), 1);
     assert_eq!(api_status(&app, &token).await, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn a_lifetime_of_never_may_be_posted_by_name_or_left_empty() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    for (name, lifetime) in [("Named", "never"), ("Empty", "")] {
+        let (_, token) = create_with_token(&app, name, SCOPES, lifetime).await;
+        let info = token_info(&app, &token).await;
+        assert!(info.get("expiresAt").is_none(), "{lifetime:?}: {info}");
+    }
+    let (_, dated) = create_with_token(&app, "Dated", SCOPES, "30").await;
+    assert_expires_in(&token_info(&app, &dated).await, 30.0);
+}

@@ -195,9 +195,14 @@ fn parse_form(form: &mut IntegrationForm, with_lifetime: bool) -> Result<Parsed,
     }
     let scopes = ScopeSet::parse(&form.scopes).map_err(|e| errors.add("scopes", e.to_string()));
     let lifetime = if with_lifetime {
+        // "never" is the default's name: a script may well post it.
+        let asked = match form.lifetime_days.as_str() {
+            "never" => "",
+            other => other,
+        };
         match LIFETIMES
             .iter()
-            .find(|(d, _)| d.map(|d| d.to_string()).unwrap_or_default() == form.lifetime_days)
+            .find(|(d, _)| d.map(|d| d.to_string()).unwrap_or_default() == asked)
         {
             Some((days, _)) => Ok(*days),
             None => {
