@@ -148,6 +148,11 @@ impl TargetUrl {
             return Err("The URL must be at most 2048 characters.");
         }
         let url = url::Url::parse(text).map_err(|_| "Enter a valid http:// or https:// URL.")?;
+        // What is stored and sent is the URL written out (non-ASCII
+        // percent-encoded), which may be longer than what was typed.
+        if url.as_str().len() > URL_MAX {
+            return Err("The URL must be at most 2048 characters once encoded.");
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err("The URL must start with http:// or https://.");
         }
@@ -219,11 +224,16 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         // Documentation 2001:db8::/32.
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         // Discard-only 100::/64.
-        || (first == 0x0100 && ip.segments()[1..4] == [0, 0, 0]))
+        || (first == 0x0100 && ip.segments()[1..4] == [0, 0, 0])
+        // IETF protocol assignments 2001::/23: Teredo, ORCHID, benchmarking.
+        || (first == 0x2001 && ip.segments()[1] < 0x0200)
+        // Local-use NAT64 64:ff9b:1::/48.
+        || ip.segments()[..3] == [0x64, 0xff9b, 1])
 }
 
 /// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
-/// (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) or 6to4 (`2002::/16`) address.
+/// (`::a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64
+/// (`64:ff9b::/96`) or 6to4 (`2002::/16`) address.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
@@ -233,7 +243,8 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
         return Some(tail());
     }
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+    // NAT64 64:ff9b::/96, and IPv4-translated ::ffff:0:a.b.c.d.
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0, 0, 0, 0, 0xffff, 0] {
         return Some(tail());
     }
     if s[0] == 0x2002 {
@@ -278,6 +289,11 @@ mod tests {
             "64:ff9b::a00:1",
             "2002:7f00:1::",
             "2001:db8::1",
+            "2001::1",
+            "2001:10::1",
+            "2001:20::1",
+            "::ffff:0:7f00:1",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(!is_public(ip(s)), "{s} should be refused");
         }
@@ -312,6 +328,11 @@ mod tests {
         let t = TargetUrl::parse("https://Example.COM./a").unwrap();
         assert_eq!(t.host, TargetHost::Name("example.com".into()));
         assert_eq!(t.port, 443);
+        // The limit holds for the URL as it is stored and sent, encoded.
+        let typed = format!("https://example.com/{}", "é".repeat(400));
+        assert!(typed.len() <= URL_MAX);
+        assert!(TargetUrl::parse(&typed).is_err());
+        assert!(TargetUrl::parse(&format!("https://example.com/{}", "é".repeat(300))).is_ok());
     }
 
     #[test]

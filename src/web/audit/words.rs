@@ -34,6 +34,7 @@ pub const ACTIONS: &[&str] = &[
     "webhook.disabled",
     "webhook.secret_rolled",
     "webhook.resent",
+    "webhook.test_sent",
     "alert.revoked_token_used",
     "alert.new_ip",
     "alert.dismissed",
@@ -271,6 +272,7 @@ pub fn describe(action: &str, target: Option<&str>, details: &Value) -> Words {
             webhook("rolled a webhook's signing secret on ", target, details)
         }
         "webhook.resent" => webhook("resent a webhook delivery of ", target, details),
+        "webhook.test_sent" => webhook("sent a test event to a webhook of ", target, details),
         "alert.revoked_token_used" => {
             let which = token.map_or_else(|| "a dead token".to_string(), str::to_string);
             let from = text(details, "ip").map_or_else(String::new, |ip| format!(" from {ip}"));
@@ -332,6 +334,18 @@ mod tests {
             words.plain(),
             "rotated the token of CRM; the old token stopped working at once, and so did pit_…wxyz"
         );
+    }
+
+    #[test]
+    fn every_listed_action_has_its_own_words() {
+        for action in ACTIONS {
+            let words = describe(action, Some("Target"), &json!({}));
+            assert_ne!(
+                words.plain(),
+                format!("{action} Target"),
+                "{action} has no words of its own"
+            );
+        }
     }
 
     #[test]
