@@ -242,6 +242,42 @@ fn note_caller(presented: &Presented, verified: &Verified) {
     ctx.token_id = Some(verified.token.id);
 }
 
+/// Whose token a request that reached no handler (a path the API does not
+/// have, a method its path does not serve) carries, and the outcome the
+/// token would have had, so that it is recorded against the token like
+/// every request with a known token (SPEC §7). Its answer stays the 404 or
+/// 405, and the client's address pays its rate limit.
+pub async fn identify(req: &HttpRequest) -> Option<(Arc<Verified>, Outcome)> {
+    let hash = PlainToken::parse(bearer(req).ok()?).ok()?.hash();
+    let state = req.app_data::<web::Data<AppState>>()?.clone();
+    let client = ClientAddr::of(req);
+    let now = Utc::now();
+    let verified = match state.tokens.get(&hash) {
+        Some(verified) => verified,
+        None => {
+            let key = hash.clone();
+            let found = db::query(&state.pool, move |conn| {
+                AccessToken::authenticate(conn, &key)
+            })
+            .await
+            .ok()??;
+            let (token, integration, account) = found;
+            Arc::new(Verified::new(token, integration, account))
+        }
+    };
+    let outcome = if !verified
+        .token
+        .is_live(now, verified.account.inactivity_expiry_days)
+    {
+        Outcome::InvalidToken
+    } else if !allowed_from(verified.allowlist.as_deref(), client.ip) {
+        Outcome::IpNotAllowed
+    } else {
+        Outcome::Used
+    };
+    Some((verified, outcome))
+}
+
 /// The checks after the token is known to be live (and noted as the
 /// caller): the allowlist, the rate limit, the scope the route needs, then
 /// the query string (another account named, a parameter the route does not

@@ -16,7 +16,7 @@ use actix_web::{Error, HttpMessage, web};
 use chrono::Utc;
 
 use super::request_context::UsageHandle;
-use super::{fallback, routes};
+use super::{auth, fallback, routes};
 use crate::auth::ClientAddr;
 use crate::state::AppState;
 use crate::usage::UsageRecord;
@@ -41,6 +41,16 @@ pub async fn api_middleware(
     let Some(state) = state else {
         return Ok(res);
     };
+    let unrouted = matches!(res.status().as_u16(), 404 | 405)
+        && usage.borrow().account_id.is_none()
+        && state.settings.usage_recording;
+    if unrouted && let Some((verified, outcome)) = auth::identify(res.request()).await {
+        let mut ctx = usage.borrow_mut();
+        ctx.account_id = Some(verified.account.id);
+        ctx.integration_id = Some(verified.integration.id);
+        ctx.token_id = Some(verified.token.id);
+        ctx.outcome = outcome;
+    }
     let ctx = usage.borrow().clone();
     // Routes that identify no caller (the OpenAPI document, unknown paths)
     // still count against the client's IP.

@@ -209,3 +209,34 @@ async fn last_used_at_is_written_at_most_once_a_minute_per_instance_and_then_mov
         last_used(&app, &token_id)
     );
 }
+
+#[actix_web::test]
+async fn a_request_no_route_serves_is_recorded_against_its_known_token() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Lost", &["contacts.readonly"], "").await;
+    let api = Api::new(&app, &token);
+
+    let missing = api.get("/v2/no-such-thing").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let wrong_method = api
+        .call(reqwest::Method::PATCH, "/v2/contacts/search", None)
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    // A token nobody knows leaves no row.
+    let stranger = Api::new(&app, &format!("pit_{}", "A".repeat(49)));
+    assert_eq!(
+        stranger.get("/v2/no-such-thing").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    wait_for_rows(&app, &id, 2).await;
+    let rows = texts(
+        &app,
+        &format!(
+            "SELECT method || ' ' || status || ' ' || outcome AS s FROM api_requests \
+             WHERE integration_id = '{id}' ORDER BY status"
+        ),
+    );
+    assert_eq!(rows, ["GET 404 used", "PATCH 405 used"]);
+}
