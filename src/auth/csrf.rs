@@ -34,8 +34,9 @@ pub struct FormToken(pub String);
 fn takes_form_cookie(path: &str) -> bool {
     path == "/login" || path == "/setup"
 }
-/// Panel forms are small; anything larger is not a form of ours (413).
-pub const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Panel forms are small; anything larger is not a form of ours (413), at
+/// the API's limit (SPEC §7: a body over 64 KiB is 413, panel forms too).
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub async fn verify_csrf(
     mut req: ServiceRequest,

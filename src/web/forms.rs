@@ -84,9 +84,72 @@ impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = body.await.map_err(|e| WebError::BadForm(e.to_string()))?;
+            if !decodes_to_utf8(&body) {
+                // Read leniently, the bytes would become U+FFFD and be saved
+                // as something the person never typed.
+                return Err(WebError::BadForm("the form is not UTF-8".into()));
+            }
             serde_html_form::from_bytes::<T>(&body)
                 .map(HtmlForm)
                 .map_err(|e| WebError::BadForm(e.to_string()))
         })
+    }
+}
+
+/// Whether every name and value of a urlencoded body is UTF-8 once its
+/// percent escapes are decoded.
+fn decodes_to_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&' || *b == b'=').all(|part| {
+        let mut decoded = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            let byte = match part[i] {
+                b'%' => {
+                    let hex = part
+                        .get(i + 1..i + 3)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
+                    match hex {
+                        Some(b) => {
+                            i += 2;
+                            b
+                        }
+                        // A lone `%` stands for itself.
+                        None => b'%',
+                    }
+                }
+                b'+' => b' ',
+                b => b,
+            };
+            decoded.push(byte);
+            i += 1;
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decodes_to_utf8;
+
+    #[test]
+    fn form_bodies_must_decode_to_utf8() {
+        for good in [
+            &b"name=Acme&scopes=a&scopes=b"[..],
+            b"name=%C3%A9t%C3%A9+x",
+            "name=été".as_bytes(),
+            b"name=100%&x=%zz",
+            b"",
+        ] {
+            assert!(decodes_to_utf8(good), "{:?}", String::from_utf8_lossy(good));
+        }
+        for bad in [
+            &b"name=%FF%FEAcme"[..],
+            b"name=\xff\xfeAcme",
+            b"%C3=x",
+            b"a=%E2%82",
+        ] {
+            assert!(!decodes_to_utf8(bad), "{bad:?}");
+        }
     }
 }

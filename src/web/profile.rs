@@ -125,7 +125,9 @@ async fn save(
         .time_zone
         .as_deref()
         .and_then(|name| parse_zone(name, &mut errors));
-    let changes_password = form.changes_password();
+    // The password form carries no time zone: posted empty, it is a
+    // password change with every field missing, not a time zone saved.
+    let changes_password = form.changes_password() || form.time_zone.is_none();
     if changes_password {
         check_new_password(&form, &mut errors);
     }

@@ -297,11 +297,13 @@ fn write(
         }
         api_request::add_daily(conn, &daily)?;
         api_request::add_quarter_hours(conn, &quarters)?;
-        // The used-scopes report counts what passed: a scope refused or
-        // failed (400 and above) was not really used.
+        // The used-scopes report counts every request its scope let
+        // through, whatever the answer (a lookup that finds nothing still
+        // needs the scope): not a refused token, nor a 403 (the scope
+        // missing, or another account named).
         let used: BTreeSet<(Uuid, NaiveDate, &str)> = batch
             .iter()
-            .filter(|r| r.status < 400)
+            .filter(|r| r.outcome == Outcome::Used && r.status != 403)
             .filter_map(|r| Some((r.integration_id?, r.at.date_naive(), r.scope?.name())))
             .collect();
         api_request::note_used_scopes(conn, &used)?;

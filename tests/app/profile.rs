@@ -172,6 +172,16 @@ async fn a_password_change_needs_the_current_password_and_a_matching_new_one() {
     short.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.body.contains("new-password-error"));
 
+    // The password form posted with every field empty is no time zone save.
+    let empty = change_password(&app, "", "", "").await;
+    empty.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.body.contains("current-password-error") && empty.body.contains("new-password-error"),
+        "{}",
+        excerpt(&empty.body)
+    );
+    assert!(!empty.body.contains("Time zone saved"));
+
     assert_eq!(events(&app, "user.password_changed"), 0);
     let old_still_works = app.new_client();
     old_still_works

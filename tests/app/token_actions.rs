@@ -352,8 +352,10 @@ async fn rotate_values_outside_the_form_are_refused_and_change_nothing() {
         let reply = act(&app, &id, "/rotate", &fields).await;
         reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            reply.body.contains("Choose how to rotate"),
-            "{fields:?}: {}",
+            reply
+                .body
+                .contains("id=\"grace_days-error\">Choose how to rotate"),
+            "{fields:?}: the error is not beside the grace period: {}",
             excerpt(&reply.body)
         );
     }

@@ -110,3 +110,37 @@ async fn remove_unused_scopes_prefills_the_edit_form_and_spares_new_scopes() {
     kept.sort();
     assert_eq!(kept, ["contacts.readonly", "contacts.write"]);
 }
+
+#[actix_web::test]
+async fn a_scope_counts_as_used_whatever_the_answer_but_not_when_refused() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(
+        &app,
+        "Looked up",
+        &["contacts.readonly", "users.readonly"],
+        "",
+    )
+    .await;
+    let api = Api::new(&app, &token);
+    let location = location_of(&app, &token).await;
+    // A lookup that finds nothing still needed contacts.readonly.
+    let missing = api
+        .get(&format!("/v2/contacts/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // A scope the integration lacks, and another account named: refused.
+    let lacking = api.get(&format!("/v2/locations/{location}/tags")).await;
+    assert_eq!(lacking.status, StatusCode::FORBIDDEN);
+    let elsewhere = api
+        .get(&format!("/v2/users/?locationId={}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    assert!(eventually(10, || app.count("api_requests") == 4).await);
+
+    let used = crate::integration_support::texts(
+        &app,
+        &format!("SELECT scope AS s FROM usage_scopes WHERE integration_id = '{id}' ORDER BY 1"),
+    );
+    assert_eq!(used, ["contacts.readonly"]);
+}

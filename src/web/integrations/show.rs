@@ -55,7 +55,9 @@ struct ShowPage {
     /// when that drops some and keeps at least one.
     remove_unused_href: Option<String>,
     /// Why the token action just posted was refused.
-    problem: Option<String>,
+    problem: Option<&'static str>,
+    /// Why the rotate form's choice was refused.
+    rotate_error: Option<&'static str>,
 }
 
 /// A second rotate-later keeps the token already in its grace period, so
@@ -79,15 +81,26 @@ pub(super) async fn show(
     .await
 }
 
-/// The detail page, answered with `status`; `problem` says, beside the token
-/// actions, why the token action just posted was refused.
+/// Why the token action just posted was refused, shown where it belongs.
+#[derive(Clone, Copy)]
+pub(super) enum Refusal {
+    /// The action does not fit the tokens as they are (409): above the
+    /// token actions.
+    Action(&'static str),
+    /// The rotate form's choice is not one it offers (422): beside the
+    /// grace period's field.
+    RotateChoice(&'static str),
+}
+
+/// The detail page, answered with `status`, saying why a token action was
+/// refused when one was.
 pub(super) async fn detail_page(
     req: &HttpRequest,
     state: &AppState,
     current: &CurrentUser,
     id: Uuid,
     status: StatusCode,
-    problem: Option<&str>,
+    refusal: Option<Refusal>,
 ) -> Result<HttpResponse, WebError> {
     let account_id = current.account.id;
     let inactivity = current.account.inactivity_expiry_days;
@@ -151,7 +164,14 @@ pub(super) async fn detail_page(
         webhook_count,
         alerts,
         remove_unused_href,
-        problem: problem.map(str::to_string),
+        problem: match refusal {
+            Some(Refusal::Action(m)) => Some(m),
+            _ => None,
+        },
+        rotate_error: match refusal {
+            Some(Refusal::RotateChoice(m)) => Some(m),
+            _ => None,
+        },
         name: integration.name,
         description: integration.description,
     };

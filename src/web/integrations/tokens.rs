@@ -9,7 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::reveal::reveal_redirect;
-use super::show::detail_page;
+use super::show::{Refusal, detail_page};
 use crate::actions::{self, ActionError, Issued, RotateMode};
 use crate::errors::WebError;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ async fn settle<T>(
                 &editor.current,
                 id,
                 StatusCode::CONFLICT,
-                Some(msg),
+                Some(Refusal::Action(msg)),
             )
             .await
         }
@@ -111,7 +111,9 @@ pub(super) async fn rotate(
                 &editor.current,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some("Choose how to rotate: expire the old token now, or after 1, 3 or 7 days."),
+                Some(Refusal::RotateChoice(
+                    "Choose how to rotate: expire the old token now, or after 1, 3 or 7 days.",
+                )),
             )
             .await;
         }
