@@ -243,11 +243,9 @@ async fn filters_narrow_the_log_and_bad_values_are_refused() {
     assert!(actions(&combined).is_empty());
     assert!(combined.contains("No events match these filters"));
 
-    // A page typed by hand below 1 or as a word is the first page.
+    // An empty page is the first.
     let everything = actions(&log_page(&app, "").await);
-    for query in ["?page=abc", "?page=-3"] {
-        assert_eq!(actions(&log_page(&app, query).await), everything, "{query}");
-    }
+    assert_eq!(actions(&log_page(&app, "?page=").await), everything);
     // Values no filter can take are refused on their field (422), on the
     // page and the CSV alike, never a 500 and never the whole log.
     for (query, fields) in [
@@ -255,6 +253,8 @@ async fn filters_narrow_the_log_and_bad_values_are_refused() {
         ("?actor=%00", vec!["actor"]),
         ("?action=%27%3B+DROP+TABLE+users%3B", vec!["action"]),
         ("?page=99999999999999999999999", vec!["page"]),
+        ("?page=abc", vec!["page"]),
+        ("?page=-3", vec!["page"]),
         (
             "?integration=%00&action=%F0%9F%92%A5&page=%00",
             vec!["integration", "action", "page"],

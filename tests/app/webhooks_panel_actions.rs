@@ -303,6 +303,12 @@ async fn the_delivery_log_is_paginated_newest_first() {
     assert_eq!(shown(&second.body), ids[50..]);
     let past_the_end = app.get(&format!("{log}?page=9")).await;
     assert_eq!(shown(&past_the_end.body), ids[50..]);
+    for junk in ["abc", "0", "99999999999999999999"] {
+        let refused = app.get(&format!("{log}?page={junk}")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{junk}");
+        assert!(refused.body.contains("id=\"page-error\""), "{junk}");
+        assert_eq!(shown(&refused.body), ids[..50], "{junk}: the first page");
+    }
 }
 
 #[actix_web::test]

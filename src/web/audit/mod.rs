@@ -153,9 +153,10 @@ mod tests {
         let fields: Vec<&str> = bad.errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["integration", "actor", "action", "page"]);
         assert_eq!(bad.actor_input, "a\u{FFFD}b", "kept, without the NUL");
-        let lenient = LogQuery::parse("page=-4&integration=&action=");
-        assert!(lenient.errors.is_empty());
-        assert_eq!(lenient.page, 1);
+        let empty = LogQuery::parse("page=&integration=&action=");
+        assert!(empty.errors.is_empty());
+        assert_eq!(empty.page, 1);
+        assert_eq!(LogQuery::parse("page=-4").errors, [("page", PAGE_ERROR)]);
     }
 
     #[test]

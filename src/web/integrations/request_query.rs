@@ -222,10 +222,11 @@ mod tests {
         ] {
             assert_eq!(RequestQuery::parse(query).errors.len(), 1, "{query}");
         }
-        let early = RequestQuery::parse("from=0001-01-01&page=-1&status=");
+        let early = RequestQuery::parse("from=0001-01-01&page=&status=");
         assert!(early.errors.is_empty(), "{:?}", early.errors);
         assert_eq!(early.page, 1);
         assert!(early.status.is_none());
+        assert_eq!(RequestQuery::parse("page=-1").errors.len(), 1);
     }
 
     #[test]

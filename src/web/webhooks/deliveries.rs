@@ -19,6 +19,7 @@ use crate::models::webhook_log;
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
+use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::Zone;
@@ -39,6 +40,8 @@ struct LogPage {
     page: i64,
     pages: i64,
     total: i64,
+    /// Why the page asked for could not be shown.
+    page_error: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -58,13 +61,10 @@ pub(super) async fn log(
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (id, endpoint_id) = path.into_inner();
-    // A page that is not a number, or past the end, shows the nearest one.
-    let asked = query
-        .page
-        .as_deref()
-        .and_then(|p| p.trim().parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
+    // A page past the end shows the last one; no page at all is refused,
+    // over the first page.
+    let read = page_number(query.page.as_deref().unwrap_or(""));
+    let asked = read.unwrap_or(1);
     let account_id = current.account.id;
     let (integration, endpoint, deliveries, attempts, total, page) =
         db::run(&state.pool, move |conn| {
@@ -100,8 +100,14 @@ pub(super) async fn log(
         page,
         pages: pages_for(total),
         total,
+        page_error: read.is_none().then_some(PAGE_ERROR),
     };
-    render(StatusCode::OK, &page)
+    let status = if read.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(status, &page)
 }
 
 pub(super) async fn resend(
