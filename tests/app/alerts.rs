@@ -220,3 +220,24 @@ async fn an_address_counts_as_known_for_30_days_after_its_last_use() {
     ));
     assert_eq!(last, 1, "its last use moves to now");
 }
+
+#[actix_web::test]
+async fn a_banner_gives_its_days_in_the_readers_time_zone() {
+    let app = trusting_loopback().await;
+    app.setup_owner().await;
+    let (id, old) = create_with_token(&app, "Far east", &["contacts.readonly"], "").await;
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    call_from(&app, &old, Some("203.0.113.7")).await;
+    assert!(eventually(10, || alerts(&app, "revoked_token_used") == 1).await);
+    // 20:00 UTC on 10 March is 10:00 on 11 March in Kiritimati (UTC+14).
+    execute(
+        &app,
+        "UPDATE access_tokens SET revoked_at = '2026-03-10 20:00Z' WHERE revoked_at IS NOT NULL",
+    );
+    execute(&app, "UPDATE alerts SET created_at = '2026-03-10 20:00Z'");
+    execute(&app, "UPDATE users SET time_zone = 'Pacific/Kiritimati'");
+
+    let page = app.get(&integration_path(&id, "")).await.body;
+    assert!(page.contains("A token rotated out on 11 Mar "), "{page}");
+    assert!(page.contains("203.0.113.7 on 11 Mar"), "{page}");
+}

@@ -16,6 +16,7 @@ use crate::models::alert::{Alert, AlertKind};
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::urls::Urls;
+use crate::web::when::Zone;
 use crate::web::{TypedSessionExt, see_other};
 
 pub struct AlertView {
@@ -24,12 +25,14 @@ pub struct AlertView {
     pub text: String,
 }
 
-fn day(t: DateTime<Utc>) -> String {
-    t.format("%-d %b").to_string()
+/// "12 Nov", the day it was where the reader is.
+fn day(t: DateTime<Utc>, zone: Zone) -> String {
+    zone.day_of(t).format("%-d %b").to_string()
 }
 
 /// How a dead token came to be dead, for the banner.
-fn how_it_ended(t: &AccessToken) -> String {
+fn how_it_ended(t: &AccessToken, zone: Zone) -> String {
+    let day = |at| day(at, zone);
     match (t.revoked_reason.as_deref(), t.revoked_at) {
         (Some(reason::ROTATED), Some(at)) => format!("rotated out on {}", day(at)),
         (Some(reason::INACTIVE), Some(at)) => format!("expired for disuse on {}", day(at)),
@@ -44,8 +47,9 @@ fn how_it_ended(t: &AccessToken) -> String {
     }
 }
 
-/// The banners of `alerts`; `tokens` are the integration's, dead ones too.
-pub fn views(alerts: Vec<Alert>, tokens: &[AccessToken]) -> Vec<AlertView> {
+/// The banners of `alerts`, with days as they fall in `zone`; `tokens` are
+/// the integration's, dead ones too.
+pub fn views(alerts: Vec<Alert>, tokens: &[AccessToken], zone: Zone) -> Vec<AlertView> {
     let by_id: HashMap<Uuid, &AccessToken> = tokens.iter().map(|t| (t.id, t)).collect();
     alerts
         .into_iter()
@@ -55,16 +59,16 @@ pub fn views(alerts: Vec<Alert>, tokens: &[AccessToken]) -> Vec<AlertView> {
             let text = match kind {
                 AlertKind::RevokedTokenUsed => format!(
                     "A token {} ({}) was used from {} on {} — it may be leaked.",
-                    how_it_ended(token),
+                    how_it_ended(token, zone),
                     token.masked(),
                     a.ip,
-                    day(a.created_at)
+                    day(a.created_at, zone)
                 ),
                 AlertKind::NewIp => format!(
                     "{} was used from a new address, {}, on {}.",
                     token.masked(),
                     a.ip,
-                    day(a.created_at)
+                    day(a.created_at, zone)
                 ),
             };
             Some(AlertView {

@@ -128,7 +128,7 @@ pub(super) async fn detail_page(
         )?;
         let webhooks = WebhookEndpoint::count_for_integration(conn, account_id, id)?;
         let open = Alert::open_for_integration(conn, account_id, id)?;
-        let alerts = alerts::views(open, &all);
+        let alerts = alerts::views(open, &all, zone);
         Ok::<_, DbError>((integration, live, usage, webhooks, alerts))
     })
     .await?;
