@@ -143,7 +143,8 @@ fn operation(path: &str, method: &str, op: &Value, schemas: &Map<String, Value>)
         .unwrap_or_default();
     let request_example = op["requestBody"]["content"]["application/json"]["schema"]
         .as_object()
-        .map(|s| pretty(&example(&Value::Object(s.clone()), schemas, 0)));
+        .and_then(|s| example(&Value::Object(s.clone()), schemas, 0, Side::Request))
+        .map(|e| pretty(&e));
     let mut responses: Vec<Response> = op["responses"]
         .as_object()
         .map(|rs| {
@@ -157,7 +158,10 @@ fn operation(path: &str, method: &str, op: &Value, schemas: &Map<String, Value>)
                     example: r["content"]["application/json"]["schema"]
                         .as_object()
                         .filter(|_| status.starts_with('2'))
-                        .map(|s| pretty(&example(&Value::Object(s.clone()), schemas, 0))),
+                        .and_then(|s| {
+                            example(&Value::Object(s.clone()), schemas, 0, Side::Response)
+                        })
+                        .map(|e| pretty(&e)),
                 })
                 .collect()
         })
@@ -217,49 +221,135 @@ fn kind(schema: &Value, schemas: &Map<String, Value>) -> String {
     }
 }
 
-/// An example value of `schema`: its own example where it has one, else a
-/// placeholder of its type.
-fn example(schema: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
+/// Which side of a call an example shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// A body to send: what is required, plus optional fields whose example
+    /// is sure to be accepted (the schema's own, or a plain value), so the
+    /// example works as shown.
+    Request,
+    /// A body received: every field that has a value (none is ever `null`).
+    Response,
+}
+
+/// The non-null alternative of a nullable schema (`type: [t, "null"]`, or a
+/// `oneOf`/`anyOf` with a `null` branch), or the schema itself.
+fn non_null<'a>(schema: &'a Value, schemas: &'a Map<String, Value>) -> &'a Value {
     let schema = resolve(schema, schemas);
-    if let Some(e) = schema.get("example") {
-        return e.clone();
-    }
-    if depth > 6 {
-        return Value::Null;
-    }
-    if let Some(first) = schema["oneOf"]
+    schema["oneOf"]
         .as_array()
         .or_else(|| schema["anyOf"].as_array())
         .or_else(|| schema["allOf"].as_array())
-        .and_then(|v| v.first())
+        .and_then(|branches| {
+            branches
+                .iter()
+                .find(|b| resolve(b, schemas)["type"] != "null")
+        })
+        .map_or(schema, |branch| non_null(branch, schemas))
+}
+
+/// The schema's type, the first that is not `null` of a list.
+fn type_of(schema: &Value) -> Option<&str> {
+    match &schema["type"] {
+        Value::String(t) => Some(t.as_str()),
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
+/// An example value of `schema`: its own example where it has one, else a
+/// placeholder of its type; `None` where no value can be shown (only
+/// `null`, or too deep).
+fn example(
+    schema: &Value,
+    schemas: &Map<String, Value>,
+    depth: usize,
+    side: Side,
+) -> Option<Value> {
+    let schema = non_null(schema, schemas);
+    if let Some(e) = schema.get("example").filter(|e| !e.is_null()) {
+        return Some(e.clone());
+    }
+    if depth > 6 {
+        return None;
+    }
+    if let Some(first) = schema["enum"]
+        .as_array()
+        .and_then(|v| v.iter().find(|e| !e.is_null()))
     {
-        return example(first, schemas, depth + 1);
+        return Some(first.clone());
     }
-    if let Some(first) = schema["enum"].as_array().and_then(|v| v.first()) {
-        return first.clone();
-    }
-    match schema["type"].as_str() {
+    let kind = type_of(schema);
+    Some(match kind {
         Some("object") | None if schema.get("properties").is_some() => {
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             let mut out = Map::new();
-            if let Some(props) = schema["properties"].as_object() {
-                for (name, prop) in props {
-                    out.insert(name.clone(), example(prop, schemas, depth + 1));
+            for (name, prop) in schema["properties"].as_object().into_iter().flatten() {
+                // The account's id: the same placeholder wherever it is named.
+                if matches!(name.as_str(), "locationId" | "companyId") {
+                    out.insert(name.clone(), Value::from(ID_EXAMPLE));
+                    continue;
+                }
+                let shown = side == Side::Response
+                    || required.contains(&name.as_str())
+                    || (surely_accepted(prop, schemas) && !names_an_object(name));
+                if let Some(value) = shown
+                    .then(|| example(prop, schemas, depth + 1, side))
+                    .flatten()
+                {
+                    out.insert(name.clone(), value);
                 }
             }
             Value::Object(out)
         }
-        Some("array") => Value::Array(vec![example(&schema["items"], schemas, depth + 1)]),
-        Some("integer") | Some("number") => Value::from(0),
+        Some("array") => Value::Array(
+            example(&schema["items"], schemas, depth + 1, side)
+                .into_iter()
+                .collect(),
+        ),
+        Some("integer") | Some("number") => {
+            Value::from(schema["minimum"].as_i64().unwrap_or(0).max(0))
+        }
         Some("boolean") => Value::Bool(true),
         Some("string") => Value::String(match schema["format"].as_str() {
             Some("date-time") => "2026-01-31T12:00:00.000Z".into(),
             Some("date") => "2026-01-31".into(),
-            Some("uuid") => "3f1c2a9e-5b7d-4c21-9a0e-8d6f4b2c1e07".into(),
+            Some("uuid") => ID_EXAMPLE.into(),
             Some("email") => "ada@example.com".into(),
             _ => "string".into(),
         }),
+        Some("null") => return None,
         _ => Value::Object(Map::new()),
+    })
+}
+
+/// The id examples show.
+const ID_EXAMPLE: &str = "3f1c2a9e-5b7d-4c21-9a0e-8d6f4b2c1e07";
+
+/// Whether a field names one of the account's objects (a user, a contact),
+/// which no placeholder can: an optional one is left out of request
+/// examples.
+fn names_an_object(field: &str) -> bool {
+    field == "assignedTo" || field == "id" || field.ends_with("Id") || field.ends_with("Ids")
+}
+
+/// Whether an optional field's example is sure to be accepted in a request:
+/// its own example, or a plain string, number or boolean with no pattern,
+/// format or enum to miss and nothing of the account's to name.
+fn surely_accepted(schema: &Value, schemas: &Map<String, Value>) -> bool {
+    let schema = non_null(schema, schemas);
+    if schema.get("example").is_some_and(|e| !e.is_null()) {
+        return true;
     }
+    matches!(
+        type_of(schema),
+        Some("string" | "boolean" | "integer" | "number")
+    ) && schema.get("pattern").is_none()
+        && schema.get("format").is_none()
+        && schema.get("enum").is_none()
 }
 
 pub struct ScopeRow {
@@ -316,9 +406,13 @@ mod tests {
                               "404": {"description": "Gone"}},
                 "security": [{"bearer": ["x.write"]}]
             }}},
-            "components": {"schemas": {"In": {"type": "object", "properties": {
+            "components": {"schemas": {"In": {"type": "object", "required": ["tags"], "properties": {
                 "n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}},
-                "when": {"type": "string", "format": "date-time"}
+                "when": {"type": "string", "format": "date-time"},
+                "nick": {"type": ["string", "null"]},
+                "age": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 1}]},
+                "gone": {"type": "null"},
+                "extra": {"type": "object", "properties": {"a": {"type": "string"}}}
             }}}}
         });
         let r = Reference::from_openapi(&doc);
@@ -329,6 +423,18 @@ mod tests {
         let body: Value = serde_json::from_str(op.request_example.as_deref().unwrap()).unwrap();
         assert_eq!(body["n"], 0);
         assert_eq!(body["tags"][0], "string");
+        assert_eq!(body["nick"], "string", "a nullable field shows its type");
+        assert_eq!(body["age"], 1, "the non-null branch, within its minimum");
+        assert!(body.get("gone").is_none(), "never null: {body}");
+        assert!(
+            body.get("when").is_none(),
+            "a formatted optional field may miss"
+        );
+        assert!(body.get("extra").is_none(), "an optional object may miss");
+        let answer = op.responses[0].example.as_deref().unwrap();
+        let answer: Value = serde_json::from_str(answer).unwrap();
+        assert_eq!(answer["extra"]["a"], "string", "answers show every field");
+        assert!(answer.get("gone").is_none(), "never null: {answer}");
         assert_eq!(op.responses[0].description, "OK");
         assert_eq!(op.responses[1].description, "Gone");
         assert_eq!(op.anchor, "put-v2-x-id");
