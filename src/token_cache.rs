@@ -78,8 +78,9 @@ pub struct TokenCache {
     epoch: Instant,
 }
 
-/// How long one heartbeat of the listener vouches for the cache.
-pub const TRUST_FOR: Duration = Duration::from_millis(750);
+/// How long one heartbeat of the listener vouches for the cache: two
+/// heartbeats, so one late answer under load does not drop the cache.
+pub const TRUST_FOR: Duration = Duration::from_millis(500);
 
 impl TokenCache {
     pub fn new(ttl: Duration, capacity: usize) -> TokenCache {

@@ -168,13 +168,19 @@ pub fn create_database_if_missing(database_url: &str) -> Result<(), anyhow::Erro
             tracing::info!(database = %name, "created database");
             Ok(())
         }
-        // Another instance created it first.
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("already exists") =>
+        // Another instance created it first: PostgreSQL says so, or, when
+        // both creations ran at once, the loser trips over the catalogue's
+        // unique name index instead.
+        Err(diesel::result::Error::DatabaseError(kind, info))
+            if info.message().contains("already exists")
+                || matches!(kind, DatabaseErrorKind::UniqueViolation) =>
         {
             Ok(())
         }
-        Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}")),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot create database {name}: {}",
+            one_line(&e)
+        )),
     }
 }
 

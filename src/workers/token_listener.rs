@@ -18,8 +18,9 @@ use crate::token_cache::TokenCache;
 /// instance's revocation reaches this one.
 const POLL: Duration = Duration::from_millis(50);
 /// How often the connection proves it is alive; each proof vouches for the
-/// cache for `token_cache::TRUST_FOR`, so a silent outage stops cached
-/// answers within that long.
+/// cache for `token_cache::TRUST_FOR`, so a silent outage (a black hole,
+/// where the proof neither comes nor fails) stops cached answers within that
+/// long. A connection seen to fail stops them at once.
 const HEARTBEAT: Duration = Duration::from_millis(250);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
@@ -69,6 +70,8 @@ fn listen(conn: &mut PgConnection, cache: &Weak<TokenCache>) -> std::ops::Contro
         };
         if last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
             if let Err(e) = db::ping(conn) {
+                // Not believed from this moment, not when trust runs out.
+                cache.distrust();
                 tracing::warn!(error = %db::one_line(&e), "token listener lost its connection");
                 return Continue(());
             }
@@ -81,6 +84,7 @@ fn listen(conn: &mut PgConnection, cache: &Weak<TokenCache>) -> std::ops::Contro
             match notification {
                 Ok(n) => cache.apply(&n.payload),
                 Err(e) => {
+                    cache.distrust();
                     tracing::warn!(error = %db::one_line(&e), "token listener lost its connection");
                     return Continue(());
                 }

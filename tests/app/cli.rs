@@ -144,6 +144,28 @@ async fn instances_started_together_on_a_fresh_database_take_turns_migrating() {
 }
 
 #[actix_web::test]
+async fn instances_started_together_on_a_missing_database_both_create_it() {
+    for _ in 0..3 {
+        // Made and dropped at once: what is left is a name no database has,
+        // and the drop guard cleans up whatever the runs create.
+        let db = TestDb::empty();
+        db.drop_now();
+        let env = [("DATABASE_URL", db.url.as_str())];
+        let (a, b, c) = tokio::join!(
+            run_cli(&["migrate"], &env, None),
+            run_cli(&["migrate"], &env, None),
+            run_cli(&["migrate"], &env, None),
+        );
+        for (which, output) in [("first", &a), ("second", &b), ("third", &c)] {
+            assert_succeeded(
+                &format!("the {which} of three migrations creating the database at once"),
+                output,
+            );
+        }
+    }
+}
+
+#[actix_web::test]
 async fn migrate_twice_on_a_fresh_database_succeeds_both_times() {
     let db = TestDb::empty();
 

@@ -36,6 +36,31 @@ async fn a_black_hole_gets_503s_within_the_timeouts_and_the_server_recovers_with
 }
 
 #[actix_web::test]
+async fn a_cached_token_stops_answering_200_once_the_line_is_seen_cut() {
+    let app = ProxiedApp::new().await;
+    app.assert_everything_works().await;
+    // Cached by now, and the listener has vouched for the cache.
+    app.v2_token().await.assert_status(StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    app.proxy.set(Line::Closed);
+    let cut = Instant::now();
+    let mut last_ok = None;
+    while cut.elapsed() < Duration::from_millis(1500) {
+        if app.v2_token().await.status == StatusCode::OK {
+            last_ok = Some(cut.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The listener sees the closed connection at its next poll (50 ms) and
+    // drops the cache then, not when its last heartbeat's trust runs out.
+    assert!(
+        last_ok.is_none_or(|at| at < Duration::from_millis(250)),
+        "a cached 200 {last_ok:?} after the line was cut"
+    );
+}
+
+#[actix_web::test]
 async fn a_query_stuck_behind_a_lock_gives_up_at_the_statement_timeout_with_a_503() {
     let app = spawn_app_with(|s| s.db_statement_timeout_seconds = 1).await;
     app.setup_owner().await;
@@ -62,9 +87,9 @@ async fn outage_and_recovery(cut: Line) {
     app.assert_everything_works().await;
 
     app.proxy.set(cut);
-    // No instance can know of an outage the instant it begins: the token
-    // cache is believed for at most a second after its listener last heard
-    // the database.
+    // No instance can know of a silent outage the instant it begins: the
+    // token cache is believed for half a second after its listener last
+    // heard the database.
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     app.assert_unavailable().await;
 
