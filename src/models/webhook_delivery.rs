@@ -55,7 +55,7 @@ pub fn claim(
 ) -> QueryResult<Vec<ClaimedDelivery>> {
     diesel::sql_query(
         "WITH due AS ( \
-             SELECT d.id FROM webhook_deliveries d \
+             SELECT d.id, d.attempts, d.lease_until FROM webhook_deliveries d \
              JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              JOIN integrations i ON i.id = e.integration_id \
              WHERE d.state = 'pending' AND d.next_attempt_at <= now() \
@@ -63,7 +63,15 @@ pub fn claim(
                AND (d.is_test OR $3 = ANY (i.scopes)) \
              ORDER BY d.next_attempt_at \
              LIMIT $1 \
-             FOR UPDATE OF d SKIP LOCKED) \
+             FOR UPDATE OF d SKIP LOCKED), \
+         lost AS ( \
+             INSERT INTO webhook_attempts \
+                 (delivery_id, attempt, started_at, duration_ms, error, response_excerpt) \
+             SELECT due.id, due.attempts, due.lease_until - make_interval(secs => $2), 0, $4, '' \
+             FROM due \
+             WHERE due.lease_until IS NOT NULL AND due.attempts > 0 \
+               AND NOT EXISTS (SELECT 1 FROM webhook_attempts a \
+                               WHERE a.delivery_id = due.id AND a.attempt = due.attempts)) \
          UPDATE webhook_deliveries d \
          SET attempts = d.attempts + 1, \
              lease_until = now() + make_interval(secs => $2), \
@@ -76,8 +84,16 @@ pub fn claim(
     .bind::<Int8, _>(limit)
     .bind::<Double, _>(lease_seconds)
     .bind::<Text, _>(Scope::ContactsReadonly.name())
+    .bind::<Text, _>(INTERRUPTED)
     .load(conn)
 }
+
+/// The delivery log's entry for an attempt whose result never came back
+/// (its sender stopped, or lost the database, before recording it); made
+/// when the delivery is claimed again after its lease ran out, so the log
+/// shows every attempt. A result that does come back late replaces it.
+pub const INTERRUPTED: &str =
+    "interrupted: no result was recorded (the sender stopped or lost the database)";
 
 /// Starts listening for [`DUE_CHANNEL`] on a dedicated connection.
 pub fn listen(conn: &mut PgConnection) -> QueryResult<()> {
@@ -158,6 +174,14 @@ pub fn finish(
     disable_after_days: i32,
 ) -> QueryResult<Finished> {
     conn.transaction(|conn| {
+        diesel::delete(
+            webhook_attempts::table
+                .filter(webhook_attempts::delivery_id.eq(attempt.delivery_id))
+                .filter(webhook_attempts::attempt.eq(attempt.attempt))
+                .filter(webhook_attempts::status_code.is_null())
+                .filter(webhook_attempts::error.eq(INTERRUPTED)),
+        )
+        .execute(conn)?;
         diesel::insert_into(webhook_attempts::table)
             .values(attempt)
             .execute(conn)?;
