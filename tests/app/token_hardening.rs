@@ -196,13 +196,16 @@ async fn refused_calls_leave_the_live_tokens_quota_untouched() {
     // from one address: they spend that address's limit (then 429), never
     // the integration's.
     for i in 0..25 {
-        let status = client.send(call(&old, "198.51.100.9")).await.status;
+        let reply = client.send(call(&old, "198.51.100.9")).await;
         let expected = if i < 10 {
             StatusCode::UNAUTHORIZED
         } else {
             StatusCode::TOO_MANY_REQUESTS
         };
-        assert_eq!(status, expected, "revoked call {i}");
+        assert_eq!(reply.status, expected, "revoked call {i}");
+        // The address's limit, not the integration's: the message says
+        // neither.
+        assert!(!reply.body.contains("integration's"), "{}", reply.body);
     }
     for i in 0..25 {
         let status = client.send(call(&live, "198.51.100.10")).await.status;
