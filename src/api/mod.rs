@@ -34,9 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     v1::configure(cfg);
     cfg.service(
         web::scope("/v2")
-            .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                error::ApiError::BadRequest("Malformed query string".into()).into()
-            }))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(&e).into()))
             .app_data(fallback::payload_config())
             .wrap(from_fn(middleware::api_middleware))
             .configure(routes::configure)
@@ -45,6 +43,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(fallback::catch_all)
             .default_service(web::to(error::not_found)),
     );
+}
+
+/// A query string the route's parameters could not be read from: a
+/// parameter given twice is an invalid value naming it (422); anything
+/// else is malformed (400).
+fn query_error(e: &actix_web::error::QueryPayloadError) -> error::ApiError {
+    let text = e.to_string();
+    match text
+        .split_once("duplicate field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+    {
+        Some((field, _)) => error::ApiError::unprocessable(format!("{field} must be given once")),
+        None => error::ApiError::BadRequest("Malformed query string".into()),
+    }
 }
 
 /// Times as the API writes them: ISO 8601 in UTC with milliseconds.

@@ -45,6 +45,10 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// An example body, pretty-printed.
     pub request_example: Option<String>,
+    /// The query string of the example request: every required query
+    /// parameter, and the location wherever it is taken, with an example
+    /// value; or empty.
+    pub example_query: String,
     pub responses: Vec<Response>,
 }
 
@@ -141,6 +145,29 @@ fn operation(path: &str, method: &str, op: &Value, schemas: &Map<String, Value>)
                 .collect()
         })
         .unwrap_or_default();
+    let mut example_query = url::form_urlencoded::Serializer::new(String::new());
+    for p in op["parameters"].as_array().into_iter().flatten() {
+        let name = text(&p["name"]);
+        // The location is named wherever a route takes it: most require it.
+        let account = matches!(name.as_str(), "locationId" | "companyId");
+        if p["in"] == "query" && (account || p["required"].as_bool().unwrap_or(false)) {
+            let value = if matches!(name.as_str(), "locationId" | "companyId") {
+                Some(Value::from(ID_EXAMPLE))
+            } else {
+                example(&p["schema"], schemas, 0, Side::Request)
+            };
+            let value = match value {
+                Some(Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            example_query.append_pair(&name, &value);
+        }
+    }
+    let example_query = match example_query.finish() {
+        q if q.is_empty() => q,
+        q => format!("?{q}"),
+    };
     let request_example = op["requestBody"]["content"]["application/json"]["schema"]
         .as_object()
         .and_then(|s| example(&Value::Object(s.clone()), schemas, 0, Side::Request))
@@ -175,6 +202,7 @@ fn operation(path: &str, method: &str, op: &Value, schemas: &Map<String, Value>)
         scope,
         parameters,
         request_example,
+        example_query,
         responses,
     }
 }

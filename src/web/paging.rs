@@ -20,6 +20,17 @@ pub fn page_number(raw: &str) -> Option<i64> {
         .filter(|p| (1..=MAX_PAGE).contains(p))
 }
 
+/// The page a whole query string asks for (its last `page`, as a form's
+/// repeated field reads), or `None` as for [`page_number`].
+pub fn page_of(query: &str) -> Option<i64> {
+    let raw = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == "page")
+        .last()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    page_number(&raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

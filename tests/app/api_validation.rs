@@ -159,6 +159,9 @@ async fn a_query_parameter_the_document_does_not_declare_is_a_422_naming_it() {
     ] {
         assert_names_field(&path, &api.get(&path).await, name);
     }
+    // A declared parameter given twice names itself too.
+    let twice = format!("/v2/contacts/?locationId={location}&limit=2&limit=2");
+    assert_names_field(&twice, &api.get(&twice).await, "limit must be given once");
     let deleted = format!("{contact}?hard=true");
     assert_names_field(&deleted, &api.delete(&deleted).await, "hard");
     ok_json(

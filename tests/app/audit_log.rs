@@ -252,6 +252,7 @@ async fn filters_narrow_the_log_and_bad_values_are_refused() {
         ("?integration=not-a-uuid", vec!["integration"]),
         ("?actor=%00", vec!["actor"]),
         ("?action=%27%3B+DROP+TABLE+users%3B", vec!["action"]),
+        ("?action=bogus", vec!["action"]),
         ("?page=99999999999999999999999", vec!["page"]),
         ("?page=abc", vec!["page"]),
         ("?page=-3", vec!["page"]),

@@ -66,7 +66,7 @@ async fn every_route_of_the_openapi_document_appears_with_its_scope_and_an_examp
 }
 
 #[actix_web::test]
-async fn every_request_example_is_accepted_by_its_route() {
+async fn every_example_request_is_accepted_by_its_route() {
     let (app, api, location) = crate::api_support::ready().await;
     let contact = crate::api_support::kept_contact(&api, &location).await;
     let contact_id = contact.rsplit('/').next().expect("an id").to_string();
@@ -75,32 +75,39 @@ async fn every_request_example_is_accepted_by_its_route() {
     let reference = private_integrations::web::docs::Reference::from_openapi(&doc);
     let mut tried = 0;
     for operation in reference.groups.iter().flat_map(|g| &g.operations) {
-        let Some(example) = &operation.request_example else {
+        if operation.method == "DELETE" {
             continue;
-        };
-        let path = operation
-            .path
-            .replace("{locationId}", &location)
-            .replace("{contactId}", &contact_id);
+        }
+        let path = format!(
+            "{}{}",
+            operation.path,
+            operation
+                .example_query
+                .replace("3f1c2a9e-5b7d-4c21-9a0e-8d6f4b2c1e07", &location)
+        )
+        .replace("{locationId}", &location)
+        .replace("{contactId}", &contact_id);
         // Routes naming an object of their own (a note, a field, a tag) and
         // the token's own rotation are left out: the example cannot name it.
         if path.contains('{') || path.starts_with("/v2/token") {
             continue;
         }
-        let body: Value = serde_json::from_str(
-            &example.replace("3f1c2a9e-5b7d-4c21-9a0e-8d6f4b2c1e07", &location),
-        )
-        .expect("the example is JSON");
+        let body: Option<Value> = operation.request_example.as_ref().map(|example| {
+            serde_json::from_str(
+                &example.replace("3f1c2a9e-5b7d-4c21-9a0e-8d6f4b2c1e07", &location),
+            )
+            .expect("the example is JSON")
+        });
         let method = reqwest::Method::from_bytes(operation.method.as_bytes()).expect("a method");
-        let reply = api.call(method, &path, Some(&body)).await;
+        let reply = api.call(method, &path, body.as_ref()).await;
         assert!(
             reply.status.is_success(),
-            "{} {path} refused its own example {body}: {} {}",
+            "{} {path} refused its own example {body:?}: {} {}",
             operation.method,
             reply.status,
             reply.body
         );
         tried += 1;
     }
-    assert!(tried >= 5, "only {tried} examples tried");
+    assert!(tried >= 10, "only {tried} examples tried");
 }

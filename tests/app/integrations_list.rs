@@ -66,6 +66,11 @@ async fn a_long_list_is_paged_fifty_at_a_time_newest_first_without_overlap() {
     // Past the end: the last page.
     let last = app.get("/settings/private-integrations?page=99").await;
     assert_eq!(ids_on(&last.body).len(), 20);
+    // Given twice, the last one counts, as everywhere in the panel.
+    let twice = app
+        .get("/settings/private-integrations?page=1&page=3")
+        .await;
+    assert_eq!(ids_on(&twice.body).len(), 20);
     // No page at all, or past any sane range: refused, over the first page.
     for query in [
         "?page=99999999999999999999",

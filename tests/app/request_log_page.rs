@@ -247,6 +247,7 @@ async fn the_log_pages_in_a_stable_order_keeps_thirty_days_and_filters_by_date()
         ("?from=%00", "from"),
         ("?status=%00", "status"),
         ("?method=G%00T", "method"),
+        ("?method=FOO", "method"),
         ("?token=nope", "token"),
         ("?page=99999999999999999999", "page"),
         ("?page=0", "page"),

@@ -348,6 +348,8 @@ async fn rotate_values_outside_the_form_are_refused_and_change_nothing() {
         vec![],
         vec![("expire_old", "later"), ("grace_days", "2")],
         vec![("expire_old", "later"), ("grace_days", "7\0")],
+        vec![("expire_old", "now"), ("grace_days", "abc")],
+        vec![("expire_old", "now"), ("grace_days", "\0")],
     ] {
         let reply = act(&app, &id, "/rotate", &fields).await;
         reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);

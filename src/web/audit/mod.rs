@@ -119,15 +119,10 @@ fn actor(raw: &str) -> Option<String> {
         .then_some(value)
 }
 
-/// An action filter: a dotted name such as `token.rotated`.
+/// An action filter: one of the actions the log records.
 fn action(raw: &str) -> Option<String> {
     let value = raw.trim();
-    (!value.is_empty()
-        && value.len() <= 64
-        && value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'))
-    .then(|| value.to_string())
+    words::ACTIONS.contains(&value).then(|| value.to_string())
 }
 
 #[cfg(test)]
@@ -157,6 +152,11 @@ mod tests {
         assert!(empty.errors.is_empty());
         assert_eq!(empty.page, 1);
         assert_eq!(LogQuery::parse("page=-4").errors, [("page", PAGE_ERROR)]);
+        assert_eq!(
+            LogQuery::parse("action=token.xyz").errors.len(),
+            1,
+            "not an action"
+        );
     }
 
     #[test]

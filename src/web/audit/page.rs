@@ -113,7 +113,7 @@ pub(super) async fn show(
         )
     };
     let chosen = query.filter.integration_id;
-    let mut actions: Vec<Choice> = ACTIONS
+    let actions: Vec<Choice> = ACTIONS
         .iter()
         .map(|&name| Choice {
             value: name.to_string(),
@@ -121,18 +121,6 @@ pub(super) async fn show(
             selected: query.filter.action.as_deref() == Some(name),
         })
         .collect();
-    if let Some(other) = query
-        .filter
-        .action
-        .as_deref()
-        .filter(|a| !ACTIONS.contains(a))
-    {
-        actions.push(Choice {
-            value: other.to_string(),
-            label: other.to_string(),
-            selected: true,
-        });
-    }
     let page_view = LogPage {
         layout: Layout::new(&req, "Audit log", Section::AuditLog),
         rows: events.into_iter().map(|e| row(e, now, zone)).collect(),

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
-use serde::Deserialize;
 
 use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
@@ -17,7 +16,7 @@ use crate::models::AccessToken;
 use crate::models::integration_list::{self, ListedIntegration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::paging::{PAGE_ERROR, page_number};
+use crate::web::paging::{PAGE_ERROR, page_of};
 use crate::web::render;
 use crate::web::when::Zone;
 
@@ -48,20 +47,14 @@ struct IndexPage<'a> {
     page_error: Option<&'static str>,
 }
 
-#[derive(Deserialize)]
-pub(super) struct ListQuery {
-    page: Option<String>,
-}
-
 pub(super) async fn index(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: CurrentUser,
-    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
     // A page past the end shows the last one; one past any sane range is
     // refused, over the first page.
-    let read = page_number(query.page.as_deref().unwrap_or(""));
+    let read = page_of(req.query_string());
     let asked = read.unwrap_or(1);
     let account_id = current.account.id;
     let (mut integrations, total, page) = db::query(&state.pool, move |conn| {

@@ -169,10 +169,18 @@ fn status(raw: &str) -> Result<StatusFilter, ()> {
     }
 }
 
+/// HTTP's methods: what the log can hold (a method a path does not serve
+/// is recorded too, with its 405).
+const HTTP_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
 /// An HTTP method name, as the log records it (upper case).
 fn method(raw: &str) -> Result<String, ()> {
-    (raw.len() <= 16 && raw.chars().all(|c| c.is_ascii_alphabetic()))
-        .then(|| raw.to_ascii_uppercase())
+    let upper = raw.to_ascii_uppercase();
+    HTTP_METHODS
+        .contains(&upper.as_str())
+        .then_some(upper)
         .ok_or(())
 }
 

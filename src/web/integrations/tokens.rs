@@ -99,7 +99,9 @@ pub(super) async fn rotate(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let mode = match (form.0.expire_old.as_str(), form.0.grace_days.as_str()) {
-        ("now", _) => RotateMode::Now,
+        // Rotate Now sends no grace period; one sent all the same must
+        // still be one the form offers.
+        ("now", "" | "1" | "3" | "7") => RotateMode::Now,
         ("later", "" | "7") => RotateMode::Later(Duration::days(7)),
         ("later", "1") => RotateMode::Later(Duration::days(1)),
         ("later", "3") => RotateMode::Later(Duration::days(3)),

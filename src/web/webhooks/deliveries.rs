@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::settle;
@@ -19,7 +18,7 @@ use crate::models::webhook_log;
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
-use crate::web::paging::{PAGE_ERROR, page_number};
+use crate::web::paging::{PAGE_ERROR, page_of};
 use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::Zone;
@@ -44,11 +43,6 @@ struct LogPage {
     page_error: Option<&'static str>,
 }
 
-#[derive(Deserialize)]
-pub(super) struct LogQuery {
-    page: Option<String>,
-}
-
 fn pages_for(total: i64) -> i64 {
     ((total + PER_PAGE - 1) / PER_PAGE).max(1)
 }
@@ -58,12 +52,11 @@ pub(super) async fn log(
     state: web::Data<AppState>,
     current: CurrentUser,
     path: web::Path<(Uuid, Uuid)>,
-    query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (id, endpoint_id) = path.into_inner();
     // A page past the end shows the last one; no page at all is refused,
     // over the first page.
-    let read = page_number(query.page.as_deref().unwrap_or(""));
+    let read = page_of(req.query_string());
     let asked = read.unwrap_or(1);
     let account_id = current.account.id;
     let (integration, endpoint, deliveries, attempts, total, page) =
