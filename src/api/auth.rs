@@ -27,9 +27,9 @@ use super::request_context::UsageHandle;
 use super::routes;
 use crate::actions;
 use crate::auth::ClientAddr;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbError, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
-use crate::domain::token::PlainToken;
+use crate::domain::token::{PlainToken, TokenHash};
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
@@ -204,17 +204,9 @@ impl FromRequest for ApiAuth {
         }
         Either::Right(Box::pin(async move {
             let state = presented.state.clone();
-            let generation = state.tokens.generation();
-            let key = hash.clone();
-            let found = db::query(&state.pool, move |conn| {
-                AccessToken::authenticate(conn, &key)
-            })
-            .await?;
-            let Some((token, integration, account)) = found else {
+            let Some(verified) = look_up(&state, hash).await? else {
                 return Err(presented.refuse(ApiError::InvalidToken));
             };
-            let verified = Arc::new(Verified::new(token, integration, account));
-            state.tokens.insert(hash, verified.clone(), generation);
             note_caller(&presented, &verified);
             let Verified {
                 token,
@@ -242,6 +234,19 @@ fn note_caller(presented: &Presented, verified: &Verified) {
     ctx.token_id = Some(verified.token.id);
 }
 
+/// The token with `hash` as the database has it, with its integration and
+/// account, kept in the cache for the next request.
+async fn look_up(state: &AppState, hash: TokenHash) -> Result<Option<Arc<Verified>>, DbError> {
+    let generation = state.tokens.generation();
+    let key = hash.clone();
+    let found = db::query(&state.pool, move |conn| AccessToken::authenticate(conn, &key)).await?;
+    Ok(found.map(|(token, integration, account)| {
+        let verified = Arc::new(Verified::new(token, integration, account));
+        state.tokens.insert(hash, verified.clone(), generation);
+        verified
+    }))
+}
+
 /// Whose token a request that reached no handler (a path the API does not
 /// have, a method its path does not serve) carries, and the outcome the
 /// token would have had, so that it is recorded against the token like
@@ -254,16 +259,7 @@ pub async fn identify(req: &HttpRequest) -> Option<(Arc<Verified>, Outcome)> {
     let now = Utc::now();
     let verified = match state.tokens.get(&hash) {
         Some(verified) => verified,
-        None => {
-            let key = hash.clone();
-            let found = db::query(&state.pool, move |conn| {
-                AccessToken::authenticate(conn, &key)
-            })
-            .await
-            .ok()??;
-            let (token, integration, account) = found;
-            Arc::new(Verified::new(token, integration, account))
-        }
+        None => look_up(&state, hash).await.ok()??,
     };
     let outcome = if !verified
         .token
