@@ -239,7 +239,10 @@ fn note_caller(presented: &Presented, verified: &Verified) {
 async fn look_up(state: &AppState, hash: TokenHash) -> Result<Option<Arc<Verified>>, DbError> {
     let generation = state.tokens.generation();
     let key = hash.clone();
-    let found = db::query(&state.pool, move |conn| AccessToken::authenticate(conn, &key)).await?;
+    let found = db::query(&state.pool, move |conn| {
+        AccessToken::authenticate(conn, &key)
+    })
+    .await?;
     Ok(found.map(|(token, integration, account)| {
         let verified = Arc::new(Verified::new(token, integration, account));
         state.tokens.insert(hash, verified.clone(), generation);

@@ -47,7 +47,13 @@ impl Caller {
     }
 }
 
-fn check(own: Uuid, given: &[(&str, Option<&str>)], rule: LocationId) -> Result<(), ApiError> {
+/// [`Caller::check_location`] for an account known before the caller is
+/// built (the token extractor's check of the query string).
+pub(super) fn check(
+    own: Uuid,
+    given: &[(&str, Option<&str>)],
+    rule: LocationId,
+) -> Result<(), ApiError> {
     let named: Vec<&str> = given.iter().filter_map(|(_, id)| *id).collect();
     if named.is_empty() && rule == LocationId::Required {
         let field = given.first().map_or("locationId", |(name, _)| *name);

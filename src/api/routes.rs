@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, Route, web};
 
+use super::caller::{self, LocationId};
 use super::error::ApiError;
 use super::{
     contact_search, contact_tags, contacts, custom_fields, duplicate, location_tags, locations,
@@ -86,7 +87,7 @@ pub fn all() -> impl Iterator<Item = &'static ApiRoute> + Clone {
 /// parameters each takes, kept with the path's resource for the token
 /// extractor; and the path as the usage log names it, made once rather
 /// than for every request.
-struct PathScopes(Vec<(Method, Option<Scope>, Arc<[String]>)>, Arc<str>);
+struct PathScopes(Vec<(Method, Option<Scope>, &'static [String])>, Arc<str>);
 
 /// Registers API v2's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -131,13 +132,10 @@ where
 }
 
 /// The query parameters the OpenAPI document declares for `route`.
-fn query_names(route: &ApiRoute) -> Arc<[String]> {
+fn query_names(route: &ApiRoute) -> &'static [String] {
     openapi::query_parameters()
         .get(&(route.method.clone(), route.path.to_string()))
-        .map_or_else(
-            || Arc::from(Vec::new()),
-            |names| Arc::from(names.as_slice()),
-        )
+        .map_or(&[], Vec::as_slice)
 }
 
 /// What a request's query string says that the token extractor weighs
@@ -161,16 +159,12 @@ impl QueryFacts {
                 "{field} must not contain a NUL character"
             )));
         }
-        let own = account.to_string();
-        if self
+        let given: Vec<(&str, Option<&str>)> = self
             .accounts
             .iter()
-            .any(|(_, id)| !id.trim().eq_ignore_ascii_case(&own))
-        {
-            return Err(ApiError::Forbidden(
-                "The token does not have access to this location".into(),
-            ));
-        }
+            .map(|(field, id)| (*field, Some(id.as_str())))
+            .collect();
+        caller::check(account, &given, LocationId::Optional)?;
         match &self.unknown {
             Some(name) => Err(ApiError::unprocessable(format!(
                 "property {name} should not exist"
@@ -190,7 +184,7 @@ pub fn query_facts(req: &HttpRequest) -> QueryFacts {
     let declared = req
         .app_data::<PathScopes>()
         .and_then(|PathScopes(methods, _)| methods.iter().find(|(m, _, _)| m == req.method()))
-        .map(|(_, _, names)| names.clone());
+        .map(|(_, _, names)| *names);
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         // An account id may be named on any route (SDKs add it freely); it
         // must name the caller's account.
@@ -198,9 +192,7 @@ pub fn query_facts(req: &HttpRequest) -> QueryFacts {
             facts.accounts.push((field, value.into_owned()));
             continue;
         }
-        let taken = declared
-            .as_deref()
-            .is_some_and(|names| names.iter().any(|n| *n == name));
+        let taken = declared.is_some_and(|names| names.iter().any(|n| *n == name));
         if !taken && facts.unknown.is_none() {
             facts.unknown = Some(name.into_owned());
         }
