@@ -1,7 +1,6 @@
 //! The audit log page: one table row per event, newest first, 50 a page,
 //! with the filter form and a link to the same rows as CSV.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -16,6 +15,7 @@ use crate::models::audit_event::{AuditEvent, EventRow};
 use crate::models::{Integration, User};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
+use crate::web::paging::read_status;
 use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::{When, Zone};
@@ -144,12 +144,7 @@ pub(super) async fn show(
         csv_href: format!("{}{}", Urls.audit_log_csv(), query.query_string(None)),
         query,
     };
-    let status = if refused {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(status, &page_view)
+    render(read_status(!refused), &page_view)
 }
 
 fn integration_choice(id: Uuid, name: String, deleted: bool, chosen: Option<Uuid>) -> Choice {

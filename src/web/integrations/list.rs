@@ -1,7 +1,6 @@
 //! The list of the account's private integrations, each with its current
 //! token's status.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -16,7 +15,7 @@ use crate::models::AccessToken;
 use crate::models::integration_list::{self, ListedIntegration};
 use crate::state::AppState;
 use crate::web::layout::{Layout, Section};
-use crate::web::paging::{PAGE_ERROR, page_of};
+use crate::web::paging::PageAsked;
 use crate::web::render;
 use crate::web::when::Zone;
 
@@ -54,8 +53,8 @@ pub(super) async fn index(
 ) -> Result<HttpResponse, WebError> {
     // A page past the end shows the last one; one past any sane range is
     // refused, over the first page.
-    let read = page_of(req.query_string());
-    let asked = read.unwrap_or(1);
+    let read = PageAsked::of(req.query_string());
+    let asked = read.page;
     let account_id = current.account.id;
     let (mut integrations, total, page) = db::query(&state.pool, move |conn| {
         let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
@@ -101,14 +100,9 @@ pub(super) async fn index(
         page,
         pages: pages_for(total),
         total,
-        page_error: read.is_none().then_some(PAGE_ERROR),
+        page_error: read.error,
     };
-    let status = if read.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
+    render(read.status(), &page)
 }
 
 fn pages_for(total: i64) -> i64 {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -19,6 +18,7 @@ use crate::models::{AccessToken, Integration};
 use crate::state::AppState;
 use crate::web::csv::{self, CHUNK};
 use crate::web::layout::{Layout, Section};
+use crate::web::paging::read_status;
 use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::{self, When, Zone};
@@ -191,12 +191,7 @@ async fn log_page(
         csv_href: format!("{}{}", Urls.requests_csv(&id), query.query_string(None)),
         query,
     };
-    let status = if refused {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render(status, &view)
+    render(read_status(!refused), &view)
 }
 
 fn pages_for(total: i64) -> i64 {

@@ -1,7 +1,6 @@
 //! An endpoint's delivery log, newest first and paginated, with every
 //! attempt; and Resend, which sends a failed delivery again under its id.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use uuid::Uuid;
@@ -18,7 +17,7 @@ use crate::models::webhook_log;
 use crate::state::AppState;
 use crate::web::editor::Editor;
 use crate::web::layout::{Layout, Section};
-use crate::web::paging::{PAGE_ERROR, page_of};
+use crate::web::paging::PageAsked;
 use crate::web::render;
 use crate::web::urls::Urls;
 use crate::web::when::Zone;
@@ -56,8 +55,8 @@ pub(super) async fn log(
     let (id, endpoint_id) = path.into_inner();
     // A page past the end shows the last one; no page at all is refused,
     // over the first page.
-    let read = page_of(req.query_string());
-    let asked = read.unwrap_or(1);
+    let read = PageAsked::of(req.query_string());
+    let asked = read.page;
     let account_id = current.account.id;
     let (integration, endpoint, deliveries, attempts, total, page) =
         db::run(&state.pool, move |conn| {
@@ -93,14 +92,9 @@ pub(super) async fn log(
         page,
         pages: pages_for(total),
         total,
-        page_error: read.is_none().then_some(PAGE_ERROR),
+        page_error: read.error,
     };
-    let status = if read.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(status, &page)
+    render(read.status(), &page)
 }
 
 pub(super) async fn resend(
