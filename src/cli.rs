@@ -9,7 +9,7 @@ use crate::auth::password;
 use crate::config::Settings;
 use crate::domain::email::Email;
 use crate::domain::password::Password;
-use crate::startup::{Application, prepare_database};
+use crate::startup::{Application, migrate_database, prepare_database};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,11 +51,16 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
                 .map_err(|e| format!("server stopped: {e}"))
         }
         Command::Migrate => {
-            actix_web::rt::task::spawn_blocking(move || prepare_database(&settings).map(drop))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
-            println!("Database is up to date.");
+            let (_, applied) =
+                actix_web::rt::task::spawn_blocking(move || migrate_database(&settings))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+            match applied {
+                0 => println!("Database is up to date: no migration to apply."),
+                1 => println!("Applied 1 migration; the database is up to date."),
+                n => println!("Applied {n} migrations; the database is up to date."),
+            }
             Ok(())
         }
         Command::CreateAdmin { account, email } => {

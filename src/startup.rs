@@ -66,6 +66,11 @@ struct Workers {
 /// date, over one plain connection: no pool threads exist yet, so a failure
 /// here, or a one-shot command, ends the process cleanly.
 pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupError> {
+    migrate_database(settings).map(|(conn, _)| conn)
+}
+
+/// As [`prepare_database`], also saying how many migrations it applied.
+pub fn migrate_database(settings: &Settings) -> Result<(PgConnection, usize), StartupError> {
     db::create_database_if_missing(&settings.database_url)
         .map_err(|e| StartupError::Database(db::one_line(&e)))?;
     let mut conn = PgConnection::establish(&settings.database_url).map_err(|e| {
@@ -80,7 +85,7 @@ pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupErro
         tracing::info!(applied, "ran database migrations");
     }
     crate::workers::maintenance::request_log_partitions(&mut conn);
-    Ok(conn)
+    Ok((conn, applied))
 }
 
 /// The cookie-signing key: from configuration, or generated once and kept in

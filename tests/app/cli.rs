@@ -172,6 +172,14 @@ async fn migrate_twice_on_a_fresh_database_succeeds_both_times() {
     for run in 1..=2 {
         let output = run_cli(&["migrate"], &[("DATABASE_URL", &db.url)], None).await;
         assert_succeeded(&format!("migrate run {run}"), &output);
+        // The first run says what it applied; the second, that nothing was left.
+        let said = String::from_utf8_lossy(&output.stdout);
+        let expected = if run == 1 {
+            "migrations; the database is up to date."
+        } else {
+            "no migration to apply"
+        };
+        assert!(said.contains(expected), "migrate run {run} said {said:?}");
     }
     assert!(
         db.query_count(
