@@ -26,7 +26,9 @@ pub fn find(
     batch: &[UsageRecord],
     notices: Option<&Notices>,
 ) -> diesel::QueryResult<()> {
-    let mut raised: HashSet<(AlertKind, Uuid, Uuid, &str)> = HashSet::new();
+    // At most one alert per token and address a day, whatever its kind: the
+    // first found wins, here and (by the unique index) across batches.
+    let mut raised: HashSet<(Uuid, &str)> = HashSet::new();
     // Per integration: whether it had any use before, and the addresses
     // already looked at in this batch.
     let mut history: HashMap<Uuid, bool> = HashMap::new();
@@ -54,7 +56,7 @@ pub fn find(
             }
             Outcome::IpNotAllowed | Outcome::RateLimited => continue,
         };
-        if raised.insert((kind, integration, token, r.ip.as_str())) {
+        if raised.insert((token, r.ip.as_str())) {
             let seen = Sighting {
                 account_id: r.account_id,
                 integration_id: integration,

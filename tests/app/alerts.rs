@@ -139,6 +139,44 @@ async fn a_new_address_raises_an_alert_but_the_first_address_of_an_unused_integr
 }
 
 #[actix_web::test]
+async fn one_token_and_address_raise_one_alert_a_day_whatever_its_kind() {
+    let app = trusting_loopback().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Roaming", &["contacts.readonly"], "").await;
+    assert_eq!(call_from(&app, &token, None).await, StatusCode::OK);
+    recorded(&app, 1).await;
+    assert_eq!(
+        call_from(&app, &token, Some("203.0.113.80")).await,
+        StatusCode::OK
+    );
+    recorded(&app, 2).await;
+    assert!(eventually(5, || alerts(&app, "new_ip") == 1).await);
+
+    // The same token, rotated out, tried from that address the same day:
+    // that token and address already have their alert today.
+    rotate(&app, &id, &[("expire_old", "now")]).await;
+    assert_eq!(
+        call_from(&app, &token, Some("203.0.113.80")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    recorded(&app, 3).await;
+    // From another address it is an alert of its own.
+    assert_eq!(
+        call_from(&app, &token, Some("198.51.100.80")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    recorded(&app, 4).await;
+    assert!(eventually(5, || alerts(&app, "revoked_token_used") == 1).await);
+    assert_eq!(
+        app.db
+            .query_count("SELECT count(*) AS n FROM alerts WHERE ip = '203.0.113.80'"),
+        1,
+        "one alert for the token and address that day"
+    );
+    assert_eq!(alerts(&app, "new_ip"), 1);
+}
+
+#[actix_web::test]
 async fn editors_dismiss_an_alert_and_viewers_and_other_accounts_cannot() {
     let app = trusting_loopback().await;
     let viewer = signed_in_viewer(&app).await;
