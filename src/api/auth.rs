@@ -314,6 +314,10 @@ fn admit(
         }
     }
     if !rate.allowed {
+        // A refusal, so the client's address pays for it too (SPEC §4), as
+        // for any refused request; the answer reports the integration's
+        // limit, the one that refused it.
+        state.limiter.hit(RateKey::Ip(presented.client.rate_key()));
         return Err(ApiError::RateLimited(rate.reset));
     }
     if let Some(scope) = needed {

@@ -1,6 +1,7 @@
 //! Per-integration rate limit, counted by each instance (SPEC §7): a fixed
 //! window of `API_RATE_LIMIT_WINDOW_SECONDS` allowing `API_RATE_LIMIT_BURST`
-//! requests. Requests without a known token are counted per client IP, so
+//! requests. Refused requests (no live token, the allowlist, or past the
+//! integration's limit) count against the client IP's own window, so
 //! guessing tokens is limited too.
 
 use std::collections::HashMap;

@@ -113,3 +113,35 @@ async fn past_the_burst_an_integration_gets_429_with_retry_after_until_the_windo
     reply.assert_status(StatusCode::OK);
     assert_eq!(rate_headers("after the window", &reply).1, 4);
 }
+
+#[actix_web::test]
+async fn a_request_past_the_integrations_burst_is_a_refusal_its_address_pays_for_too() {
+    let app = spawn_app_with(|s| {
+        s.api_rate_limit_burst = 3;
+        s.api_rate_limit_window_seconds = 600;
+    })
+    .await;
+    app.setup_owner().await;
+    let (_, token) = create_with_token(&app, "Busy", &ALL_SCOPES, "").await;
+    let api = Api::new(&app, &token);
+    for _ in 0..3 {
+        api.get("/v2/token").await.assert_status(StatusCode::OK);
+    }
+    for _ in 0..2 {
+        let refused = api.get("/v2/token").await;
+        assert_error("past the burst", &refused, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(rate_headers("429", &refused).1, 0, "the integration's");
+    }
+
+    // The address's own budget: two of its three went on those refusals.
+    let stranger = Api::new(&app, "pit_not_a_token");
+    let reply = stranger.get("/v2/token").await;
+    assert_error("a bad token", &reply, StatusCode::UNAUTHORIZED);
+    assert_eq!(rate_headers("401", &reply).1, 0, "{:?}", reply.headers);
+    let reply = stranger.get("/v2/token").await;
+    assert_error(
+        "past the address's burst",
+        &reply,
+        StatusCode::TOO_MANY_REQUESTS,
+    );
+}
