@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::inactivity::move_window;
 use super::{ActionError, Actor, transaction};
-use crate::models::{Account, token_change};
+use crate::models::Account;
 
 /// Renames the account (when `name` is given) and sets its inactivity
 /// window (`None` = off), marking the tokens past the old window and then
@@ -48,7 +48,6 @@ pub fn update(
                 .target("account", account_id, &after.name)
                 .details(serde_json::Value::Object(changes))
                 .insert(conn)?;
-            token_change::account(conn, account_id)?;
         }
         Ok(after)
     })

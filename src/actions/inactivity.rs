@@ -5,7 +5,6 @@ use uuid::Uuid;
 
 use super::{ActionError, Actor};
 use crate::models::access_token::reason;
-use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration, NewAuditEvent};
 
 /// Inactivity expiry, one action wherever disuse is found: on a request,
@@ -37,7 +36,6 @@ pub fn expire_inactive(
                     "last_used_at": token.last_used_at,
                 }))
                 .insert(conn)?;
-            token_change::integration(conn, token.integration_id)?;
         }
         Ok(ended.len())
     })

@@ -8,7 +8,6 @@ use super::{ActionError, Actor, transaction};
 use crate::domain::scope::ScopeSet;
 use crate::models::access_token::reason;
 use crate::models::integration::{IntegrationEdit, NewIntegration};
-use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration};
 
 pub struct NewIntegrationFields {
@@ -75,7 +74,6 @@ pub fn update(
                 "ip_allowlist": { "from": before.ip_allowlist, "to": after.ip_allowlist },
             }))
             .insert(conn)?;
-        token_change::integration(conn, after.id)?;
         Ok(after)
     })
 }
@@ -95,7 +93,6 @@ pub fn delete(
             .event(account.id, "integration.deleted", &integration)
             .details(serde_json::json!({ "tokens_revoked": revoked }))
             .insert(conn)?;
-        token_change::integration(conn, integration.id)?;
         Ok(integration)
     })
 }

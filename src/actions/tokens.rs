@@ -9,7 +9,6 @@ use super::{ActionError, Actor, transaction};
 use crate::db::DbError;
 use crate::domain::token::PlainToken;
 use crate::models::access_token::reason;
-use crate::models::token_change;
 use crate::models::{AccessToken, Account, Integration};
 
 /// A token just issued: its row and its plaintext, to be shown once.
@@ -130,7 +129,6 @@ pub fn rotate(
                 "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
-        token_change::integration(conn, integration.id)?;
         Ok(issued)
     })
 }
@@ -217,7 +215,6 @@ pub fn self_rotate(
                 "new_token": issued.token.masked(),
             }))
             .insert(conn)?;
-        token_change::integration(conn, integration.id)?;
         Ok(issued)
     })
 }
@@ -251,7 +248,6 @@ pub fn cancel_rotation(
                 "current_token": old.masked(),
             }))
             .insert(conn)?;
-        token_change::integration(conn, integration.id)?;
         Ok(())
     })
 }
@@ -275,7 +271,6 @@ pub fn expire(
             .event(account.id, "token.expired", &integration)
             .details(serde_json::json!({ "token": token.masked() }))
             .insert(conn)?;
-        token_change::integration(conn, integration.id)?;
         Ok(())
     })
 }

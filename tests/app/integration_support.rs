@@ -219,11 +219,6 @@ pub fn item_for<'a>(items: &'a [TokenItem], token: &str) -> &'a TokenItem {
     matching[0]
 }
 
-/// Runs one SQL statement on the test's database.
-///
-/// A change made behind the application's back sends no notification of its
-/// own, so this one tells every instance to drop its cached tokens, and
-/// gives the listener (which polls every 50 ms) time to hear it.
 /// The row of integration `id` on a page of the integrations list.
 pub fn list_row(body: &str, id: &str) -> String {
     body.split(&format!("data-integration-id=\"{id}\""))
@@ -233,15 +228,12 @@ pub fn list_row(body: &str, id: &str) -> String {
         .to_string()
 }
 
+/// Runs one SQL statement on the test's database, as an operator would in
+/// psql: the database itself tells every instance what changed.
 pub fn execute(app: &TestApp, sql: &str) {
-    let mut conn = app.db.connection();
     diesel::sql_query(sql)
-        .execute(&mut conn)
+        .execute(&mut app.db.connection())
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    diesel::sql_query("SELECT pg_notify('pi_token_changes', 'all')")
-        .execute(&mut conn)
-        .unwrap_or_else(|e| panic!("notify: {e}"));
-    std::thread::sleep(std::time::Duration::from_millis(200));
 }
 
 #[derive(QueryableByName)]

@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 use crate::api_support::{Api, edit_integration, location_of};
 use crate::helpers::{Browser, TestApp, spawn_app, test_settings};
 use crate::integration_support::{
-    act, api_status, create_with_token, integration_path, rotate, status_on, texts, until_status,
+    act, api_status, create_with_token, execute, integration_path, rotate, status_on, texts,
+    until_status,
 };
 use private_integrations::startup::Application;
 
@@ -122,4 +123,44 @@ async fn a_deleted_integrations_token_is_refused_everywhere() {
         took < Duration::from_secs(1),
         "the other instance took {took:?}"
     );
+}
+
+#[actix_web::test]
+async fn a_token_changed_by_hand_in_the_database_is_refused_at_once_by_every_instance() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let other = second_instance(&app).await;
+    for (name, change) in [
+        ("Ended", "expires_at = now() - interval '1 second'"),
+        (
+            "Revoked",
+            "revoked_at = now(), revoked_reason = 'expired_by_user'",
+        ),
+        ("Idle", "last_used_at = now() - interval '100 days'"),
+    ] {
+        let (id, token) = create_with_token(&app, name, &["contacts.readonly"], "").await;
+        warm(&app, &other, &token).await;
+        execute(
+            &app,
+            &format!("UPDATE access_tokens SET {change} WHERE integration_id = '{id}'"),
+        );
+        for instance in [&app.browser, &other] {
+            let took = until_status(instance, &token, "/v2/token", StatusCode::UNAUTHORIZED).await;
+            assert!(took < Duration::from_millis(500), "{name}: took {took:?}");
+        }
+    }
+
+    // The account's window, changed by hand, holds at once too.
+    let (_, token) = create_with_token(&app, "Quiet", &["contacts.readonly"], "").await;
+    warm(&app, &other, &token).await;
+    execute(
+        &app,
+        "UPDATE access_tokens SET created_at = now() - interval '40 days', last_used_at = NULL \
+         WHERE revoked_at IS NULL",
+    );
+    execute(&app, "UPDATE accounts SET inactivity_expiry_days = 30");
+    for instance in [&app.browser, &other] {
+        let took = until_status(instance, &token, "/v2/token", StatusCode::UNAUTHORIZED).await;
+        assert!(took < Duration::from_millis(500), "window: took {took:?}");
+    }
 }
