@@ -76,11 +76,15 @@ pub fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     if values.next().is_some() {
         return Err(ApiError::InvalidToken);
     }
-    let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(ApiError::InvalidToken)?;
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken)?.trim();
+    // No credential, or one of another scheme (Basic, ...), is no bearer
+    // token at all: the bare challenge, without an error code (RFC 6750
+    // §3.1).
+    let scheme = value.split(' ').next().unwrap_or_default();
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::InvalidToken);
+        return Err(ApiError::MissingToken);
     }
+    let (_, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
     Ok(token.trim())
 }
 

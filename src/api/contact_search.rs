@@ -11,9 +11,7 @@ use super::auth::ApiAuth;
 use super::caller::{Caller, LocationId};
 use super::contact_fields::ContactOut;
 use super::error::ApiError;
-use super::extract::{
-    given, in_supported_years, parse_json, query_number, reject_nul, whole_number,
-};
+use super::extract::{in_supported_years, parse_json, query_number, reject_nul, whole_number};
 use super::routes::{ApiRoute, api_route};
 use crate::db;
 use crate::domain::contact::normalize_tag;
@@ -31,6 +29,7 @@ pub const ROUTES: &[ApiRoute] = &[
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// The account's id.
+    #[param(required)]
     location_id: Option<String>,
     /// Matches name, email, phone or company.
     query: Option<String>,
@@ -99,7 +98,10 @@ pub(crate) async fn list_for(
     ]))?;
     caller.check_location(&ids, location)?;
     let limit = query_number("limit", q.limit.as_deref(), 20, 1, 100)?;
-    let start_after = given(q.start_after.as_deref())
+    // Taken only as written: an empty or padded cursor is not one.
+    let start_after = q
+        .start_after
+        .as_deref()
         .map(|s| {
             s.parse::<i64>().ok().and_then(epoch_millis).ok_or_else(|| {
                 ApiError::unprocessable(
@@ -108,7 +110,9 @@ pub(crate) async fn list_for(
             })
         })
         .transpose()?;
-    let start_after_id = given(q.start_after_id.as_deref())
+    let start_after_id = q
+        .start_after_id
+        .as_deref()
         .map(|s| {
             Uuid::parse_str(s)
                 .map_err(|_| ApiError::unprocessable("startAfterId is not a contact id"))

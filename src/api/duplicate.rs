@@ -26,6 +26,7 @@ pub const ROUTES: &[ApiRoute] = &[api_route!(
 #[into_params(parameter_in = Query)]
 pub struct DuplicateQuery {
     /// The account's id.
+    #[param(required)]
     location_id: Option<String>,
     /// Matched in any case; looked for first.
     email: Option<String>,

@@ -115,6 +115,8 @@ impl Modify for ErrorResponses {
 struct NewContactNeedsLocation;
 
 const NEW_CONTACT: &str = "NewContactInput";
+/// The upsert's own flag.
+const CREATE_NEW: &str = "createNewIfDuplicateAllowed";
 
 impl Modify for NewContactNeedsLocation {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -138,15 +140,26 @@ impl Modify for NewContactNeedsLocation {
         );
         components.schemas.insert(
             NEW_CONTACT.to_string(),
-            RefOr::T(Schema::Object(new_contact)),
+            RefOr::T(Schema::Object(new_contact.clone())),
         );
-        // The upsert body is the contact's fields and one flag of its own.
-        if let Some(RefOr::T(Schema::AllOf(upsert))) = components.schemas.get_mut("UpsertInput") {
-            for item in &mut upsert.items {
-                if matches!(item, RefOr::Ref(r) if r.ref_location.ends_with("/ContactInput")) {
-                    *item = RefOr::Ref(Ref::from_schema_name(NEW_CONTACT));
-                }
+        // The upsert body is the new contact's fields and one flag of its
+        // own, in one object: an `allOf` of the two would forbid the flag,
+        // since the contact's schema allows no other property.
+        let flag = match components.schemas.get("UpsertInput") {
+            Some(RefOr::T(Schema::AllOf(upsert))) => {
+                upsert.items.iter().find_map(|item| match item {
+                    RefOr::T(Schema::Object(own)) => own.properties.get(CREATE_NEW).cloned(),
+                    _ => None,
+                })
             }
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            let mut upsert = new_contact.clone();
+            upsert.properties.insert(CREATE_NEW.to_string(), flag);
+            components
+                .schemas
+                .insert("UpsertInput".to_string(), RefOr::T(Schema::Object(upsert)));
         }
         let create = openapi
             .paths
@@ -198,7 +211,8 @@ pub(crate) fn search_after_schema() -> utoipa::openapi::Schema {
 
 /// Text with something besides white space (Unicode's White_Space, which
 /// Rust's `trim` removes), spelt out so every regex engine reads it alike.
-/// notes.rs repeats it: a schema attribute takes only a literal.
+/// notes.rs and location_tags.rs repeat it: a schema attribute takes only
+/// a literal.
 pub(crate) const NOT_ONLY_WHITESPACE: &str =
     r"[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
 
@@ -459,9 +473,60 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operati
 )]
 pub struct ApiDoc;
 
-/// The document as JSON, for the panel's reference page.
+/// The document as JSON, as served and as the panel's reference page
+/// reads it.
 pub fn document_json() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    no_nul_in_text(&mut doc);
+    doc
+}
+
+/// Free text: anything but NUL.
+const ANY_TEXT: &str = r"^[^\u0000]*$";
+/// Text with something besides white space, and no NUL.
+const SOME_TEXT: &str = concat!(
+    r"^[^\u0000]*",
+    r"[^\u0000\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
+    r"[^\u0000]*$",
+);
+
+/// A NUL in any text is refused (SPEC §7), so the document says so of every
+/// string it does not already pin down (a format, a list of words, an
+/// anchored pattern): a schema-driven client that sends what the document
+/// allows is never refused for it. The "not only white space" patterns,
+/// which match anywhere, become anchored ones that also leave NUL out.
+fn no_nul_in_text(node: &mut serde_json::Value) {
+    use serde_json::Value;
+    match node {
+        Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let pinned = ["enum", "const", "format"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_string && !pinned {
+                let pattern = match map.get("pattern").and_then(Value::as_str) {
+                    None => Some(ANY_TEXT),
+                    Some(p) if p == NOT_ONLY_WHITESPACE || p == r"\S" => Some(SOME_TEXT),
+                    Some(_) => None,
+                };
+                if let Some(pattern) = pattern {
+                    map.insert("pattern".into(), Value::from(pattern));
+                }
+            }
+            for (key, value) in map.iter_mut() {
+                // Examples are values, not schemas.
+                if key != "example" && key != "examples" {
+                    no_nul_in_text(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(no_nul_in_text),
+        _ => {}
+    }
 }
 
 /// The query parameters each operation declares, by method and by path as
@@ -499,7 +564,7 @@ pub fn query_parameters() -> &'static HashMap<(Method, String), Vec<String>> {
 /// The document never changes while the process runs: built once, on the
 /// first request for it.
 static DOCUMENT: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| serde_json::to_string(&ApiDoc::openapi()).unwrap_or_default());
+    std::sync::LazyLock::new(|| serde_json::to_string(&document_json()).unwrap_or_default());
 
 async fn document() -> HttpResponse {
     HttpResponse::Ok()
@@ -549,6 +614,43 @@ mod tests {
         ] {
             assert!(value.is_object(), "{value}");
             assert!(value.get("type").is_none(), "{value}");
+        }
+    }
+
+    #[test]
+    fn every_name_that_must_hold_more_than_white_space_says_so_alike() {
+        let doc = document_json();
+        let schemas = &doc["components"]["schemas"];
+        for pattern in [
+            &schemas["TagInput"]["properties"]["name"]["pattern"],
+            &schemas["NewNoteInput"]["properties"]["body"]["pattern"],
+            &schemas["FieldInput"]["properties"]["name"]["pattern"],
+            &schemas["TagsInput"]["properties"]["tags"]["items"]["pattern"],
+        ] {
+            assert_eq!(pattern.as_str(), Some(SOME_TEXT), "{schemas}");
+        }
+    }
+
+    #[test]
+    fn every_free_text_in_the_document_leaves_nul_out() {
+        let doc = document_json();
+        let schemas = &doc["components"]["schemas"];
+        for pattern in [
+            &schemas["NewContactInput"]["properties"]["companyName"]["pattern"],
+            &schemas["NewContactInput"]["properties"]["firstName"]["pattern"],
+        ] {
+            assert_eq!(pattern.as_str(), Some(ANY_TEXT), "{schemas}");
+        }
+        let re = |p: &str| regex::Regex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        for (text, any, some) in [
+            ("plain", true, true),
+            ("", true, false),
+            (" \u{85}\u{3000}", true, false),
+            ("a\0b", false, false),
+            ("\0", false, false),
+        ] {
+            assert_eq!(re(ANY_TEXT).is_match(text), any, "{text:?}");
+            assert_eq!(re(SOME_TEXT).is_match(text), some, "{text:?}");
         }
     }
 

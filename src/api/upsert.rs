@@ -34,8 +34,9 @@ pub struct UpsertInput {
     #[serde(flatten)]
     contact: ContactInput,
     /// `true` creates a new contact without looking for one: accounts here
-    /// allow duplicate contacts. Default `false`.
+    /// allow duplicate contacts. Default `false` (`null` too).
     #[serde(default)]
+    #[schema(nullable)]
     create_new_if_duplicate_allowed: bool,
 }
 

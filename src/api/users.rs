@@ -76,6 +76,8 @@ pub struct UserSearchResult {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
+    /// The account's id.
+    #[param(required)]
     location_id: Option<String>,
 }
 
@@ -100,7 +102,8 @@ pub async fn list_users(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct SearchUsersQuery {
-    /// The account's id; this or `locationId` is required.
+    /// The account's id; required, as in HighLevel's document.
+    #[param(required)]
     company_id: Option<String>,
     location_id: Option<String>,
     /// Matches the email address.
@@ -178,7 +181,10 @@ pub async fn search_users(
         ("sortDirection", q.sort_direction.as_deref()),
         ("enabled2waySync", q.enabled_2way_sync.as_deref()),
     ]))?;
-    auth.check_location(&ids, LocationId::Required)?;
+    // Another account named anywhere is a 403 first; then `companyId` must
+    // be there, as HighLevel's document (and so ours) requires.
+    auth.check_location(&ids, LocationId::Optional)?;
+    auth.check_location(&ids[..1], LocationId::Required)?;
     let skip = query_number("skip", q.skip.as_deref(), 0, 0, i64::from(i32::MAX))?;
     let limit = query_number("limit", q.limit.as_deref(), 25, 1, 100)?;
     let roles = match one_of("role", q.role.as_deref(), &["admin", "user"])? {

@@ -84,12 +84,19 @@ async fn query_numbers_and_words_are_taken_only_as_written() {
         ("sortDirection=%20desc", "sortDirection"),
         ("role=", "role"),
     ] {
-        let path = format!("/v2/users/search?locationId={location}&{query}");
+        let path = format!("/v2/users/search?companyId={location}&{query}");
         assert_names_field(&path, &api.get(&path).await, field);
     }
-    let path = format!("/v2/contacts/?locationId={location}&limit=");
-    assert_names_field(&path, &api.get(&path).await, "limit");
-    let path = format!("/v2/users/search?locationId={location}&limit=5&skip=0&sortDirection=desc");
+    for (query, field) in [
+        ("limit=", "limit"),
+        ("startAfter=", "startAfter"),
+        ("startAfterId=", "startAfterId"),
+        ("startAfter=%201", "startAfter"),
+    ] {
+        let path = format!("/v2/contacts/?locationId={location}&{query}");
+        assert_names_field(&path, &api.get(&path).await, field);
+    }
+    let path = format!("/v2/users/search?companyId={location}&limit=5&skip=0&sortDirection=desc");
     ok_json(&path, &api.get(&path).await, StatusCode::OK);
 }
 

@@ -306,3 +306,110 @@ async fn each_operation_asks_a_token_for_the_scope_the_document_names_with_and_w
         "operations checked, both spellings"
     );
 }
+
+/// A query parameter the server cannot do without is `required` in the
+/// document, and the server needs no other: a schema-driven client that
+/// sends exactly the required ones is answered, one that leaves one out is
+/// refused with a 422 naming it.
+#[actix_web::test]
+async fn the_required_query_parameters_are_those_the_server_requires() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (_, token) = create_with_token(&app, "Reader", &ALL_SCOPES, "").await;
+    let location = location_of(&app, &token).await;
+    let client = app.new_client();
+    let doc = ok_json(
+        "openapi.json",
+        &client.get("/v2/openapi.json").await,
+        StatusCode::OK,
+    );
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        if path.contains('{') {
+            continue;
+        }
+        let required: Vec<&str> = operation["parameters"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        let query = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("{n}={location}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let url = format!("{path}?{}", query(&required));
+        let reply = send(&app, Auth::Bearer(&token), Method::GET, &url, None).await;
+        assert!(
+            reply.status.is_success(),
+            "{url}: {} {}",
+            reply.status,
+            reply.body
+        );
+        for left_out in &required {
+            let rest: Vec<&str> = required.iter().copied().filter(|n| n != left_out).collect();
+            let url = format!("{path}?{}", query(&rest));
+            let reply = send(&app, Auth::Bearer(&token), Method::GET, &url, None).await;
+            assert_error(&url, &reply, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(reply.body.contains(left_out), "{url}: {}", reply.body);
+        }
+        checked.push((path.clone(), required.join(",")));
+    }
+    for (path, name) in [
+        ("/v2/contacts/", "locationId"),
+        ("/v2/contacts/search/duplicate", "locationId"),
+        ("/v2/users/", "locationId"),
+        ("/v2/users/search", "companyId"),
+    ] {
+        assert!(
+            checked
+                .iter()
+                .any(|(p, r)| p == path && r.split(',').any(|n| n == name)),
+            "{path} requires {name}: {checked:?}"
+        );
+    }
+}
+
+/// The upsert body is a new contact's fields plus its own flag, in one
+/// object that allows nothing else.
+#[actix_web::test]
+async fn the_upsert_body_allows_its_flag_beside_the_contacts_fields() {
+    let app = spawn_app().await;
+    let doc = ok_json(
+        "openapi.json",
+        &app.new_client().get("/v2/openapi.json").await,
+        StatusCode::OK,
+    );
+    let schemas = &doc["components"]["schemas"];
+    let upsert = &schemas["UpsertInput"];
+    assert_eq!(upsert["additionalProperties"], false, "{upsert}");
+    // `null` is taken as `false`, as the server reads it.
+    assert_eq!(
+        upsert["properties"]["createNewIfDuplicateAllowed"]["type"],
+        serde_json::json!(["boolean", "null"]),
+        "{upsert}"
+    );
+    let contact = schemas["NewContactInput"]["properties"]
+        .as_object()
+        .expect("contact fields");
+    for field in contact.keys() {
+        assert!(
+            upsert["properties"].get(field).is_some(),
+            "{field}: {upsert}"
+        );
+    }
+    assert!(
+        upsert["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&Value::from("locationId"))),
+        "{upsert}"
+    );
+}

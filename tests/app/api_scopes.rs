@@ -425,6 +425,18 @@ fn flip(token: &str, at: usize) -> String {
     chars.into_iter().collect()
 }
 
+/// `Authorization` values that carry no bearer token at all: another
+/// scheme, no scheme, nothing.
+fn not_bearer_shapes(token: &str) -> Vec<(&'static str, HeaderValue)> {
+    let value = |s: String| HeaderValue::from_str(&s).expect("header value");
+    vec![
+        ("Basic scheme", value(format!("Basic {token}"))),
+        ("Token scheme", value(format!("Token {token}"))),
+        ("no scheme", value(token.to_string())),
+        ("empty", HeaderValue::from_static("")),
+    ]
+}
+
 fn malformed_shapes(token: &str) -> Vec<(&'static str, HeaderValue)> {
     let value = |s: String| HeaderValue::from_str(&s).expect("header value");
     let mut shapes = vec![
@@ -451,8 +463,6 @@ fn malformed_shapes(token: &str) -> Vec<(&'static str, HeaderValue)> {
             HeaderValue::from_bytes(format!("Bearer {}é", &token[..51]).as_bytes())
                 .expect("obs-text header value"),
         ),
-        ("Basic scheme", value(format!("Basic {token}"))),
-        ("no scheme", value(token.to_string())),
         ("two tokens", value(format!("Bearer {token} {token}"))),
         ("other prefix", value(format!("Bearer sk_{}", &token[4..]))),
     ];
@@ -513,6 +523,17 @@ async fn malformed_tokens_of_every_shape_get_401_on_every_route_never_a_500() {
                 challenge.starts_with(r#"Bearer realm="api""#)
                     && challenge.contains(r#"error="invalid_token""#),
                 "{what}: WWW-Authenticate {challenge:?}"
+            );
+        }
+        // No bearer token at all: the bare challenge (RFC 6750 §3.1).
+        for (shape, value) in not_bearer_shapes(&token) {
+            let what = format!("{} {} with {shape}", route.method, route.path);
+            let reply = call(&api, Auth::Raw(&value), route, false).await;
+            assert_error(&what, &reply, StatusCode::UNAUTHORIZED);
+            assert_eq!(
+                reply.header("www-authenticate"),
+                Some(r#"Bearer realm="api""#),
+                "{what}"
             );
         }
     }

@@ -82,10 +82,6 @@ async fn malformed_or_unknown_tokens_get_invalid_token_never_a_server_error() {
             HeaderValue::from_bytes(format!("Bearer {}é", &token[..51]).as_bytes())
                 .expect("obs-text header value"),
         ),
-        (
-            "Basic scheme",
-            HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
-        ),
         ("deleted integration's token", bearer(&gone)),
     ];
     if token.to_lowercase() == token {
@@ -100,6 +96,24 @@ async fn malformed_or_unknown_tokens_get_invalid_token_never_a_server_error() {
             challenge.starts_with(r#"Bearer realm="api""#)
                 && challenge.contains(r#"error="invalid_token""#),
             "{what}: WWW-Authenticate {challenge:?}"
+        );
+    }
+    // Another scheme, or an empty header, carries no bearer token at all:
+    // the bare challenge, with no error code (RFC 6750 §3.1).
+    for (what, value) in [
+        (
+            "Basic scheme",
+            HeaderValue::from_str(&format!("Basic {token}")).unwrap(),
+        ),
+        ("Token scheme", HeaderValue::from_static("Token abc")),
+        ("empty header", HeaderValue::from_static("")),
+    ] {
+        let reply = with_authorization(&app, value).await;
+        assert_unauthorized_body(what, &reply);
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some(r#"Bearer realm="api""#),
+            "{what}"
         );
     }
     // Two credentials are refused, whichever order they come in.

@@ -153,7 +153,7 @@ async fn a_query_parameter_the_document_does_not_declare_is_a_422_naming_it() {
         ),
         (format!("{contact}?fields=all"), "fields"),
         (
-            format!("/v2/users/search?locationId={location}&foo=1"),
+            format!("/v2/users/search?companyId={location}&foo=1"),
             "foo",
         ),
     ] {
