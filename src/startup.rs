@@ -71,9 +71,9 @@ pub fn prepare_database(settings: &Settings) -> Result<PgConnection, StartupErro
 
 /// As [`prepare_database`], also saying how many migrations it applied.
 pub fn migrate_database(settings: &Settings) -> Result<(PgConnection, usize), StartupError> {
-    db::create_database_if_missing(&settings.database_url)
-        .map_err(|e| StartupError::Database(db::one_line(&e)))?;
-    let mut conn = PgConnection::establish(&settings.database_url).map_err(|e| {
+    let url = db::pool::with_connect_timeout(&settings.database_url, &settings.pool_options());
+    db::create_database_if_missing(&url).map_err(|e| StartupError::Database(db::one_line(&e)))?;
+    let mut conn = PgConnection::establish(&url).map_err(|e| {
         StartupError::Database(format!(
             "cannot connect to PostgreSQL: {}",
             db::one_line(&e)

@@ -135,6 +135,18 @@ pub fn build_pool(database_url: &str, options: &PoolOptions) -> Result<DbPool, D
 /// a request waits) and the server's `statement_timeout`, each unless the
 /// URL already says otherwise.
 pub fn with_timeouts(database_url: &str, options: &PoolOptions) -> String {
+    tuned(database_url, options, true)
+}
+
+/// `database_url` with libpq's `connect_timeout` and keepalives only, for
+/// start-up's own connection: a server that accepts the connection but
+/// never answers ends start-up with an error, while a long migration is
+/// not cut short by a request's timeouts.
+pub fn with_connect_timeout(database_url: &str, options: &PoolOptions) -> String {
+    tuned(database_url, options, false)
+}
+
+fn tuned(database_url: &str, options: &PoolOptions, for_requests: bool) -> String {
     let Ok(mut url) = url::Url::parse(database_url) else {
         return database_url.to_string();
     };
@@ -149,8 +161,24 @@ pub fn with_timeouts(database_url: &str, options: &PoolOptions) -> String {
     for (name, value) in KEEPALIVES {
         add(name, value.to_string());
     }
+    if for_requests {
+        request_timeouts(&mut pairs, options);
+    }
+    let query = pairs
+        .iter()
+        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    url.set_query(Some(&query));
+    url.to_string()
+}
+
+/// `tcp_user_timeout` and the server's `statement_timeout`, unless given.
+fn request_timeouts(pairs: &mut Vec<(String, String)>, options: &PoolOptions) {
     let waits = (options.connect_timeout + options.statement_timeout).as_millis();
-    add("tcp_user_timeout", waits.to_string());
+    if !pairs.iter().any(|(n, _)| n == "tcp_user_timeout") {
+        pairs.push(("tcp_user_timeout".to_string(), waits.to_string()));
+    }
     let statement = format!(
         "-c statement_timeout={}",
         options.statement_timeout.as_millis()
@@ -163,13 +191,6 @@ pub fn with_timeouts(database_url: &str, options: &PoolOptions) -> String {
         Some(_) => {}
         None => pairs.push(("options".to_string(), statement)),
     }
-    let query = pairs
-        .iter()
-        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    url.set_query(Some(&query));
-    url.to_string()
 }
 
 /// Percent-encodes all but unreserved characters: libpq decodes `%XX` in a

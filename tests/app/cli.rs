@@ -210,6 +210,40 @@ async fn serve_with_an_unparsable_database_url_fails_in_one_line() {
 }
 
 #[actix_web::test]
+async fn a_database_that_accepts_but_never_answers_ends_start_up_in_one_line() {
+    // Takes connections and says nothing, like a server stuck or a proxy
+    // whose far side is gone.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let url = format!("postgres://postgres@127.0.0.1:{port}/silent");
+    for command in ["serve", "migrate"] {
+        let started = std::time::Instant::now();
+        let output = run_cli(
+            &[command],
+            &[
+                ("DATABASE_URL", url.as_str()),
+                ("LISTEN_ADDR", "127.0.0.1:0"),
+                ("DB_CONNECT_TIMEOUT_SECONDS", "2"),
+            ],
+            None,
+        )
+        .await;
+        assert_failed_with_one_line(&output);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{command} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[actix_web::test]
 async fn serve_with_an_unreachable_database_fails_in_one_line() {
     let output = run_cli(
         &["serve"],
