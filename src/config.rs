@@ -275,11 +275,24 @@ fn decode_key(name: &'static str, value: &str) -> Result<Vec<u8>, ConfigError> {
         .map_err(|_| invalid(name, "expected base64"))
 }
 
+/// Longest wait a retry schedule may name: 30 days, in seconds.
+const LONGEST_RETRY_WAIT: u64 = 30 * 24 * 3600;
+
 fn parse_schedule(name: &'static str, v: &str) -> Result<Vec<u64>, ConfigError> {
     v.split(',')
-        .map(|p| p.trim().parse::<u64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| invalid(name, "expected seconds, comma-separated"))
+        .map(|p| {
+            p.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s <= LONGEST_RETRY_WAIT)
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            invalid(
+                name,
+                "expected seconds (at most 2592000, 30 days), comma-separated",
+            )
+        })
 }
 
 /// `SMTP_URL` and `SMTP_FROM` come together. The URL is never repeated in
@@ -438,6 +451,9 @@ mod tests {
         assert!(settings(&[("DB_POOL_SIZE", "many")]).is_err());
         assert!(settings(&[("API_RATE_LIMIT_BURST", "0")]).is_err());
         assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,x")]).is_err());
+        assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,2592001")]).is_err());
+        assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "18446744073709551615")]).is_err());
+        assert!(settings(&[("WEBHOOK_RETRY_SCHEDULE", "5,2592000")]).is_ok());
         assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test")]).is_err());
         assert!(settings(&[("WEBHOOK_RESOLVE", "hooks.test=nowhere")]).is_err());
     }

@@ -9,8 +9,21 @@ use private_integrations::telemetry;
 fn main() -> std::process::ExitCode {
     fixed_mmap_threshold();
     let cli = Cli::parse();
-    // A missing .env is normal; a broken one is reported by the settings it breaks.
-    let _ = dotenvy::dotenv();
+    // A missing .env is normal; a broken one must not quietly leave its
+    // settings out (a default database, a generated key). The line itself is
+    // not repeated: it may hold a secret.
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(dotenvy::Error::LineParse(_, at)) => {
+            eprintln!("error: .env cannot be read: a line is malformed at character {at}");
+            return std::process::ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: .env cannot be read: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     telemetry::init();
     let result = match Settings::from_env() {
         Ok(settings) => actix_web::rt::System::new().block_on(cli::run(cli, settings)),

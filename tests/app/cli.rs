@@ -334,3 +334,32 @@ async fn an_https_public_url_needs_a_session_key_and_starts_with_one() {
         .unwrap_or_else(|e| panic!("with SESSION_KEY set: {e}"));
     assert_eq!(app.public_url(), "https://panel.example");
 }
+
+#[actix_web::test]
+async fn a_malformed_env_file_ends_start_up_in_one_line_without_repeating_it() {
+    let dir = std::env::temp_dir().join(format!("pi-env-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("make a directory");
+    std::fs::write(
+        dir.join(".env"),
+        "LISTEN_ADDR=127.0.0.1:0\nSESSION_KEY=\"kept-secret-value and no closing quote\n",
+    )
+    .expect("write .env");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_private-integrations"))
+        .arg("migrate")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/never_reached",
+        )
+        .current_dir(&dir)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run the binary");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_failed_with_one_line(&output);
+    let said = stderr_of(&output);
+    assert!(said.contains(".env"), "{said}");
+    assert!(!said.contains("kept-secret-value"), "{said}");
+}
