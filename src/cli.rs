@@ -91,6 +91,9 @@ fn create_admin(
         return Err("--account must be 1 to 100 characters".into());
     }
     let email = Email::parse(email).ok_or("--email is not a valid email address")?;
+    if password.expose().contains('\0') {
+        return Err("the password must not hold a NUL character".into());
+    }
     let length = password.chars();
     if !(password::MIN_LENGTH..=password::MAX_LENGTH).contains(&length) {
         return Err(format!(

@@ -111,6 +111,7 @@ async fn submit(
     if email.is_empty() {
         errors.add("email", "Enter your email address.");
     }
+    refuse_nul(&mut errors, "password", password.expose());
     if password.is_empty() {
         errors.add("password", "Enter your password.");
     }

@@ -122,6 +122,21 @@ async fn create_admin_refuses_a_short_password() {
     );
     assert_eq!(app.count("users"), 1);
     assert_eq!(app.count("accounts"), 1);
+
+    let output = app
+        .create_admin(
+            &owner.account_name,
+            "nul@acme.test",
+            "long enough\0password",
+        )
+        .await;
+    assert!(
+        matches!(output.status.code(), Some(c) if c != 0),
+        "create-admin with a NUL in the password: {}",
+        exit_of(&output)
+    );
+    assert!(stderr_of(&output).contains("NUL"), "{}", stderr_of(&output));
+    assert_eq!(app.count("users"), 1);
 }
 
 #[actix_web::test]

@@ -191,6 +191,36 @@ async fn a_nul_in_the_email_is_a_422_beside_the_field_with_the_input_kept() {
     assert!(!browser.is_signed_in().await);
 }
 
+#[actix_web::test]
+async fn a_nul_in_the_password_is_a_422_and_no_password_check() {
+    let app = spawn_app().await;
+    let owner = app.setup_owner().await;
+    let browser = app.new_client();
+    let attempts = app.count("login_attempts");
+
+    let reply = browser
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", owner.email.as_str()),
+                ("password", &format!("{}\0", owner.password)),
+            ],
+        )
+        .await;
+
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains(r#"<p class="field-error" id="password-error">Remove the NUL"#),
+        "{}",
+        excerpt(&reply.body)
+    );
+    assert_eq!(app.count("login_attempts"), attempts);
+    assert!(!browser.is_signed_in().await);
+}
+
 fn statuses(replies: &[Reply]) -> Vec<u16> {
     replies.iter().map(|r| r.status.as_u16()).collect()
 }
