@@ -104,7 +104,13 @@ async fn submit(
         password,
         next: raw_next,
     } = form.0;
-    let return_to = next::same_site_path(&raw_next);
+    // `next` rides in the form; a form that carries it in its action's
+    // query instead is heard too.
+    let return_to = if raw_next.is_empty() {
+        next::from_query(req.query_string())
+    } else {
+        next::same_site_path(&raw_next)
+    };
     let email = email::normalize(&raw_email);
     let mut errors = FormErrors::default();
     refuse_nul(&mut errors, "email", &raw_email);

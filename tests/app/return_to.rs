@@ -49,6 +49,28 @@ async fn signing_in_returns_to_the_page_asked_for() {
 }
 
 #[actix_web::test]
+async fn a_next_in_the_sign_in_forms_query_is_heard_too() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let browser = app.new_client();
+    let asked = "/settings/users";
+    let form = browser.get(&sign_in_url(asked)).await;
+    let token = extract_csrf_token(&form.body).expect("a csrf token");
+
+    browser
+        .post_form(
+            &sign_in_url(asked),
+            &[
+                ("email", OWNER_EMAIL),
+                ("password", OWNER_PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await
+        .assert_redirect_to(asked);
+}
+
+#[actix_web::test]
 async fn an_off_site_or_malformed_next_leads_to_settings() {
     let app = spawn_app().await;
     app.setup_owner().await;
