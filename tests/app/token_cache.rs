@@ -164,3 +164,32 @@ async fn a_token_changed_by_hand_in_the_database_is_refused_at_once_by_every_ins
         assert!(took < Duration::from_millis(500), "window: took {took:?}");
     }
 }
+
+/// The usage writer moves a token's last use forward at most once a minute
+/// per token; that tells no instance anything (the token only got more
+/// alive), or every instance would drop every busy token once a minute.
+#[actix_web::test]
+async fn a_last_use_moving_forward_tells_no_instance_and_any_other_change_does() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_with_token(&app, "Busy", &["contacts.readonly"], "").await;
+    let mut listener = app.db.connection();
+    listener
+        .batch_execute("LISTEN pi_token_changes")
+        .expect("listen");
+    let mut told = |sql: &str| {
+        execute(&app, sql);
+        std::thread::sleep(Duration::from_millis(100));
+        listener.notifications_iter().count() > 0
+    };
+    assert!(!told(
+        "UPDATE access_tokens SET last_used_at = now(), last_used_ip = '192.0.2.1'"
+    ));
+    assert!(!told("UPDATE integrations SET last_used_at = now()"));
+    assert!(told(
+        "UPDATE access_tokens SET last_used_at = now() - interval '100 days'"
+    ));
+    assert!(told("UPDATE access_tokens SET expires_at = now()"));
+    assert!(told("UPDATE integrations SET description = 'changed'"));
+}
