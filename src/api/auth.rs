@@ -80,11 +80,10 @@ pub fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     // No credential, or one of another scheme (Basic, ...), is no bearer
     // token at all: the bare challenge, without an error code (RFC 6750
     // §3.1).
-    let scheme = value.split(' ').next().unwrap_or_default();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::MissingToken);
     }
-    let (_, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
     Ok(token.trim())
 }
 
@@ -203,7 +202,7 @@ impl FromRequest for ApiAuth {
             .get(&hash)
             .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
         if let Some(verified) = cached {
-            note_caller(&presented, &verified);
+            note_caller(&presented.usage, &verified);
             return Either::Left(ready(admit(verified, &presented, needed, &query)));
         }
         Either::Right(Box::pin(async move {
@@ -211,7 +210,7 @@ impl FromRequest for ApiAuth {
             let Some(verified) = look_up(&state, hash).await? else {
                 return Err(presented.refuse(ApiError::InvalidToken));
             };
-            note_caller(&presented, &verified);
+            note_caller(&presented.usage, &verified);
             let Verified {
                 token,
                 integration,
@@ -231,8 +230,8 @@ impl FromRequest for ApiAuth {
 
 /// Whatever is learnt about the caller goes into the usage context, so a
 /// refusal of a known token is recorded with it.
-fn note_caller(presented: &Presented, verified: &Verified) {
-    let mut ctx = presented.usage.borrow_mut();
+pub fn note_caller(usage: &UsageHandle, verified: &Verified) {
+    let mut ctx = usage.borrow_mut();
     ctx.account_id = Some(verified.account.id);
     ctx.integration_id = Some(verified.integration.id);
     ctx.token_id = Some(verified.token.id);

@@ -45,11 +45,8 @@ pub async fn api_middleware(
         && usage.borrow().account_id.is_none()
         && state.settings.usage_recording;
     if unrouted && let Some((verified, outcome)) = auth::identify(res.request()).await {
-        let mut ctx = usage.borrow_mut();
-        ctx.account_id = Some(verified.account.id);
-        ctx.integration_id = Some(verified.integration.id);
-        ctx.token_id = Some(verified.token.id);
-        ctx.outcome = outcome;
+        auth::note_caller(&usage, &verified);
+        usage.borrow_mut().outcome = outcome;
     }
     let ctx = usage.borrow().clone();
     // Routes that identify no caller (the OpenAPI document, unknown paths)
