@@ -85,11 +85,7 @@ pub struct NoteDeleted {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewNoteInput {
     #[validate(length(max = 10000, message = "body must be at most 10000 characters"))]
-    #[schema(
-        min_length = 1,
-        max_length = 10000,
-        pattern = r"[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-    )]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: String,
     /// The id of a user of this account.
     user_id: Option<String>,
@@ -108,11 +104,7 @@ pub struct NewNoteInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NoteInput {
     #[validate(length(max = 10000, message = "body must be at most 10000 characters"))]
-    #[schema(
-        min_length = 1,
-        max_length = 10000,
-        pattern = r"[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-    )]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     body: Option<String>,
     user_id: Option<String>,
     #[validate(length(max = 200, message = "title must be at most 200 characters"))]

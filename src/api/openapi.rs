@@ -209,13 +209,6 @@ pub(crate) fn search_after_schema() -> utoipa::openapi::Schema {
     )
 }
 
-/// Text with something besides white space (Unicode's White_Space, which
-/// Rust's `trim` removes), spelt out so every regex engine reads it alike.
-/// notes.rs and location_tags.rs repeat it: a schema attribute takes only
-/// a literal.
-pub(crate) const NOT_ONLY_WHITESPACE: &str =
-    r"[^\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
-
 fn tag_list(nullable: bool) -> utoipa::openapi::Schema {
     use crate::domain::contact::{MAX_TAG_CHARS, MAX_TAGS};
     use utoipa::openapi::schema as oas;
@@ -233,7 +226,7 @@ fn tag_list(nullable: bool) -> utoipa::openapi::Schema {
                     .schema_type(Type::String)
                     .min_length(Some(1))
                     .max_length(Some(MAX_TAG_CHARS))
-                    .pattern(Some(NOT_ONLY_WHITESPACE)),
+                    .pattern(Some(SOME_TEXT)),
             )
             .max_items(Some(MAX_TAGS))
             .description(Some("Stored trimmed and lower-cased"))
@@ -483,7 +476,9 @@ pub fn document_json() -> serde_json::Value {
 
 /// Free text: anything but NUL.
 const ANY_TEXT: &str = r"^[^\u0000]*$";
-/// Text with something besides white space, and no NUL.
+/// Text with something besides white space (Unicode's White_Space, which
+/// Rust's `trim` removes), and no NUL; spelt out so every regex engine reads
+/// it alike. Schema attributes, which take only a literal, say `\S` for it.
 const SOME_TEXT: &str = concat!(
     r"^[^\u0000]*",
     r"[^\u0000\t\n\x0B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]",
@@ -493,8 +488,8 @@ const SOME_TEXT: &str = concat!(
 /// A NUL in any text is refused (SPEC §7), so the document says so of every
 /// string it does not already pin down (a format, a list of words, an
 /// anchored pattern): a schema-driven client that sends what the document
-/// allows is never refused for it. The "not only white space" patterns,
-/// which match anywhere, become anchored ones that also leave NUL out.
+/// allows is never refused for it. An attribute's `\S` becomes
+/// [`SOME_TEXT`]: engines disagree on which characters `\S` leaves out.
 fn no_nul_in_text(node: &mut serde_json::Value) {
     use serde_json::Value;
     match node {
@@ -510,7 +505,7 @@ fn no_nul_in_text(node: &mut serde_json::Value) {
             if is_string && !pinned {
                 let pattern = match map.get("pattern").and_then(Value::as_str) {
                     None => Some(ANY_TEXT),
-                    Some(p) if p == NOT_ONLY_WHITESPACE || p == r"\S" => Some(SOME_TEXT),
+                    Some(r"\S") => Some(SOME_TEXT),
                     Some(_) => None,
                 };
                 if let Some(pattern) = pattern {
