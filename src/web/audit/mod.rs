@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::email;
 use crate::models::audit_event::AuditFilter;
+use crate::web::forms::shown_again;
 use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::urls::Urls;
 
@@ -51,7 +52,7 @@ impl LogQuery {
             };
             parsed.errors.retain(|(f, _)| *f != field);
             if field == "actor" {
-                parsed.actor_input = value.trim().replace('\0', "\u{FFFD}");
+                parsed.actor_input = shown_again(value.trim());
             }
             if field != "page" && value.trim().is_empty() {
                 continue;

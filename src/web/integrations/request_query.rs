@@ -9,6 +9,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::models::request_log::{RequestFilter, StatusFilter};
+use crate::web::forms::shown_again;
 use crate::web::paging::{PAGE_ERROR, page_number};
 use crate::web::when::Zone;
 
@@ -50,8 +51,8 @@ impl RequestQuery {
             };
             parsed.errors.retain(|(f, _)| *f != field);
             match field {
-                "from" => parsed.from_input = value.replace('\0', "\u{FFFD}"),
-                "to" => parsed.to_input = value.replace('\0', "\u{FFFD}"),
+                "from" => parsed.from_input = shown_again(value),
+                "to" => parsed.to_input = shown_again(value),
                 _ => {}
             }
             if value.is_empty() {
