@@ -347,7 +347,7 @@ fn example(
             Some("date") => "2026-01-31".into(),
             Some("uuid") => ID_EXAMPLE.into(),
             Some("email") => "ada@example.com".into(),
-            _ => "string".into(),
+            _ => STRING_EXAMPLE.into(),
         }),
         Some("null") => return None,
         _ => Value::Object(Map::new()),
@@ -375,9 +375,18 @@ fn surely_accepted(schema: &Value, schemas: &Map<String, Value>) -> bool {
     matches!(
         type_of(schema),
         Some("string" | "boolean" | "integer" | "number")
-    ) && schema.get("pattern").is_none()
+    ) && schema["pattern"].as_str().is_none_or(fits_placeholder)
         && schema.get("format").is_none()
         && schema.get("enum").is_none()
+}
+
+/// The placeholder of a plain string.
+const STRING_EXAMPLE: &str = "string";
+
+/// Whether the placeholder matches `pattern` (free text's "anything but
+/// NUL" does; a phone's digits would not).
+fn fits_placeholder(pattern: &str) -> bool {
+    regex::Regex::new(pattern).is_ok_and(|re| re.is_match(STRING_EXAMPLE))
 }
 
 pub struct ScopeRow {
@@ -437,7 +446,8 @@ mod tests {
             "components": {"schemas": {"In": {"type": "object", "required": ["tags"], "properties": {
                 "n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}},
                 "when": {"type": "string", "format": "date-time"},
-                "nick": {"type": ["string", "null"]},
+                "nick": {"type": ["string", "null"], "pattern": "^[^\\u0000]*$"},
+                "code": {"type": "string", "pattern": "^[0-9]+$"},
                 "age": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 1}]},
                 "gone": {"type": "null"},
                 "extra": {"type": "object", "properties": {"a": {"type": "string"}}}
@@ -452,6 +462,10 @@ mod tests {
         assert_eq!(body["n"], 0);
         assert_eq!(body["tags"][0], "string");
         assert_eq!(body["nick"], "string", "a nullable field shows its type");
+        assert!(
+            body.get("code").is_none(),
+            "a pattern the placeholder misses"
+        );
         assert_eq!(body["age"], 1, "the non-null branch, within its minimum");
         assert!(body.get("gone").is_none(), "never null: {body}");
         assert!(
