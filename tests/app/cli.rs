@@ -143,18 +143,20 @@ async fn create_admin_refuses_a_short_password() {
 async fn instances_started_together_on_a_fresh_database_take_turns_migrating() {
     for _ in 0..3 {
         let db = TestDb::empty();
-        let env = [("DATABASE_URL", db.url.as_str())];
-        let (a, b, c) = tokio::join!(
-            run_cli(&["migrate"], &env, None),
-            run_cli(&["migrate"], &env, None),
-            run_cli(&["migrate"], &env, None),
-        );
-        for (which, output) in [("first", &a), ("second", &b), ("third", &c)] {
-            assert_succeeded(
-                &format!("the {which} of three concurrent migrations"),
-                output,
-            );
-        }
+        three_migrations_at_once(&db.url, "concurrent migrations").await;
+    }
+}
+
+/// Three `migrate` runs on `url` at once; each of them must succeed.
+async fn three_migrations_at_once(url: &str, what: &str) {
+    let env = [("DATABASE_URL", url)];
+    let (a, b, c) = tokio::join!(
+        run_cli(&["migrate"], &env, None),
+        run_cli(&["migrate"], &env, None),
+        run_cli(&["migrate"], &env, None),
+    );
+    for (which, output) in [("first", &a), ("second", &b), ("third", &c)] {
+        assert_succeeded(&format!("the {which} of three {what}"), output);
     }
 }
 
@@ -165,18 +167,7 @@ async fn instances_started_together_on_a_missing_database_both_create_it() {
         // and the drop guard cleans up whatever the runs create.
         let db = TestDb::empty();
         db.drop_now();
-        let env = [("DATABASE_URL", db.url.as_str())];
-        let (a, b, c) = tokio::join!(
-            run_cli(&["migrate"], &env, None),
-            run_cli(&["migrate"], &env, None),
-            run_cli(&["migrate"], &env, None),
-        );
-        for (which, output) in [("first", &a), ("second", &b), ("third", &c)] {
-            assert_succeeded(
-                &format!("the {which} of three migrations creating the database at once"),
-                output,
-            );
-        }
+        three_migrations_at_once(&db.url, "migrations creating the database at once").await;
     }
 }
 

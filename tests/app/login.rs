@@ -164,14 +164,7 @@ async fn a_nul_in_the_email_is_a_422_beside_the_field_with_the_input_kept() {
     let attempts = app.count("login_attempts");
 
     let reply = browser
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("email", &format!("{}\0", owner.email)),
-                ("password", &owner.password),
-            ],
-        )
+        .login(&format!("{}\0", owner.email), &owner.password)
         .await;
 
     reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -199,14 +192,7 @@ async fn a_nul_in_the_password_is_a_422_and_no_password_check() {
     let attempts = app.count("login_attempts");
 
     let reply = browser
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("email", owner.email.as_str()),
-                ("password", &format!("{}\0", owner.password)),
-            ],
-        )
+        .login(&owner.email, &format!("{}\0", owner.password))
         .await;
 
     reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
