@@ -88,9 +88,9 @@ async fn outage_and_recovery(cut: Line) {
 
     app.proxy.set(cut);
     // No instance can know of a silent outage the instant it begins: the
-    // token cache is believed for half a second after its listener last
-    // heard the database.
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    // token cache is believed for a second and a half after its listener
+    // last heard the database.
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
     app.assert_unavailable().await;
 
     let resumed = Instant::now();
