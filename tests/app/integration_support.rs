@@ -229,11 +229,13 @@ pub fn list_row(body: &str, id: &str) -> String {
 }
 
 /// Runs one SQL statement on the test's database, as an operator would in
-/// psql: the database itself tells every instance what changed.
+/// psql: the database itself tells every instance what changed, and each
+/// hears it at its listener's next poll (every 2 ms), which this waits out.
 pub fn execute(app: &TestApp, sql: &str) {
     diesel::sql_query(sql)
         .execute(&mut app.db.connection())
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
 }
 
 #[derive(QueryableByName)]
