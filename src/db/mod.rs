@@ -3,6 +3,7 @@
 //! diesel's blocking calls off the async executor and bounds how long a
 //! request waits for a database that does not answer.
 
+pub mod listen;
 pub mod pool;
 pub mod schema;
 

@@ -5,13 +5,5 @@
 //! when such a row changes, as the change commits. Every instance listens
 //! and forgets what it cached (see `token_cache`).
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "pi_token_changes";
-
-/// Starts listening on this (dedicated) connection.
-pub fn listen(conn: &mut PgConnection) -> QueryResult<()> {
-    conn.batch_execute(&format!("LISTEN {CHANNEL}"))
-}

@@ -1,29 +1,24 @@
 //! Keeps this instance's token cache honest: listens for token changes on a
-//! dedicated connection and forgets what they affect, and vouches for the
-//! cache only while that connection answers (see `token_cache`). Runs on
-//! its own thread, since libpq's notifications are read by polling a
-//! blocking connection; it ends when the application (and so the cache)
+//! dedicated connection and forgets what they affect the moment one
+//! arrives, and vouches for the cache only while that connection answers
+//! (see `token_cache`). Runs on its own thread, asleep on the connection's
+//! socket (`db::listen`); it ends when the application (and so the cache)
 //! is gone.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection};
-
-use crate::db;
+use crate::db::listen::{Listener, Ping};
 use crate::models::token_change;
-use crate::token_cache::TokenCache;
+use crate::token_cache::{TRUST_FOR, TokenCache};
 
-/// How often pending notifications are read: the bound on how late another
-/// instance's revocation, or a change made by hand in the database, reaches
-/// this one. libpq's notifications are read by polling; a read that finds
-/// none costs a few microseconds, so 500 a second cost next to nothing.
-const POLL: Duration = Duration::from_millis(2);
 /// How often the connection proves it is alive; each proof vouches for the
 /// cache for `token_cache::TRUST_FOR`, so a silent outage (a black hole,
 /// where the proof neither comes nor fails) stops cached answers within that
 /// long. A connection seen to fail stops them at once.
 const HEARTBEAT: Duration = Duration::from_millis(250);
+/// Longest sleep between looks at whether the application is still there.
+const WAKE_AT_LEAST_EVERY: Duration = Duration::from_millis(100);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 pub fn start(database_url: String, cache: &Arc<TokenCache>) {
@@ -45,54 +40,72 @@ fn run(database_url: &str, cache: &Weak<TokenCache>) {
         };
         strong.distrust();
         drop(strong);
-        match PgConnection::establish(database_url) {
-            Ok(mut conn) => {
-                if let Err(e) = token_change::listen(&mut conn) {
-                    tracing::warn!(error = %db::one_line(&e), "token listener could not LISTEN");
-                } else if listen(&mut conn, cache).is_break() {
+        match Listener::connect(database_url, token_change::CHANNEL) {
+            Ok(mut listener) => {
+                let ended = listen(&mut listener, cache);
+                if ended.is_break() {
                     return;
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %db::one_line(&e), "token listener cannot reach the database");
+                tracing::warn!(error = %e, "token listener cannot reach the database");
             }
         }
         std::thread::sleep(RECONNECT_AFTER);
     }
 }
 
-/// Reads notifications until the connection fails (`Continue`: reconnect)
-/// or the application is gone (`Break`).
-fn listen(conn: &mut PgConnection, cache: &Weak<TokenCache>) -> std::ops::ControlFlow<()> {
+/// Applies notifications as they arrive until the connection fails
+/// (`Continue`: reconnect) or the application is gone (`Break`).
+fn listen(listener: &mut Listener, cache: &Weak<TokenCache>) -> std::ops::ControlFlow<()> {
     use std::ops::ControlFlow::{Break, Continue};
+    // When the last proof of life came, and since when one is awaited.
     let mut last_beat: Option<Instant> = None;
+    let mut ping_sent: Option<Instant> = None;
     loop {
         let Some(cache) = cache.upgrade() else {
             return Break(());
         };
-        if last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
-            if let Err(e) = db::ping(conn) {
-                // Not believed from this moment, not when trust runs out.
-                cache.distrust();
-                tracing::warn!(error = %db::one_line(&e), "token listener lost its connection");
-                return Continue(());
+        let lost = |e: String| {
+            // Not believed from this moment, not when trust runs out.
+            cache.distrust();
+            tracing::warn!(error = %e, "token listener lost its connection");
+            Continue(())
+        };
+        if ping_sent.is_none() && last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT) {
+            if let Err(e) = listener.send_ping() {
+                return lost(e);
             }
-            // Anything missed before this connection listened is forgotten
-            // by the clear in `run`; from here on notifications arrive.
-            cache.vouch();
-            last_beat = Some(Instant::now());
+            ping_sent = Some(Instant::now());
         }
-        for notification in conn.notifications_iter() {
-            match notification {
-                Ok(n) => cache.apply(&n.payload),
-                Err(e) => {
-                    cache.distrust();
-                    tracing::warn!(error = %db::one_line(&e), "token listener lost its connection");
-                    return Continue(());
+        let next_beat = last_beat.map_or(Duration::ZERO, |t| HEARTBEAT.saturating_sub(t.elapsed()));
+        let sleep = if ping_sent.is_some() {
+            WAKE_AT_LEAST_EVERY
+        } else {
+            next_beat.min(WAKE_AT_LEAST_EVERY)
+        };
+        if let Err(e) = listener.wait(sleep) {
+            return lost(e);
+        }
+        for payload in listener.notifications() {
+            cache.apply(&payload);
+        }
+        if let Some(sent) = ping_sent {
+            match listener.ping() {
+                // Anything missed before this connection listened is
+                // forgotten by the distrust in `run`; from here on
+                // notifications arrive.
+                Ok(Ping::Answered) => {
+                    cache.vouch();
+                    last_beat = Some(Instant::now());
+                    ping_sent = None;
                 }
+                Ok(Ping::Waiting) if sent.elapsed() > 2 * TRUST_FOR => {
+                    return lost("no answer to the heartbeat".into());
+                }
+                Ok(Ping::Waiting) => {}
+                Err(e) => return lost(e),
             }
         }
-        drop(cache);
-        std::thread::sleep(POLL);
     }
 }

@@ -230,7 +230,8 @@ pub fn list_row(body: &str, id: &str) -> String {
 
 /// Runs one SQL statement on the test's database, as an operator would in
 /// psql: the database itself tells every instance what changed, and each
-/// hears it at its listener's next poll (every 2 ms), which this waits out.
+/// listener wakes for it at once; the short wait leaves room for a thread
+/// scheduled late on a machine busy with other tests.
 pub fn execute(app: &TestApp, sql: &str) {
     diesel::sql_query(sql)
         .execute(&mut app.db.connection())

@@ -52,7 +52,7 @@ async fn a_cached_token_stops_answering_200_once_the_line_is_seen_cut() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // The listener sees the closed connection at its next poll (2 ms) and
+    // The listener, asleep on its socket, wakes as the connection closes and
     // drops the cache then, not when its last heartbeat's trust runs out.
     assert!(
         last_ok.is_none_or(|at| at < Duration::from_millis(250)),
