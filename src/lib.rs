@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod caches;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -15,7 +16,6 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
-pub mod token_cache;
 pub mod usage;
 pub mod web;
 pub mod workers;

@@ -18,6 +18,7 @@ use crate::actions::notices::Notices;
 use crate::auth::csrf::verify_csrf;
 use crate::auth::middleware::require_user;
 use crate::auth::session_store::PgSessionStore;
+use crate::caches::Caches;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::errors::WebError;
@@ -25,7 +26,6 @@ use crate::models::server_secret;
 use crate::outbound::Resolver;
 use crate::secrets::SecretBox;
 use crate::state::AppState;
-use crate::token_cache::TokenCache;
 use crate::usage::rate_limit::RateLimiter;
 use crate::web as panel;
 use crate::workers;
@@ -249,16 +249,11 @@ fn run(
         settings.api_rate_limit_burst,
         settings.api_rate_limit_window_seconds,
     );
-    // Entries live 30 s at most even if a notification were lost; 100k
-    // tokens are a few tens of megabytes.
-    let tokens = Arc::new(TokenCache::new(
-        Duration::seconds(30).unsigned_abs(),
-        100_000,
-    ));
+    let caches = Arc::new(Caches::new());
     // The listener's connection notices a dead database as the pool's do.
     workers::token_listener::start(
         db::pool::with_timeouts(&settings.database_url, &settings.pool_options()),
-        &tokens,
+        &caches,
     );
     let resolver = Arc::new(Resolver::new(
         &settings.webhook_resolve,
@@ -277,7 +272,7 @@ fn run(
         cookie_key: key.clone(),
         limiter: RateLimiter::new(limiter_settings.0, limiter_settings.1),
         usage: usage_sink,
-        tokens,
+        caches: caches.clone(),
         secrets,
         resolver,
     });
@@ -294,7 +289,7 @@ fn run(
         &state,
         db::pool::with_timeouts(&state.settings.database_url, &state.settings.pool_options()),
     );
-    let store = PgSessionStore::new(pool);
+    let store = PgSessionStore::new(pool, caches);
     // Beside the binary's working directory when deployed, else the source tree.
     let static_dir = if std::path::Path::new("static/css").is_dir() {
         "static".to_string()

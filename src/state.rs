@@ -7,11 +7,11 @@ use std::sync::atomic::AtomicBool;
 
 use actix_web::cookie::Key;
 
+use crate::caches::Caches;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::outbound::Resolver;
 use crate::secrets::SecretBox;
-use crate::token_cache::TokenCache;
 use crate::usage::UsageSink;
 use crate::usage::rate_limit::RateLimiter;
 
@@ -27,8 +27,9 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Where API requests are recorded, off the request path.
     pub usage: UsageSink,
-    /// Verified tokens, kept honest by `workers::token_listener`.
-    pub tokens: Arc<TokenCache>,
+    /// Verified tokens, sessions and list pages, kept honest by
+    /// `workers::token_listener`.
+    pub caches: Arc<Caches>,
     /// Seals webhook signing secrets (`SECRETS_KEY`).
     pub secrets: SecretBox,
     /// Resolves and screens webhook targets.

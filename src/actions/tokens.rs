@@ -26,8 +26,10 @@ pub enum RotateMode {
 }
 
 /// The newest live token outside a grace period: the one clients should use.
-pub fn current_token(tokens: &[AccessToken]) -> Option<&AccessToken> {
-    tokens.iter().find(|t| !t.in_grace())
+pub fn current_token<'a>(
+    tokens: impl IntoIterator<Item = &'a AccessToken>,
+) -> Option<&'a AccessToken> {
+    tokens.into_iter().find(|t| !t.in_grace())
 }
 
 pub(crate) fn issue(

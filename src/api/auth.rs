@@ -27,13 +27,13 @@ use super::request_context::UsageHandle;
 use super::routes;
 use crate::actions;
 use crate::auth::ClientAddr;
+use crate::caches::Verified;
 use crate::db::{self, DbError, DbPool};
 use crate::domain::scope::{Scope, ScopeSet};
 use crate::domain::token::{PlainToken, TokenHash};
 use crate::models::api_request::Outcome;
 use crate::models::{AccessToken, Account, Integration};
 use crate::state::AppState;
-use crate::token_cache::Verified;
 use crate::usage::rate_limit::RateKey;
 
 /// A request authenticated by a live token that holds the scope its route
@@ -198,6 +198,7 @@ impl FromRequest for ApiAuth {
         // the database: its copy of the last use may be behind.
         let cached = presented
             .state
+            .caches
             .tokens
             .get(&hash)
             .filter(|v| v.token.is_live(now, v.account.inactivity_expiry_days));
@@ -219,7 +220,7 @@ impl FromRequest for ApiAuth {
             } = &*verified;
             if !token.is_live(now, account.inactivity_expiry_days) {
                 if expire_if_inactive(&state.pool, token, account).await {
-                    state.tokens.forget_integration(integration.id);
+                    state.caches.forget_integration(integration.id);
                 }
                 return Err(presented.refuse_known(Outcome::InvalidToken, ApiError::InvalidToken));
             }
@@ -240,7 +241,7 @@ pub fn note_caller(usage: &UsageHandle, verified: &Verified) {
 /// The token with `hash` as the database has it, with its integration and
 /// account, kept in the cache for the next request.
 async fn look_up(state: &AppState, hash: TokenHash) -> Result<Option<Arc<Verified>>, DbError> {
-    let generation = state.tokens.generation();
+    let generation = state.caches.tokens.generation();
     let key = hash.clone();
     let found = db::query(&state.pool, move |conn| {
         AccessToken::authenticate(conn, &key)
@@ -248,7 +249,10 @@ async fn look_up(state: &AppState, hash: TokenHash) -> Result<Option<Arc<Verifie
     .await?;
     Ok(found.map(|(token, integration, account)| {
         let verified = Arc::new(Verified::new(token, integration, account));
-        state.tokens.insert(hash, verified.clone(), generation);
+        state
+            .caches
+            .tokens
+            .insert(hash, verified.clone(), generation);
         verified
     }))
 }
@@ -263,7 +267,7 @@ pub async fn identify(req: &HttpRequest) -> Option<(Arc<Verified>, Outcome)> {
     let state = req.app_data::<web::Data<AppState>>()?.clone();
     let client = ClientAddr::of(req);
     let now = Utc::now();
-    let verified = match state.tokens.get(&hash) {
+    let verified = match state.caches.tokens.get(&hash) {
         Some(verified) => verified,
         None => look_up(&state, hash).await.ok()??,
     };

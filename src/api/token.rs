@@ -113,7 +113,8 @@ pub async fn rotate(
         SelfRotateError::Db(e) => e.into(),
     })?;
     // The old token's cached entry must not outlive this answer here.
-    state.tokens.forget_integration(integration_id);
+    state.caches.forget_integration(integration_id);
+    state.caches.forget_list(auth.account.id);
     let mut response = HttpResponse::Ok();
     response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
     Ok(response.json(Rotated {

@@ -98,8 +98,17 @@ pub async fn require_user(
     };
     match load_user(&state, user_id).await? {
         Some(current) => {
+            let account_id = current.account.id;
+            let changes = req.method() != Method::GET && req.method() != Method::HEAD;
             req.extensions_mut().insert(current);
             let mut res = next.call(req).await?;
+            // Whatever a form changed, this instance forgets what it kept of
+            // the account (its sessions, list pages and tokens) before it
+            // answers: the page the answer leads to must show the change.
+            // Other instances hear it from the database.
+            if changes {
+                state.caches.forget_account(account_id);
+            }
             // Account data must not outlive the session in a browser cache
             // (Back after signing out would show it again).
             let headers = res.headers_mut();

@@ -22,6 +22,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::caches::{CachedSession, Caches};
 use crate::db::{self, DbError, DbPool};
 use crate::models::session::{self, State};
 use crate::models::{Account, User};
@@ -32,6 +33,9 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    /// Live sessions with their users, so a page needs no round trip for
+    /// them; kept honest by the change listener (see `caches`).
+    caches: Arc<Caches>,
     /// When this instance last pushed each session's expiry forward. The
     /// database moves an expiry at most once a minute anyway, so asking it
     /// more often is a round trip per page for nothing.
@@ -44,9 +48,10 @@ const EXTEND_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 const REMEMBERED: usize = 100_000;
 
 impl PgSessionStore {
-    pub fn new(pool: DbPool) -> Self {
+    pub fn new(pool: DbPool, caches: Arc<Caches>) -> Self {
         Self {
             pool,
+            caches,
             extended: Arc::default(),
         }
     }
@@ -141,6 +146,16 @@ fn noted(e: DbError) -> anyhow::Error {
     e.into()
 }
 
+/// Tells the sign-in gate who the session is for, so it need not ask the
+/// database. Outside `watching_outages` the gate loads the user itself.
+fn note_signed_in(session: &CachedSession) {
+    if let Some(user_id) = session.user_id {
+        let _ = NOTES.try_with(|notes| {
+            *notes.signed_in.borrow_mut() = Some((user_id, session.user.clone()));
+        });
+    }
+}
+
 /// The user id is stored in its own column so sessions can be ended per user.
 fn user_id(state: &State) -> Option<Uuid> {
     state
@@ -176,21 +191,32 @@ async fn write(
 impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = storage_id(key);
-        let loaded = db::query(&self.pool, move |conn| session::load_with_user(conn, &id))
-            .await
-            .map_err(|e| LoadError::Other(noted(e)))?;
+        let sessions = &self.caches.sessions;
+        if let Some(kept) = sessions.get(&id).filter(|s| s.ends_at > Utc::now()) {
+            note_signed_in(&kept);
+            return Ok(Some(kept.state.clone()));
+        }
+        let generation = sessions.generation();
+        let looked_up = id.clone();
+        let loaded = db::query(&self.pool, move |conn| {
+            session::load_with_user(conn, &looked_up)
+        })
+        .await
+        .map_err(|e| LoadError::Other(noted(e)))?;
         let Some(loaded) = loaded else {
             return Ok(None);
         };
-        if let Some(user_id) = loaded.user_id {
-            // Outside `watching_outages` the gate loads the user itself.
-            let _ = NOTES.try_with(|notes| {
-                *notes.signed_in.borrow_mut() = Some((user_id, loaded.user));
-            });
-        }
-        serde_json::from_value::<State>(loaded.state)
-            .map(Some)
-            .map_err(|e| LoadError::Deserialization(e.into()))
+        let state = serde_json::from_value::<State>(loaded.state)
+            .map_err(|e| LoadError::Deserialization(e.into()))?;
+        let found = Arc::new(CachedSession {
+            state,
+            user_id: loaded.user_id,
+            user: loaded.user,
+            ends_at: loaded.ends_at,
+        });
+        note_signed_in(&found);
+        sessions.insert(id, found.clone(), generation);
+        Ok(Some(found.state.clone()))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
@@ -210,9 +236,10 @@ impl SessionStore for PgSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         // A session ended meanwhile stays ended: the update finds no row,
         // and the cookie it answers with leads nowhere.
-        write(&self.pool, &key, state, ttl, Write::Existing)
-            .await
-            .map_err(|e| UpdateError::Other(noted(e)))?;
+        let written = write(&self.pool, &key, state, ttl, Write::Existing).await;
+        // Written or not, what this instance kept is no longer the row.
+        self.caches.sessions.forget(&storage_id(&key));
+        written.map_err(|e| UpdateError::Other(noted(e)))?;
         self.extended_now(&storage_id(&key));
         Ok(key)
     }
@@ -232,8 +259,9 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let id = storage_id(key);
-        db::query(&self.pool, move |conn| session::delete(conn, &id))
-            .await
-            .map_err(noted)
+        let deleted = id.clone();
+        let done = db::query(&self.pool, move |conn| session::delete(conn, &deleted)).await;
+        self.caches.sessions.forget(&id);
+        done.map_err(noted)
     }
 }

@@ -40,7 +40,20 @@ pub struct Loaded {
     pub state: serde_json::Value,
     pub user_id: Option<Uuid>,
     pub user: Option<(User, Account)>,
+    /// When it ends unless extended: its expiry, or the end of its
+    /// lifetime if that comes first.
+    pub ends_at: DateTime<Utc>,
 }
+
+/// A row of [`load_with_user`]'s query.
+type LoadedRow = (
+    serde_json::Value,
+    Option<Uuid>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<User>,
+    Option<Account>,
+);
 
 pub fn load_with_user(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<Loaded>> {
     sessions::table
@@ -51,17 +64,22 @@ pub fn load_with_user(conn: &mut PgConnection, id: &[u8]) -> QueryResult<Option<
         .select((
             sessions::state,
             sessions::user_id,
+            sessions::expires_at,
+            sessions::created_at,
             Option::<User>::as_select(),
             Option::<Account>::as_select(),
         ))
         .first(conn)
         .optional()
         .map(|row| {
-            row.map(|(state, user_id, user, account)| Loaded {
-                state,
-                user_id,
-                user: user.zip(account),
-            })
+            row.map(
+                |(state, user_id, expires_at, created_at, user, account): LoadedRow| Loaded {
+                    state,
+                    user_id,
+                    user: user.zip(account),
+                    ends_at: expires_at.min(created_at + Duration::days(i64::from(MAX_AGE_DAYS))),
+                },
+            )
         })
 }
 

@@ -85,7 +85,7 @@ impl Editor {
         // tokens before it answers; other instances hear the NOTIFY the
         // action sent.
         if done.is_ok() {
-            state.tokens.forget_account(account_id);
+            state.caches.forget_account(account_id);
         }
         done
     }

@@ -1,19 +1,19 @@
-//! Keeps this instance's token cache honest: listens for token changes on a
+//! Keeps this instance's caches honest: listens for changes on a
 //! dedicated connection and forgets what they affect the moment one
 //! arrives, and vouches for the cache only while that connection answers
-//! (see `token_cache`). Runs on its own thread, asleep on the connection's
+//! (see `caches`). Runs on its own thread, asleep on the connection's
 //! socket (`db::listen`); it ends when the application (and so the cache)
 //! is gone.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use crate::caches::{Caches, TRUST_FOR};
 use crate::db::listen::{Listener, Ping};
 use crate::models::token_change;
-use crate::token_cache::{TRUST_FOR, TokenCache};
 
 /// How often the connection proves it is alive; each proof vouches for the
-/// cache for `token_cache::TRUST_FOR`, so a silent outage (a black hole,
+/// cache for `caches::TRUST_FOR`, so a silent outage (a black hole,
 /// where the proof neither comes nor fails) stops cached answers within that
 /// long. A connection seen to fail stops them at once.
 const HEARTBEAT: Duration = Duration::from_millis(250);
@@ -21,7 +21,7 @@ const HEARTBEAT: Duration = Duration::from_millis(250);
 const WAKE_AT_LEAST_EVERY: Duration = Duration::from_millis(100);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
-pub fn start(database_url: String, cache: &Arc<TokenCache>) {
+pub fn start(database_url: String, cache: &Arc<Caches>) {
     let cache = Arc::downgrade(cache);
     let spawned = std::thread::Builder::new()
         .name("token-listener".into())
@@ -33,7 +33,7 @@ pub fn start(database_url: String, cache: &Arc<TokenCache>) {
     }
 }
 
-fn run(database_url: &str, cache: &Weak<TokenCache>) {
+fn run(database_url: &str, cache: &Weak<Caches>) {
     loop {
         let Some(strong) = cache.upgrade() else {
             return;
@@ -57,7 +57,7 @@ fn run(database_url: &str, cache: &Weak<TokenCache>) {
 
 /// Applies notifications as they arrive until the connection fails
 /// (`Continue`: reconnect) or the application is gone (`Break`).
-fn listen(listener: &mut Listener, cache: &Weak<TokenCache>) -> std::ops::ControlFlow<()> {
+fn listen(listener: &mut Listener, cache: &Weak<Caches>) -> std::ops::ControlFlow<()> {
     use std::ops::ControlFlow::{Break, Continue};
     // When the last proof of life came, and since when one is awaited.
     let mut last_beat: Option<Instant> = None;

@@ -26,7 +26,7 @@ const RULES: &[(&str, &[&str])] = &[
         &["web", "api", "startup", "workers", "auth", "state"],
     ),
     (
-        "token_cache.rs",
+        "caches",
         &[
             "web", "api", "startup", "workers", "actions", "auth", "state", "errors",
         ],

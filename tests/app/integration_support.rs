@@ -301,3 +301,16 @@ pub async fn until_status(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Another instance on `app`'s database, in this process; a fresh browser
+/// against it.
+pub async fn second_instance(app: &TestApp) -> Browser {
+    let second = private_integrations::startup::Application::build(crate::helpers::test_settings(
+        &app.database_url,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("build a second instance: {e}"));
+    let address = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    Browser::new(&address)
+}

@@ -59,6 +59,7 @@ mod navigation;
 mod outage;
 mod outage_proxy;
 mod page_quality;
+mod panel_cache;
 mod profile;
 mod request_log;
 mod request_log_page;

@@ -1,6 +1,8 @@
 //! The list of the account's private integrations, each with its current
 //! token's status.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -8,6 +10,7 @@ use chrono::Utc;
 use super::views::{EndingSoon, integration_status, scopes_human};
 use crate::actions;
 use crate::auth::CurrentUser;
+use crate::caches::ListPage;
 use crate::db::{self};
 use crate::domain::scope::ScopeSet;
 use crate::errors::WebError;
@@ -18,6 +21,7 @@ use crate::web::layout::{Layout, Section};
 use crate::web::paging::PageAsked;
 use crate::web::render;
 use crate::web::when::Zone;
+use uuid::Uuid;
 
 /// A row of the list, borrowing what it shows from the page's query.
 struct Row<'a> {
@@ -55,33 +59,24 @@ pub(super) async fn index(
     // refused, over the first page.
     let read = PageAsked::of(req.query_string());
     let asked = read.page;
-    let account_id = current.account.id;
-    let (mut integrations, total, page) = db::query(&state.pool, move |conn| {
-        let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
-        let last_page = pages_for(total);
-        let mut page = asked;
-        if page > last_page {
-            page = last_page;
-            integrations = integration_list::page(conn, account_id, PER_PAGE, page)?.0;
-        }
-        Ok((integrations, total, page))
-    })
-    .await?;
+    let listed = list_page(&state, current.account.id, asked).await?;
     let now = Utc::now();
     let zone = Zone::of(&req);
     let inactivity = current.account.inactivity_expiry_days;
-    for i in &mut integrations {
-        i.unrevoked.retain(|t| t.is_live(now, inactivity));
-    }
-    let rows = integrations
+    let rows = listed
+        .integrations
         .iter()
         .map(|i| {
-            let live = &i.unrevoked;
-            let shown = actions::current_token(live).or(live.first());
+            let live: Vec<&AccessToken> = i
+                .unrevoked
+                .iter()
+                .filter(|t| t.is_live(now, inactivity))
+                .collect();
+            let shown = actions::current_token(live.iter().copied()).or(live.first().copied());
             let (status, status_class) = integration_status(shown, i.had_tokens, now);
             let ending_soon = live
                 .iter()
-                .filter_map(|t| EndingSoon::of(t, inactivity, now).map(|e| (t, e.words())))
+                .filter_map(|&t| EndingSoon::of(t, inactivity, now).map(|e| (t, e.words())))
                 .collect();
             Row {
                 integration: i,
@@ -97,12 +92,46 @@ pub(super) async fn index(
     let page = IndexPage {
         layout: Layout::new(&req, "Private Integrations", Section::Integrations),
         rows,
-        page,
-        pages: pages_for(total),
-        total,
+        page: listed.page,
+        pages: pages_for(listed.total),
+        total: listed.total,
         page_error: read.error,
     };
     render(read.status(), &page)
+}
+
+/// The page as this instance keeps it, else as the database has it; a
+/// page past the end is the last one.
+async fn list_page(
+    state: &AppState,
+    account_id: Uuid,
+    asked: i64,
+) -> Result<Arc<ListPage>, WebError> {
+    let lists = &state.caches.lists;
+    if let Some(kept) = lists.get(&(account_id, asked)) {
+        return Ok(kept);
+    }
+    let generation = lists.generation();
+    let found = db::query(&state.pool, move |conn| {
+        let (mut integrations, total) = integration_list::page(conn, account_id, PER_PAGE, asked)?;
+        let last_page = pages_for(total);
+        let mut page = asked;
+        if page > last_page {
+            page = last_page;
+            integrations = integration_list::page(conn, account_id, PER_PAGE, page)?.0;
+        }
+        Ok(ListPage {
+            integrations,
+            total,
+            page,
+        })
+    })
+    .await?;
+    let found = Arc::new(found);
+    // Kept under the page it is, so however many pages past the end are
+    // asked for, only pages that exist take memory.
+    lists.insert((account_id, found.page), found.clone(), generation);
+    Ok(found)
 }
 
 fn pages_for(total: i64) -> i64 {
