@@ -87,9 +87,6 @@ fn listen(listener: &mut Listener, cache: &Weak<Caches>) -> std::ops::ControlFlo
         if let Err(e) = listener.wait(sleep) {
             return lost(e);
         }
-        for payload in listener.notifications() {
-            cache.apply(&payload);
-        }
         if let Some(sent) = ping_sent {
             match listener.ping() {
                 // Anything missed before this connection listened is
@@ -106,6 +103,12 @@ fn listen(listener: &mut Listener, cache: &Weak<Caches>) -> std::ops::ControlFlo
                 Ok(Ping::Waiting) => {}
                 Err(e) => return lost(e),
             }
+        }
+        // Last, after anything that parses what the socket brought (the
+        // heartbeat's answer too): a notification parsed and left queued
+        // would wait for the next wake, which no new data may bring.
+        for payload in listener.notifications() {
+            cache.apply(&payload);
         }
     }
 }
