@@ -170,6 +170,10 @@ impl TargetUrl {
         let port = url
             .port_or_known_default()
             .ok_or("Enter a valid http:// or https:// URL.")?;
+        // Port 0 names no service: nothing could ever be delivered there.
+        if port == 0 {
+            return Err("The URL's port must be between 1 and 65535.");
+        }
         Ok(TargetUrl { url, host, port })
     }
 }
@@ -319,6 +323,8 @@ mod tests {
             "https://user:pw@example.com/",
             "http://",
             "javascript:alert(1)",
+            "http://example.com:0/hook",
+            "https://93.184.216.34:0/",
         ] {
             assert!(TargetUrl::parse(bad).is_err(), "{bad} should be refused");
         }

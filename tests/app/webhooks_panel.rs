@@ -250,6 +250,7 @@ async fn private_and_malformed_targets_are_refused_on_the_url_field() {
         "not a url",
         "gopher://example.test/",
         "",
+        "http://93.184.216.34:0/hook",
     ];
     for (url, words) in private
         .iter()
