@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{Reply, excerpt, spawn_app};
-use crate::integration_support::post_create;
+use crate::integration_support::{post_create, texts};
 
 const NEW: &str = "/settings/private-integrations/new";
 const CREATE: &str = "/settings/private-integrations";
@@ -156,4 +156,27 @@ async fn a_form_that_is_not_utf8_is_400_with_the_error_page_and_creates_nothing(
         );
     }
     assert_eq!(app.count("integrations"), 0);
+}
+
+/// A browser counts a textarea's line break as one character against its
+/// maxlength but sends it as CRLF: a description the browser let through is
+/// not refused for its line breaks, and is kept with plain newlines.
+#[actix_web::test]
+async fn a_descriptions_line_breaks_count_as_one_character_each() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    // 399 characters in the browser, 598 as sent.
+    let lines = vec!["a"; 200].join("\r\n");
+    post_create(&app, "Multi-line", &lines, &["contacts.readonly"], "")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        texts(&app, "SELECT description AS s FROM integrations"),
+        [vec!["a"; 200].join("\n")]
+    );
+    // 501 characters in the browser: one too many still.
+    let long = format!("{}\r\n{}", "b".repeat(250), "c".repeat(250));
+    post_create(&app, "Too long", &long, &["contacts.readonly"], "")
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 }

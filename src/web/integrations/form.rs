@@ -176,7 +176,10 @@ fn duplicate_name(e: &ActionError) -> bool {
 /// The parsed form, or every problem at once, each by its field.
 fn parse_form(form: &mut IntegrationForm, with_lifetime: bool) -> Result<Parsed, FormErrors> {
     form.name = form.name.trim().to_string();
-    form.description = form.description.trim().to_string();
+    // A browser sends a textarea's line breaks as CRLF but counts each as
+    // one character against its maxlength: so does the limit here, and
+    // what is stored keeps one kind of line break.
+    form.description = form.description.trim().replace("\r\n", "\n");
     let mut errors = match form.validate() {
         Ok(()) => FormErrors::default(),
         Err(e) => FormErrors::from(e),
