@@ -48,19 +48,36 @@ pub struct ClaimedDelivery {
 ///
 /// Contact events wait while their integration is deleted or lacks
 /// `contacts.readonly`, as they would not be created then (SPEC §8).
+///
+/// Each endpoint's oldest due deliveries are taken, no more than
+/// [`PER_ENDPOINT_IN_FLIGHT`] under way per endpoint, so a receiver that
+/// answers slowly or never delays only its own deliveries.
 pub fn claim(
     conn: &mut PgConnection,
     limit: i64,
     lease_seconds: f64,
 ) -> QueryResult<Vec<ClaimedDelivery>> {
     diesel::sql_query(
-        "WITH due AS ( \
-             SELECT d.id, d.attempts, d.lease_until FROM webhook_deliveries d \
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+        "WITH busy AS ( \
+             SELECT endpoint_id, count(*) AS n FROM webhook_deliveries \
+             WHERE state = 'pending' AND lease_until > now() \
+             GROUP BY endpoint_id), \
+         fair AS ( \
+             SELECT x.id FROM webhook_endpoints e \
              JOIN integrations i ON i.id = e.integration_id \
-             WHERE d.state = 'pending' AND d.next_attempt_at <= now() \
-               AND e.enabled AND i.deleted_at IS NULL \
-               AND (d.is_test OR $3 = ANY (i.scopes)) \
+             LEFT JOIN busy b ON b.endpoint_id = e.id \
+             CROSS JOIN LATERAL ( \
+                 SELECT d.id FROM webhook_deliveries d \
+                 WHERE d.endpoint_id = e.id AND d.state = 'pending' \
+                   AND d.next_attempt_at <= now() \
+                   AND (d.is_test OR $3 = ANY (i.scopes)) \
+                 ORDER BY d.next_attempt_at \
+                 LIMIT greatest($5 - coalesce(b.n, 0), 0)) x \
+             WHERE e.enabled AND i.deleted_at IS NULL), \
+         due AS ( \
+             SELECT d.id, d.attempts, d.lease_until FROM webhook_deliveries d \
+             WHERE d.id IN (SELECT id FROM fair) \
+               AND d.state = 'pending' AND d.next_attempt_at <= now() \
              ORDER BY d.next_attempt_at \
              LIMIT $1 \
              FOR UPDATE OF d SKIP LOCKED), \
@@ -85,8 +102,15 @@ pub fn claim(
     .bind::<Double, _>(lease_seconds)
     .bind::<Text, _>(Scope::ContactsReadonly.name())
     .bind::<Text, _>(INTERRUPTED)
+    .bind::<Int8, _>(PER_ENDPOINT_IN_FLIGHT)
     .load(conn)
 }
+
+/// Most attempts one endpoint has under way at once (instances claiming
+/// at the same moment may each go up to it): a slow or hanging receiver
+/// holds that many of a worker's slots at most, and every other endpoint's
+/// deliveries still go out.
+pub const PER_ENDPOINT_IN_FLIGHT: i64 = 4;
 
 /// The delivery log's entry for an attempt whose result never came back
 /// (its sender stopped, or lost the database, before recording it); made

@@ -423,3 +423,32 @@ async fn the_sweep_purges_deliveries_finished_more_than_30_days_ago() {
     assert_eq!(hooks.app.count("webhook_events"), 2);
     assert_eq!(hooks.app.count("webhook_attempts"), 1);
 }
+
+/// A receiver that never answers holds a few of the sender's slots, not
+/// all of them: another endpoint's delivery goes out at once, not after
+/// the hanging ones time out.
+#[actix_web::test]
+async fn a_hanging_receiver_does_not_hold_back_another_endpoints_deliveries() {
+    let hooks = hooks_app(|s| s.webhook_timeout = Duration::from_secs(20)).await;
+    let hanging = Receiver::start().await;
+    hanging.answer_always(Answer::Hang);
+    hooks.endpoint(&hanging.url("/slow"));
+    for n in 0..20 {
+        hooks.create_contact(&format!("Backlog {n}")).await;
+    }
+    let taken = hanging.wait_for(4, DELIVERED_WITHIN).await.len();
+
+    let quick = Receiver::start().await;
+    hooks.endpoint(&quick.url("/quick"));
+    let started = std::time::Instant::now();
+    hooks.create_contact("Ada").await;
+    quick.wait_for(1, Duration::from_secs(5)).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_eq!(
+        (taken, hanging.received().len()),
+        (4, 4),
+        "requests the hanging receiver holds, before and after"
+    );
+    assert_eq!(webhook_delivery::PER_ENDPOINT_IN_FLIGHT, 4);
+}
