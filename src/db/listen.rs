@@ -43,6 +43,11 @@ impl Listener {
         let raw = unsafe { pq_sys::PQconnectdb(url.as_ptr()) };
         let conn = NonNull::new(raw).ok_or("libpq could not allocate a connection")?;
         let listener = Listener { conn };
+        // SAFETY: `conn` is a live connection object, and the processor
+        // needs no argument.
+        unsafe {
+            pq_sys::PQsetNoticeProcessor(conn.as_ptr(), Some(notice), std::ptr::null_mut());
+        }
         // SAFETY: `conn` is a live connection object.
         if unsafe { pq_sys::PQstatus(conn.as_ptr()) } != ConnStatusType::CONNECTION_OK {
             return Err(listener.error());
@@ -159,4 +164,17 @@ impl Listener {
         }
         payloads
     }
+}
+
+/// What the server tells the connection besides results (say, "terminating
+/// connection due to administrator command" as it goes away) goes to the
+/// log, not, as libpq would have it, straight to standard error: the
+/// listener reports the lost connection itself.
+unsafe extern "C" fn notice(_: *mut std::os::raw::c_void, message: *const std::os::raw::c_char) {
+    if message.is_null() {
+        return;
+    }
+    // SAFETY: libpq hands over a NUL-terminated message, valid during the call.
+    let text = unsafe { CStr::from_ptr(message) };
+    tracing::debug!(notice = %crate::db::one_line(&text.to_string_lossy()), "listening connection");
 }
