@@ -223,11 +223,16 @@ pub fn self_rotate(
 
 /// Undoes the latest "rotate and expire later" while its grace period runs:
 /// the new token is revoked and the old one is current again.
+///
+/// With `newest`, only the rotation that issued that token is cancelled: a
+/// form sent twice (a double click, a retry) must not go on to cancel the
+/// rotation before it.
 pub fn cancel_rotation(
     conn: &mut PgConnection,
     account: &Account,
     actor: &Actor,
     id: Uuid,
+    newest: Option<Uuid>,
 ) -> Result<(), ActionError> {
     transaction(conn, |conn| {
         let integration = Integration::lock_for_account(conn, account.id, id)?;
@@ -241,6 +246,11 @@ pub fn cancel_rotation(
         let Some((new, old)) = previous else {
             return Err(ActionError::Conflict("No rotation is in progress."));
         };
+        if newest.is_some_and(|asked| asked != new.id) {
+            return Err(ActionError::Conflict(
+                "That rotation was already cancelled; the rotation in progress now is another one.",
+            ));
+        }
         AccessToken::revoke(conn, new.id, reason::ROTATION_CANCELLED)?;
         AccessToken::set_grace(conn, old.id, None)?;
         actor

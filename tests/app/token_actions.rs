@@ -377,3 +377,53 @@ async fn a_lifetime_of_never_may_be_posted_by_name_or_left_empty() {
     let (_, dated) = create_with_token(&app, "Dated", SCOPES, "30").await;
     assert_expires_in(&token_info(&app, &dated).await, 30.0);
 }
+
+/// The detail page's Cancel rotation names the rotation it cancels: sent
+/// twice (a double click, a retry), it cancels that one and is then
+/// refused, and the rotation before it stands.
+#[actix_web::test]
+async fn cancel_rotation_sent_twice_cancels_one_rotation_only() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, first) = create_with_token(&app, "Twice", SCOPES, "").await;
+    let second = rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "7")]).await;
+    let third = rotate(&app, &id, &[("expire_old", "later"), ("grace_days", "3")]).await;
+
+    let page = app.get(&integration_path(&id, "")).await.body;
+    let form = page
+        .split(&format!(
+            "action=\"{}\"",
+            integration_path(&id, "/cancel-rotation")
+        ))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Cancel rotation form: {}", excerpt(&page)));
+    let named = form
+        .split("name=\"token_id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form names the newest token")
+        .to_string();
+    let csrf = app.csrf_token(&integration_path(&id, "")).await;
+    let fields = [("csrf_token", csrf.as_str()), ("token_id", named.as_str())];
+    let path = integration_path(&id, "/cancel-rotation");
+    app.post_form(&path, &fields)
+        .await
+        .assert_redirect_to(&integration_path(&id, ""));
+    let again = app.post_form(&path, &fields).await;
+    again.assert_status(StatusCode::CONFLICT);
+    assert!(
+        again.body.contains("already cancelled"),
+        "{}",
+        excerpt(&again.body)
+    );
+
+    assert_eq!(api_status(&app, &third).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(&app, &second).await, StatusCode::OK);
+    assert_eq!(
+        api_status(&app, &first).await,
+        StatusCode::OK,
+        "still in its grace period"
+    );
+    let items = token_items(&app.get(&integration_path(&id, "")).await.body);
+    assert!(item_for(&items, &second).current);
+}

@@ -41,6 +41,8 @@ struct ShowPage {
     tokens: Vec<TokenView>,
     has_live: bool,
     rotating: bool,
+    /// The current token, whose rotation Cancel rotation names.
+    current_token_id: String,
     /// The confirmation of a rotate-later while another is in progress.
     rotate_again_question: &'static str,
     can_edit: bool,
@@ -155,6 +157,7 @@ pub(super) async fn detail_page(
         // Any working token is rotated rather than joined by a generated one.
         has_live: !live.is_empty(),
         rotating,
+        current_token_id: current_id.map(|t| t.to_string()).unwrap_or_default(),
         rotate_again_question: ROTATE_AGAIN,
         can_edit: current.user.role().can_edit(),
         is_owner: current.user.role() == Role::Owner,

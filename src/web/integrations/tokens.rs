@@ -139,14 +139,32 @@ pub(super) async fn generate(
     to_reveal(&req, &state, &editor, id, result).await
 }
 
+/// The detail page's form names the token whose rotation it cancels.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct CancelRotationForm {
+    token_id: String,
+}
+
 pub(super) async fn cancel_rotation(
     req: HttpRequest,
     state: web::Data<AppState>,
     editor: Editor,
     path: web::Path<Uuid>,
+    form: HtmlForm<CancelRotationForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let result = editor.run_on(&state, id, actions::cancel_rotation).await;
+    // Without a token named (a form of another making), the rotation in
+    // progress is cancelled; a name that is no token matches none.
+    let newest = match form.0.token_id.trim() {
+        "" => None,
+        named => Some(named.parse().unwrap_or(Uuid::nil())),
+    };
+    let result = editor
+        .run(&state, move |conn, account, actor| {
+            actions::cancel_rotation(conn, account, actor, id, newest)
+        })
+        .await;
     done(
         &req,
         &state,
