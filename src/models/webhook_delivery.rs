@@ -10,7 +10,7 @@ use diesel::sql_types::{
 };
 use uuid::Uuid;
 
-use crate::db::schema::webhook_attempts;
+use crate::db::schema::{webhook_attempts, webhook_deliveries};
 use crate::domain::scope::Scope;
 use crate::models::NewAuditEvent;
 use crate::models::webhook_event::DUE_CHANNEL;
@@ -164,6 +164,9 @@ pub struct Finished {
     /// The lease had been lost (another worker claimed the delivery again),
     /// so the delivery's state was left to that worker.
     pub lease_lost: bool,
+    /// The delivery is gone (its endpoint or integration was deleted while
+    /// the attempt was under way): there is nothing to record it against.
+    pub gone: bool,
 }
 
 #[derive(QueryableByName)]
@@ -198,6 +201,22 @@ pub fn finish(
     disable_after_days: i32,
 ) -> QueryResult<Finished> {
     conn.transaction(|conn| {
+        // Held until the attempt is written, so the delivery cannot be
+        // removed in between.
+        let present = webhook_deliveries::table
+            .find(attempt.delivery_id)
+            .select(webhook_deliveries::id)
+            .for_key_share()
+            .first::<Uuid>(conn)
+            .optional()?;
+        if present.is_none() {
+            return Ok(Finished {
+                gave_up: false,
+                endpoint_disabled: false,
+                lease_lost: false,
+                gone: true,
+            });
+        }
         diesel::delete(
             webhook_attempts::table
                 .filter(webhook_attempts::delivery_id.eq(attempt.delivery_id))
@@ -261,6 +280,7 @@ pub fn finish(
             gave_up,
             endpoint_disabled,
             lease_lost,
+            gone: false,
         })
     })
 }

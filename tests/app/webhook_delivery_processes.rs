@@ -210,3 +210,46 @@ async fn sigterm_lets_an_attempt_under_way_finish_before_the_process_exits() {
         assert!(!log.contains(mac), "the signature was logged");
     }
 }
+
+/// An endpoint deleted while an attempt to it is under way leaves the
+/// attempt's result nothing to be recorded against; that is no error.
+#[actix_web::test]
+async fn an_endpoint_deleted_during_an_attempt_is_no_error() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let db = TestDb::migrated();
+    let key = secrets_key();
+    let receiver = Receiver::start().await;
+    receiver.answer_always(Answer::Delay(Duration::from_secs(2)));
+    let mut instance = server(&db, &key, &[("RUST_LOG", "info")]).await;
+    let (integration, api, location) = integration_on(&instance).await;
+    let (endpoint, _) = insert_endpoint(
+        &db,
+        &key,
+        &integration,
+        &receiver.url("/hook"),
+        &["ContactCreate"],
+    );
+    create_contact(&api, &location, "Brief").await;
+    receiver.wait_for(1, DELIVERED_WITHIN).await;
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "DELETE FROM webhook_endpoints WHERE id = '{endpoint}'"
+        )),
+        &mut db.connection(),
+    )
+    .expect("delete the endpoint");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !instance.stderr().contains("removed while attempted") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the attempt's end was not logged: {}",
+            instance.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    instance.terminate(Duration::from_secs(15)).await;
+    let log = instance.stderr();
+    assert!(!log.contains("ERROR"), "{log}");
+    assert_eq!(db.count("webhook_attempts"), 0);
+}

@@ -163,6 +163,12 @@ async fn record(pool: &DbPool, endpoint_id: Uuid, attempt: NewWebhookAttempt, ve
         .await;
         match result {
             Ok(finished) => {
+                if finished.gone {
+                    tracing::info!(
+                        %delivery,
+                        "webhook delivery removed while attempted (its endpoint or integration was deleted)"
+                    );
+                }
                 if finished.endpoint_disabled {
                     tracing::warn!(
                         endpoint = %endpoint_id,
