@@ -152,7 +152,12 @@ pub fn create_database_if_missing(database_url: &str) -> Result<(), anyhow::Erro
     if !matches!(url.scheme(), "postgres" | "postgresql") {
         anyhow::bail!("DATABASE_URL must start with postgres://");
     }
-    let name = url.path().trim_start_matches('/').to_string();
+    // The path is percent-encoded ("my%20db"); libpq decodes it, and so
+    // must the name created here.
+    let name = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
+        .decode_utf8()
+        .map_err(|_| anyhow::anyhow!("DATABASE_URL names a database that is not UTF-8"))?
+        .into_owned();
     if name.is_empty() {
         anyhow::bail!("DATABASE_URL names no database");
     }

@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    TestDb, assert_failed_with_one_line, assert_succeeded, excerpt, exit_of, run_cli, spawn_app,
-    spawn_app_on, stderr_of, test_settings,
+    TestDb, assert_failed_with_one_line, assert_succeeded, database_exists, database_url, excerpt,
+    exit_of, maintenance_connection, run_cli, spawn_app, spawn_app_on, stderr_of, test_settings,
 };
 use private_integrations::config::SecretBytes;
 use private_integrations::startup::Application;
@@ -169,6 +169,25 @@ async fn instances_started_together_on_a_missing_database_both_create_it() {
         db.drop_now();
         three_migrations_at_once(&db.url, "migrations creating the database at once").await;
     }
+}
+
+/// libpq decodes a percent-encoded database name ("my%20db" is "my db"),
+/// so the database created when it is missing has the decoded name too.
+#[actix_web::test]
+async fn a_missing_database_with_an_encoded_name_is_created_under_its_real_name() {
+    let name = format!("pi_test_{} spaced", uuid::Uuid::new_v4().simple());
+    let url = database_url(&name);
+    assert!(url.contains("%20spaced"), "{url}");
+    let output = run_cli(&["migrate"], &[("DATABASE_URL", &url)], None).await;
+    let mut admin = maintenance_connection();
+    let created = database_exists(&mut admin, &name);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")),
+        &mut admin,
+    )
+    .expect("drop the database");
+    assert_succeeded("migrate on an encoded name", &output);
+    assert!(created, "no database named {name:?}");
 }
 
 #[actix_web::test]

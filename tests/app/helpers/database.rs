@@ -35,7 +35,7 @@ pub fn database_url(name: &str) -> String {
 }
 
 /// A connection to the `postgres` maintenance database.
-fn maintenance_connection() -> PgConnection {
+pub fn maintenance_connection() -> PgConnection {
     let url = database_url("postgres");
     PgConnection::establish(&url)
         .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at {url}: {e}"))
@@ -47,7 +47,7 @@ struct Count {
     n: i64,
 }
 
-fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
+pub fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
     diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
         .bind::<Text, _>(name)
         .get_result::<Count>(conn)
