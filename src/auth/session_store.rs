@@ -106,6 +106,9 @@ type SignedIn = (Uuid, Option<(User, Account)>);
 /// What the store learns while serving one request.
 #[derive(Default)]
 struct Notes {
+    /// The request may change something: its session is read from the
+    /// database, not from memory.
+    fresh: bool,
     unreachable: Cell<bool>,
     signed_in: RefCell<Option<SignedIn>>,
 }
@@ -115,10 +118,15 @@ tokio::task_local! {
 }
 
 /// Runs `request` (the session middleware and what it wraps); also says
-/// whether the store found the database unreachable meanwhile.
-pub async fn watching_outages<F: Future>(request: F) -> (F::Output, bool) {
+/// whether the store found the database unreachable meanwhile. With
+/// `fresh`, the request's session is read from the database.
+pub async fn watching_outages<F: Future>(fresh: bool, request: F) -> (F::Output, bool) {
+    let notes = Notes {
+        fresh,
+        ..Notes::default()
+    };
     NOTES
-        .scope(Notes::default(), async move {
+        .scope(notes, async move {
             let output = request.await;
             (output, NOTES.with(|notes| notes.unreachable.get()))
         })
@@ -192,7 +200,11 @@ impl SessionStore for PgSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = storage_id(key);
         let sessions = &self.caches.sessions;
-        if let Some(kept) = sessions.get(&id).filter(|s| s.ends_at > Utc::now()) {
+        let fresh = NOTES.try_with(|notes| notes.fresh).unwrap_or(true);
+        if let Some(kept) = sessions
+            .get(&id)
+            .filter(|s| !fresh && s.ends_at > Utc::now())
+        {
             note_signed_in(&kept);
             return Ok(Some(kept.state.clone()));
         }

@@ -136,6 +136,9 @@ impl Caches {
         let Some((kind, id)) = payload.split_once(':') else {
             return self.clear();
         };
+        if kind == "truncated" {
+            return self.clear();
+        }
         if kind == "session" {
             return match hex_decode(id) {
                 Some(id) => self.sessions.forget(&id),

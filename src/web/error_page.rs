@@ -3,7 +3,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
@@ -176,7 +176,12 @@ pub async fn session_outages(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    match session_store::watching_outages(next.call(req)).await {
+    // A request that may change something reads its session from the
+    // database, never from memory: a sign-out, demotion or removal made
+    // through another instance a moment ago must hold for it, whether or
+    // not the news has arrived here yet.
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    match session_store::watching_outages(changes, next.call(req)).await {
         (Err(e), true) if e.as_error::<WebError>().is_none() => {
             Err(WebError::Unavailable(anyhow::anyhow!("session store: {e}")).into())
         }

@@ -184,3 +184,75 @@ async fn sessions_are_kept_in_memory_and_end_at_once_on_every_instance() {
     let took = until(&app, LIST, signed_out).await;
     assert!(took < AT_ONCE, "took {took:?}");
 }
+
+/// A request that may change something reads its session from the
+/// database: a sign-out, demotion or removal made through another instance
+/// a moment ago holds for it even before the news arrives.
+#[actix_web::test]
+async fn a_changing_request_reads_its_session_from_the_database() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    // Kept only once the listener vouches for the caches (its first
+    // heartbeat's answer), and after the first page has shown, and so
+    // removed, the welcome notice.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..2 {
+        app.get(LIST).await.assert_status(StatusCode::OK);
+    }
+
+    // Gone without a word: pages still come from memory, a form does not.
+    unannounced(&app, "DELETE FROM sessions");
+    app.get(LIST).await.assert_status(StatusCode::OK);
+    let before = app.count("integrations");
+    let create = app
+        .post_form(
+            LIST,
+            &[
+                ("csrf_token", "whatever the page held"),
+                ("name", "After sign-out"),
+                ("scopes", "contacts.readonly"),
+            ],
+        )
+        .await;
+    assert!(signed_out(&create), "answered {}", create.status);
+    assert_eq!(app.count("integrations"), before);
+}
+
+#[actix_web::test]
+async fn emptied_tables_and_moved_integrations_show_at_once_everywhere() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let other = same_session(&app, &second_instance(&app).await);
+    let (id, _) = create_with_token(&app, "Moving", &["contacts.readonly"], "").await;
+    for instance in [&app.browser, &other] {
+        assert!(listed(&instance.get(LIST).await, "Moving"));
+    }
+
+    // Moved to another account by hand: gone from this account's list.
+    let made = app
+        .create_admin("Elsewhere", "admin@elsewhere.test", "another long password")
+        .await;
+    assert!(made.status.success(), "create-admin failed");
+    execute(
+        &app,
+        &format!(
+            "UPDATE integrations SET account_id = \
+             (SELECT id FROM accounts WHERE name = 'Elsewhere') WHERE id = '{id}'"
+        ),
+    );
+    let link = format!("{LIST}/{id}\"");
+    for instance in [&app.browser, &other] {
+        let took = until(instance, LIST, |r| {
+            r.status == StatusCode::OK && !r.body.contains(&link)
+        })
+        .await;
+        assert!(took < AT_ONCE, "took {took:?}");
+    }
+
+    // Emptied at once: every session ends everywhere.
+    execute(&app, "TRUNCATE sessions");
+    for instance in [&app.browser, &other] {
+        let took = until(instance, LIST, signed_out).await;
+        assert!(took < AT_ONCE, "took {took:?}");
+    }
+}
