@@ -78,16 +78,10 @@ impl Editor {
         f: impl FnOnce(&mut PgConnection, &Account, &Actor) -> Result<T, ActionError> + Send + 'static,
     ) -> Result<T, ActionError> {
         let account = self.current.account.clone();
-        let account_id = account.id;
         let actor = self.actor.clone();
-        let done = db::run(&state.pool, move |conn| f(conn, &account, &actor)).await;
-        // Whatever it changed, this instance forgets the account's cached
-        // tokens before it answers; other instances hear the NOTIFY the
-        // action sent.
-        if done.is_ok() {
-            state.caches.forget_account(account_id);
-        }
-        done
+        // What this instance kept of the account is forgotten by the
+        // sign-in gate once the request is answered, as for every form.
+        db::run(&state.pool, move |conn| f(conn, &account, &actor)).await
     }
 
     /// As [`Self::run`], for an action on one object named by its id
