@@ -17,18 +17,7 @@ fn verified(integration: Uuid, account: Uuid) -> Arc<Verified> {
         AccessToken {
             id: Uuid::new_v4(),
             integration_id: integration,
-            token_hash: Vec::new(),
-            last_four: "abcd".into(),
-            created_at: now,
-            created_by: None,
-            expires_at: None,
-            grace_ends_at: None,
-            revoked_at: None,
-            revoked_reason: None,
-            last_used_at: None,
-            last_used_ip: None,
-            rotated_from: None,
-            revealed_at: None,
+            ..AccessToken::sample(now)
         },
         Integration {
             id: integration,
