@@ -15,7 +15,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures_util::future::{Either, LocalBoxFuture};
 use ipnet::IpNet;
 use std::future::{Ready, ready};
@@ -132,6 +132,8 @@ pub struct Presented {
     pub state: web::Data<AppState>,
     pub client: ClientAddr,
     pub usage: UsageHandle,
+    /// When the request came in.
+    pub at: DateTime<Utc>,
     token: Result<PlainToken, ApiError>,
 }
 
@@ -145,10 +147,16 @@ impl Presented {
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+        let usage = usage_handle(req);
+        let (client, at) = {
+            let ctx = usage.borrow();
+            (ctx.client, ctx.at)
+        };
         Ok(Presented {
             token: bearer(req).and_then(|t| parse(t).map_err(|_| ApiError::InvalidToken)),
-            client: ClientAddr::of(req),
-            usage: usage_handle(req),
+            client: client.unwrap_or_else(|| ClientAddr::of(req)),
+            at: at.unwrap_or_else(Utc::now),
+            usage,
             state,
         })
     }
@@ -193,7 +201,7 @@ impl FromRequest for ApiAuth {
             Ok(token) => token.hash(),
             Err(e) => return Either::Left(ready(Err(e))),
         };
-        let now = Utc::now();
+        let now = presented.at;
         // A cached entry that no longer looks live is checked again in
         // the database: its copy of the last use may be behind.
         let cached = presented

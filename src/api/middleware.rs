@@ -5,6 +5,7 @@
 //! middleware rather than one per job: each costs every request a boxed
 //! future.)
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,23 +16,32 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use chrono::Utc;
 
-use super::request_context::UsageHandle;
+use super::request_context::{UsageContext, UsageHandle};
 use super::{auth, fallback, routes};
 use crate::auth::ClientAddr;
 use crate::state::AppState;
 use crate::usage::UsageRecord;
 use crate::usage::rate_limit::RateKey;
 
+// Checked once, when compiled, rather than on every response.
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
 pub async fn api_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let usage = UsageHandle::default();
+    let at = Utc::now();
+    let client = ClientAddr::of(req.request());
+    let usage = UsageHandle::new(RefCell::new(UsageContext {
+        client: Some(client),
+        at: Some(at),
+        ..UsageContext::default()
+    }));
     req.extensions_mut().insert(usage.clone());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let client = ClientAddr::of(req.request());
-    let ip = client.label();
     let method = req.method().clone();
 
     // Any error the framework answered gets HighLevel's JSON body first,
@@ -55,13 +65,9 @@ pub async fn api_middleware(
         .rate
         .unwrap_or_else(|| state.limiter.hit(RateKey::Ip(client.rate_key())));
     let headers = res.headers_mut();
-    for (name, value) in [
-        ("ratelimit-limit", HeaderValue::from(rate.limit)),
-        ("ratelimit-remaining", HeaderValue::from(rate.remaining)),
-        ("ratelimit-reset", HeaderValue::from(rate.reset)),
-    ] {
-        headers.insert(HeaderName::from_static(name), value);
-    }
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(rate.limit));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(rate.remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(rate.reset));
 
     if let Some(account_id) = ctx.account_id.filter(|_| state.settings.usage_recording) {
         // `/contacts` and `/contacts/` are one route for reports.
@@ -85,10 +91,10 @@ pub async fn api_middleware(
             route,
             status: res.status().as_u16(),
             duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-            ip,
+            ip: client.label(),
             scope: ctx.scope,
             outcome: ctx.outcome,
-            at: Utc::now(),
+            at,
         });
     }
     Ok(res)

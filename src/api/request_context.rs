@@ -5,7 +5,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use crate::auth::ClientAddr;
 
 use crate::domain::scope::Scope;
 use crate::models::api_request::Outcome;
@@ -24,6 +27,12 @@ pub struct UsageContext {
     pub rate: Option<RateInfo>,
     /// Whether the request counted as a use of its token.
     pub outcome: Outcome,
+    /// The client, as the middleware worked it out (with `at`, once per
+    /// request rather than once per step that needs it).
+    pub client: Option<ClientAddr>,
+    /// When the request came in: its usage row's time, and the instant
+    /// its token's life is judged at.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Shared between the request's extensions and its extractors.

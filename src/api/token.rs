@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::auth::ApiAuth;
 use super::error::ApiError;
@@ -28,7 +29,9 @@ pub const ROUTES: &[ApiRoute] = &[
 pub struct TokenInfo<'a> {
     integration: IntegrationRef<'a>,
     scopes: Vec<&'static str>,
-    location_id: String,
+    // Ids are written straight into the body, not made into strings first.
+    #[schema(value_type = String)]
+    location_id: Uuid,
     /// The token's fixed end (lifetime or rotation grace); omitted when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
@@ -36,7 +39,8 @@ pub struct TokenInfo<'a> {
 
 #[derive(Serialize, ToSchema)]
 pub struct IntegrationRef<'a> {
-    id: String,
+    #[schema(value_type = String)]
+    id: Uuid,
     name: &'a str,
 }
 
@@ -46,11 +50,11 @@ pub struct IntegrationRef<'a> {
 pub async fn show(auth: ApiAuth) -> HttpResponse {
     HttpResponse::Ok().json(TokenInfo {
         integration: IntegrationRef {
-            id: auth.integration().id.to_string(),
+            id: auth.integration().id,
             name: &auth.integration().name,
         },
         scopes: auth.scopes().iter().map(Scope::name).collect(),
-        location_id: auth.account.id.to_string(),
+        location_id: auth.account.id,
         expires_at: auth.token().ends_at().map(rfc3339),
     })
 }
