@@ -91,7 +91,7 @@ pub async fn api_middleware(
             route,
             status: res.status().as_u16(),
             duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
-            ip: client.label(),
+            ip: client.ip,
             scope: ctx.scope,
             outcome: ctx.outcome,
             at,

@@ -5,6 +5,7 @@
 
 pub mod rate_limit;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -28,10 +29,21 @@ pub struct UsageRecord {
     pub route: Arc<str>,
     pub status: u16,
     pub duration_ms: u32,
-    pub ip: String,
+    /// The client's address; `None` when it could not be told. Spelt out
+    /// by the writer, once per run of records from one address, rather
+    /// than on the request path.
+    pub ip: Option<IpAddr>,
     pub scope: Option<Scope>,
     pub outcome: Outcome,
     pub at: DateTime<Utc>,
+}
+
+impl UsageRecord {
+    /// The client's address as the usage log and the alerts spell it.
+    pub fn ip_label(&self) -> String {
+        self.ip
+            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    }
 }
 
 /// Records queued beyond this are counted as lost rather than held: about
@@ -167,7 +179,7 @@ mod tests {
             route: Arc::from("/v2/token"),
             status: 200,
             duration_ms: 1,
-            ip: "127.0.0.1".to_string(),
+            ip: Some(IpAddr::from([127, 0, 0, 1])),
             scope: None,
             outcome: Outcome::Used,
             at: Utc::now(),

@@ -5,6 +5,7 @@
 //! address is not "new").
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use chrono::Duration;
 use diesel::PgConnection;
@@ -19,11 +20,13 @@ use crate::usage::UsageRecord;
 /// How far back an address counts as known.
 const KNOWN_FOR_DAYS: i64 = 30;
 
-/// Raises the batch's alerts (emailed when `notices` are on). Runs before the batch's rows are written, so
+/// Raises the batch's alerts (emailed when `notices` are on); `ips` spells each
+/// record's address. Runs before the batch's rows are written, so
 /// "seen before" means in earlier batches or earlier in this one.
 pub fn find(
     conn: &mut PgConnection,
     batch: &[UsageRecord],
+    ips: &[Rc<str>],
     notices: Option<&Notices>,
 ) -> diesel::QueryResult<()> {
     // At most one alert per token and address a day, whatever its kind: the
@@ -33,14 +36,15 @@ pub fn find(
     // already looked at in this batch.
     let mut history: HashMap<Uuid, bool> = HashMap::new();
     let mut looked_at: HashSet<(Uuid, &str)> = HashSet::new();
-    for r in batch {
+    for (r, ip) in batch.iter().zip(ips) {
+        let ip: &str = ip;
         let (Some(integration), Some(token)) = (r.integration_id, r.token_id) else {
             continue;
         };
         let kind = match r.outcome {
             Outcome::InvalidToken => AlertKind::RevokedTokenUsed,
             Outcome::Used => {
-                if !looked_at.insert((integration, r.ip.as_str())) {
+                if !looked_at.insert((integration, ip)) {
                     continue;
                 }
                 let since = r.at - Duration::days(KNOWN_FOR_DAYS);
@@ -49,20 +53,20 @@ pub fn find(
                     None => api_request::used_since(conn, integration, None, since)?,
                 };
                 history.insert(integration, true);
-                if !had_use || api_request::used_since(conn, integration, Some(&r.ip), since)? {
+                if !had_use || api_request::used_since(conn, integration, Some(ip), since)? {
                     continue;
                 }
                 AlertKind::NewIp
             }
             Outcome::IpNotAllowed | Outcome::RateLimited => continue,
         };
-        if raised.insert((token, r.ip.as_str())) {
+        if raised.insert((token, ip)) {
             let seen = Sighting {
                 account_id: r.account_id,
                 integration_id: integration,
                 kind,
                 token_id: token,
-                ip: &r.ip,
+                ip,
                 at: r.at,
             };
             alerts::raise(conn, &seen, notices)?;

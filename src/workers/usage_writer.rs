@@ -4,6 +4,7 @@
 //! alerts the batch raises.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -140,7 +141,7 @@ async fn run(
         // Newest first, so each token's first record is the one kept.
         for r in records.iter().rev().filter(|r| r.outcome == Outcome::Used) {
             if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
-                touches.entry(token).or_insert_with(|| (r.at, r.ip.clone()));
+                touches.entry(token).or_insert_with(|| (r.at, r.ip_label()));
             }
             if let Some(key) = r.legacy_key_id.filter(|k| !fresh(k)) {
                 legacy_touches.entry(key).or_insert(r.at);
@@ -246,11 +247,13 @@ fn write(
     legacy_touches: &BTreeMap<Uuid, DateTime<Utc>>,
     notices: Option<&Notices>,
 ) -> Result<(), DbError> {
+    let ips = ip_labels(batch);
     conn.transaction(|conn| {
         // Behind a savepoint: an alert that cannot be raised (its token
         // deleted meanwhile) must not cost the batch its usage rows.
-        let found: Result<(), DbError> = conn
-            .transaction(|conn| usage_alerts::find(conn, batch, notices).map_err(DbError::from));
+        let found: Result<(), DbError> = conn.transaction(|conn| {
+            usage_alerts::find(conn, batch, &ips, notices).map_err(DbError::from)
+        });
         match found {
             Err(e) if e.is_unavailable() => return Err(e),
             Err(e) => tracing::error!(error = %e, "could not raise the alerts of a usage batch"),
@@ -258,7 +261,8 @@ fn write(
         }
         let rows: Vec<NewApiRequest<'_>> = batch
             .iter()
-            .map(|r| NewApiRequest {
+            .zip(&ips)
+            .map(|(r, ip)| NewApiRequest {
                 account_id: r.account_id,
                 integration_id: r.integration_id,
                 token_id: r.token_id,
@@ -267,7 +271,7 @@ fn write(
                 route: &r.route,
                 status: i16::try_from(r.status).unwrap_or(i16::MAX),
                 duration_ms: i32::try_from(r.duration_ms).unwrap_or(i32::MAX),
-                ip: &r.ip,
+                ip,
                 scope: r.scope.map(|s| s.name()),
                 outcome: r.outcome.as_str(),
                 created_at: r.at,
@@ -310,11 +314,12 @@ fn write(
         // Where each integration was used from, for the new-address alert
         // of later batches.
         let mut addresses: BTreeMap<(Uuid, &str), DateTime<Utc>> = BTreeMap::new();
-        for r in batch.iter().filter(|r| r.outcome == Outcome::Used) {
+        for (r, ip) in batch.iter().zip(&ips) {
+            if r.outcome != Outcome::Used {
+                continue;
+            }
             if let Some(integration) = r.integration_id {
-                let at = addresses
-                    .entry((integration, r.ip.as_str()))
-                    .or_insert(r.at);
+                let at = addresses.entry((integration, &**ip)).or_insert(r.at);
                 *at = (*at).max(r.at);
             }
         }
@@ -328,6 +333,20 @@ fn write(
         }
         Ok(())
     })
+}
+
+/// Each record's address as the log spells it. A busy client sends runs of
+/// records, so each run shares one string.
+fn ip_labels(batch: &[UsageRecord]) -> Vec<Rc<str>> {
+    let mut labels: Vec<Rc<str>> = Vec::with_capacity(batch.len());
+    for (i, r) in batch.iter().enumerate() {
+        let label = match (i.checked_sub(1).map(|p| &batch[p]), labels.last()) {
+            (Some(previous), Some(label)) if previous.ip == r.ip => label.clone(),
+            _ => Rc::from(r.ip_label()),
+        };
+        labels.push(label);
+    }
+    labels
 }
 
 /// The start of the quarter hour (UTC-aligned) that holds `at`.
