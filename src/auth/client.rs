@@ -11,10 +11,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use actix_web::http::header::HeaderName;
 use actix_web::{HttpRequest, web};
 use ipnet::IpNet;
 
 use crate::state::AppState;
+
+// A constant: spelt as a string, the name would be parsed on every request.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr {
@@ -32,7 +36,7 @@ impl ClientAddr {
             .map_or(&[], |s| &s.settings.trusted_proxies);
         let forwarded = req
             .headers()
-            .get_all("x-forwarded-for")
+            .get_all(X_FORWARDED_FOR)
             .map(|v| v.to_str().unwrap_or("\u{fffd}"));
         ClientAddr {
             ip: peer.and_then(|peer| resolve(peer, trusted, forwarded)),

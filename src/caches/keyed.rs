@@ -50,23 +50,30 @@ impl<K: Hash + Eq, V> Keyed<K, V> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn ms_at(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn trusted_at(&self, now: Instant) -> bool {
+        self.ms_at(now) < self.trusted_until.load(Ordering::Acquire)
     }
 
     fn trusted(&self) -> bool {
-        self.now_ms() < self.trusted_until.load(Ordering::Acquire)
+        self.trusted_at(Instant::now())
     }
 
     /// The value kept for `key`, unless the map cannot be trusted now or
     /// the entry is older than the TTL.
     pub fn get(&self, key: &K) -> Option<Arc<V>> {
-        if !self.trusted() {
+        // One reading of the clock serves both checks: this is every API
+        // request's path.
+        let now = Instant::now();
+        if !self.trusted_at(now) {
             return None;
         }
         let entries = self.entries();
         let entry = entries.get(key)?;
-        (entry.stored.elapsed() < self.ttl).then(|| entry.value.clone())
+        (now.saturating_duration_since(entry.stored) < self.ttl).then(|| entry.value.clone())
     }
 
     /// Read before looking a value up in the database; hand it to
@@ -120,7 +127,7 @@ impl<K: Hash + Eq, V> Keyed<K, V> {
     /// The listener's heartbeat: its connection answered just now.
     pub fn vouch(&self) {
         let until = self
-            .now_ms()
+            .ms_at(Instant::now())
             .saturating_add(u64::try_from(TRUST_FOR.as_millis()).unwrap_or(u64::MAX));
         self.trusted_until.store(until, Ordering::Release);
     }
