@@ -11,13 +11,13 @@
 # Usage: bench/run.sh   (DATABASE_URL names the PostgreSQL server to use,
 # default postgres://postgres@127.0.0.1:5432; only its host, port and user
 # are used: the benchmark creates and drops a database of its own.
-# BENCH_DURATION=10s is each wrk run, BENCH_ROUNDS=3 the rounds.)
+# BENCH_DURATION=10s is each wrk run, BENCH_ROUNDS=5 the rounds.)
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DURATION="${BENCH_DURATION:-10s}"
-ROUNDS="${BENCH_ROUNDS:-3}"
+ROUNDS="${BENCH_ROUNDS:-5}"
 KEYS=(healthz readyz token contact quiet list)
 
 bench_build
