@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::auth::ClientAddr;
-
 use crate::domain::scope::Scope;
 use crate::models::api_request::Outcome;
 use crate::usage::rate_limit::RateInfo;

@@ -478,3 +478,57 @@ pub fn delete_addresses_before(
     )
     .execute(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_written_in_postgresqls_binary_copy_format() {
+        let id = Uuid::from_u128(0x0102_0304_0506_0708_090a_0b0c_0d0e_0f10);
+        let at = DateTime::parse_from_rfc3339("2000-01-01T00:00:01.000002Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let row = NewApiRequest {
+            account_id: id,
+            integration_id: None,
+            token_id: None,
+            legacy_key_id: None,
+            method: "GET",
+            route: "/v2/token",
+            status: 200,
+            duration_ms: 7,
+            ip: "::1",
+            scope: None,
+            outcome: "used",
+            created_at: at,
+        };
+        let data = copy_binary(std::slice::from_ref(&row));
+
+        let mut expected: Vec<u8> = b"PGCOPY\n\xff\r\n\0".to_vec();
+        expected.extend_from_slice(&[0; 8]);
+        expected.extend_from_slice(&12i16.to_be_bytes());
+        let mut field = |bytes: Option<&[u8]>| match bytes {
+            Some(b) => {
+                expected.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                expected.extend_from_slice(b);
+            }
+            None => expected.extend_from_slice(&(-1i32).to_be_bytes()),
+        };
+        field(Some(id.as_bytes()));
+        field(None);
+        field(None);
+        field(None);
+        field(Some(b"GET"));
+        field(Some(b"/v2/token"));
+        field(Some(&200i16.to_be_bytes()));
+        field(Some(&7i32.to_be_bytes()));
+        field(Some(b"::1"));
+        field(None);
+        field(Some(b"used"));
+        // One second and two microseconds past PostgreSQL's epoch.
+        field(Some(&1_000_002i64.to_be_bytes()));
+        expected.extend_from_slice(&(-1i16).to_be_bytes());
+        assert_eq!(data, expected);
+    }
+}
