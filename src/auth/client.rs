@@ -46,8 +46,7 @@ impl ClientAddr {
 
     /// For logs, the audit trail and the usage log.
     pub fn label(&self) -> String {
-        self.ip
-            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+        crate::domain::cidr::address_label(self.ip)
     }
 
     /// Whose rate limit a request without a known token spends: the client's,

@@ -1,8 +1,14 @@
 //! CIDR blocks for IP allowlists and trusted proxies. A bare address is a
-//! block of one.
+//! block of one. Also how a client's address is spelt in logs.
 
 use ipnet::IpNet;
 use std::net::IpAddr;
+
+/// A client's address as logs, the audit trail and the usage log spell it:
+/// "unknown" when it could not be told.
+pub fn address_label(ip: Option<IpAddr>) -> String {
+    ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+}
 
 pub fn parse(s: &str) -> Option<IpNet> {
     let s = s.trim();

@@ -38,14 +38,6 @@ pub struct UsageRecord {
     pub at: DateTime<Utc>,
 }
 
-impl UsageRecord {
-    /// The client's address as the usage log and the alerts spell it.
-    pub fn ip_label(&self) -> String {
-        self.ip
-            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
-    }
-}
-
 /// Records queued beyond this are counted as lost rather than held: about
 /// 250 MB, a few minutes of a busy instance's traffic while the database is
 /// away. Below it nothing is ever dropped.

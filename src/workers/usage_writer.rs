@@ -4,6 +4,7 @@
 //! alerts the batch raises.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 use crate::actions::notices::Notices;
 use crate::db::{self, DbError, DbPool};
+use crate::domain::cidr::address_label;
 use crate::models::AccessToken;
 use crate::models::api_request::{self, Counts, NewApiRequest, Outcome};
 use crate::models::legacy_api_key::LegacyApiKey;
@@ -141,7 +143,9 @@ async fn run(
         // Newest first, so each token's first record is the one kept.
         for r in records.iter().rev().filter(|r| r.outcome == Outcome::Used) {
             if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
-                touches.entry(token).or_insert_with(|| (r.at, r.ip_label()));
+                touches
+                    .entry(token)
+                    .or_insert_with(|| (r.at, address_label(r.ip)));
             }
             if let Some(key) = r.legacy_key_id.filter(|k| !fresh(k)) {
                 legacy_touches.entry(key).or_insert(r.at);
@@ -339,12 +343,14 @@ fn write(
 /// records, so each run shares one string.
 fn ip_labels(batch: &[UsageRecord]) -> Vec<Rc<str>> {
     let mut labels: Vec<Rc<str>> = Vec::with_capacity(batch.len());
-    for (i, r) in batch.iter().enumerate() {
-        let label = match (i.checked_sub(1).map(|p| &batch[p]), labels.last()) {
-            (Some(previous), Some(label)) if previous.ip == r.ip => label.clone(),
-            _ => Rc::from(r.ip_label()),
+    let mut previous: Option<(Option<IpAddr>, Rc<str>)> = None;
+    for r in batch {
+        let label = match previous {
+            Some((ip, label)) if ip == r.ip => label,
+            _ => Rc::from(address_label(r.ip)),
         };
-        labels.push(label);
+        labels.push(label.clone());
+        previous = Some((r.ip, label));
     }
     labels
 }
