@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::api_support::{Api, eventually, insert_contact};
-use crate::helpers::{Browser, TestApp, spawn_app, test_settings};
-use crate::integration_support::{act, create_with_token, texts};
+use crate::helpers::{TestApp, spawn_app};
+use crate::integration_support::{act, create_with_token, second_instance, texts};
 
 fn one(app: &TestApp, sql: &str) -> String {
     let mut rows = texts(app, sql);
@@ -187,13 +187,7 @@ async fn last_used_at_is_written_at_most_once_a_minute_per_instance_and_then_mov
     );
 
     // A request answered by another instance moves it.
-    let second =
-        private_integrations::startup::Application::build(test_settings(&app.database_url))
-            .await
-            .unwrap_or_else(|e| panic!("build a second instance: {e}"));
-    let address = format!("http://127.0.0.1:{}", second.port());
-    actix_web::rt::spawn(second.run_until_stopped());
-    let other = Browser::new(&address);
+    let other = second_instance(&app).await;
     let reply = other
         .send(other.client.get(other.url("/v2/token")).bearer_auth(&token))
         .await;

@@ -20,9 +20,9 @@ use crate::helpers::{
     Browser, LoggedServer, OWNER_EMAIL, OWNER_PASSWORD, TestApp, TestDb, setup_owner_in,
     spawn_app_with_settings, test_settings,
 };
+use crate::integration_support::instance_with;
 use crate::integration_support::{create_with_token, execute, integration_path, rotate};
 use private_integrations::config::{SecretText, Settings};
-use private_integrations::startup::Application;
 
 const ADMIN: &str = "admin@acme.test";
 const VIEWER: &str = "viewer@acme.test";
@@ -364,16 +364,6 @@ async fn each_recipient_reads_the_alerts_time_in_their_own_time_zone() {
     assert!(owner.contains(" UTC"), "the owner kept UTC: {owner}");
 }
 
-/// Another instance serving `app`'s database with `settings`.
-async fn second_instance(settings: Settings) -> Browser {
-    let second = Application::build(settings)
-        .await
-        .unwrap_or_else(|e| panic!("build a second instance: {e}"));
-    let address = format!("http://127.0.0.1:{}", second.port());
-    actix_web::rt::spawn(second.run_until_stopped());
-    Browser::new(&address)
-}
-
 #[actix_web::test]
 async fn a_token_ending_within_a_week_is_emailed_once_however_many_scans_and_instances() {
     let receiver = SmtpReceiver::start().await;
@@ -386,7 +376,7 @@ async fn a_token_ending_within_a_week_is_emailed_once_however_many_scans_and_ins
     let db = TestDb::migrated();
     let settings = shared(&db.url);
     let app = spawn_app_with_settings(db, settings).await;
-    second_instance(shared(&app.database_url)).await;
+    instance_with(shared(&app.database_url)).await;
     app.setup_owner().await;
     let (soon, token) = create_with_token(&app, "Short lived", &["contacts.readonly"], "30").await;
     let (later, _) = create_with_token(&app, "Not yet", &["contacts.readonly"], "30").await;

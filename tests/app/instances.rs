@@ -8,19 +8,14 @@ use crate::helpers::{
     Browser, FORM_COOKIE, OWNER_ACCOUNT, OWNER_EMAIL, OWNER_PASSWORD, SESSION_COOKIE, TestApp,
     extract_csrf_token, spawn_app, spawn_app_with, test_settings,
 };
+use crate::integration_support::instance_with;
 use private_integrations::config::{SecretBytes, Settings};
-use private_integrations::startup::Application;
 
 /// Another instance on `app`'s database, with `adjust`ed settings.
 async fn second_instance(app: &TestApp, adjust: impl FnOnce(&mut Settings)) -> Browser {
     let mut settings = test_settings(&app.database_url);
     adjust(&mut settings);
-    let second = Application::build(settings)
-        .await
-        .unwrap_or_else(|e| panic!("build a second instance: {e}"));
-    let address = format!("http://127.0.0.1:{}", second.port());
-    actix_web::rt::spawn(second.run_until_stopped());
-    Browser::new(&address)
+    instance_with(settings).await
 }
 
 /// `/settings` on `browser`'s server, presenting `session` as the cookie.

@@ -305,11 +305,15 @@ pub async fn until_status(
 /// Another instance on `app`'s database, in this process; a fresh browser
 /// against it.
 pub async fn second_instance(app: &TestApp) -> Browser {
-    let second = private_integrations::startup::Application::build(crate::helpers::test_settings(
-        &app.database_url,
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("build a second instance: {e}"));
+    instance_with(crate::helpers::test_settings(&app.database_url)).await
+}
+
+/// An instance with `settings` (say, another on a test's database), in
+/// this process; a fresh browser against it.
+pub async fn instance_with(settings: private_integrations::config::Settings) -> Browser {
+    let second = private_integrations::startup::Application::build(settings)
+        .await
+        .unwrap_or_else(|e| panic!("build a second instance: {e}"));
     let address = format!("http://127.0.0.1:{}", second.port());
     actix_web::rt::spawn(second.run_until_stopped());
     Browser::new(&address)
