@@ -58,6 +58,17 @@ async fn until(browser: &Browser, path: &str, done: impl Fn(&Reply) -> bool) -> 
     }
 }
 
+/// A second instance signed in with `app`'s session, and an integration
+/// named `name` that both list (and so keep in memory); its id.
+async fn listed_on_two_instances(app: &TestApp, name: &str) -> (Browser, String) {
+    let other = same_session(app, &second_instance(app).await);
+    let (id, _) = create_with_token(app, name, &["contacts.readonly"], "").await;
+    for instance in [&app.browser, &other] {
+        assert!(listed(&instance.get(LIST).await, name));
+    }
+    (other, id)
+}
+
 fn listed(reply: &Reply, name: &str) -> bool {
     reply.status == StatusCode::OK && reply.body.contains(name)
 }
@@ -71,11 +82,7 @@ fn signed_out(reply: &Reply) -> bool {
 async fn list_pages_are_kept_in_memory_and_every_change_shows_at_once_everywhere() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let other = same_session(&app, &second_instance(&app).await);
-    let (id, _) = create_with_token(&app, "Alpha", &["contacts.readonly"], "").await;
-    for instance in [&app.browser, &other] {
-        assert!(listed(&instance.get(LIST).await, "Alpha"));
-    }
+    let (other, id) = listed_on_two_instances(&app, "Alpha").await;
 
     // Kept: a change that nobody announces does not show.
     unannounced(&app, "UPDATE integrations SET name = 'Unannounced'");
@@ -233,11 +240,7 @@ async fn a_changing_request_reads_its_session_from_the_database() {
 async fn emptied_tables_and_moved_integrations_show_at_once_everywhere() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let other = same_session(&app, &second_instance(&app).await);
-    let (id, _) = create_with_token(&app, "Moving", &["contacts.readonly"], "").await;
-    for instance in [&app.browser, &other] {
-        assert!(listed(&instance.get(LIST).await, "Moving"));
-    }
+    let (other, id) = listed_on_two_instances(&app, "Moving").await;
 
     // Moved to another account by hand: gone from this account's list.
     let made = app
