@@ -343,14 +343,19 @@ impl AccessToken {
     }
 
     /// Writes the token's last use; the usage writer calls it at most once
-    /// a minute per token, and only for requests that were a use.
+    /// a minute per token, and only for requests that were a use. A last
+    /// use never moves back: another instance's batch, or a slow request
+    /// that came in before a quick one, may be written after a later use.
     pub fn record_use(
         conn: &mut PgConnection,
         id: Uuid,
         at: DateTime<Utc>,
         ip: &str,
     ) -> QueryResult<()> {
-        let integration = diesel::update(access_tokens::table.find(id))
+        let newer = access_tokens::last_used_at
+            .is_null()
+            .or(access_tokens::last_used_at.lt(at));
+        let integration = diesel::update(access_tokens::table.find(id).filter(newer))
             .set((
                 access_tokens::last_used_at.eq(at),
                 access_tokens::last_used_ip.eq(ip),

@@ -96,8 +96,12 @@ impl LegacyApiKey {
 
     /// Claims the one showing of a key's plaintext: true for the first caller.
     /// Writes the key's last use (at most once a minute, by the usage writer).
+    /// As [`crate::models::AccessToken::record_use`]: never moves back.
     pub fn record_use(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> QueryResult<()> {
-        diesel::update(legacy_api_keys::table.find(id))
+        let newer = legacy_api_keys::last_used_at
+            .is_null()
+            .or(legacy_api_keys::last_used_at.lt(at));
+        diesel::update(legacy_api_keys::table.find(id).filter(newer))
             .set(legacy_api_keys::last_used_at.eq(at))
             .execute(conn)
             .map(drop)

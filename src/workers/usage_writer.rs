@@ -139,16 +139,18 @@ async fn run(
                 .is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY)
         };
         // A refusal is logged but is no use: it must never move the last
-        // use, or an inactive token would come back to life.
-        // Newest first, so each token's first record is the one kept.
-        for r in records.iter().rev().filter(|r| r.outcome == Outcome::Used) {
-            if let Some(token) = r.token_id.filter(|t| !fresh(t)) {
-                touches
-                    .entry(token)
-                    .or_insert_with(|| (r.at, address_label(r.ip)));
+        // use, or an inactive token would come back to life. Records are
+        // queued as requests end and carry the time each came in, so the
+        // latest is looked for: a slow request can end after a quicker one.
+        for r in records.iter().filter(|r| r.outcome == Outcome::Used) {
+            if let Some(token) = r.token_id.filter(|t| !fresh(t))
+                && touches.get(&token).is_none_or(|(at, _)| *at < r.at)
+            {
+                touches.insert(token, (r.at, address_label(r.ip)));
             }
             if let Some(key) = r.legacy_key_id.filter(|k| !fresh(k)) {
-                legacy_touches.entry(key).or_insert(r.at);
+                let at = legacy_touches.entry(key).or_insert(r.at);
+                *at = (*at).max(r.at);
             }
         }
         for token in touches.keys().chain(legacy_touches.keys()) {

@@ -204,6 +204,37 @@ async fn last_used_at_is_written_at_most_once_a_minute_per_instance_and_then_mov
     );
 }
 
+/// Batches reach the database in no set order (two instances, or a slow
+/// request written after a quicker one): an earlier use never moves a
+/// token's last use back, nor its address.
+#[actix_web::test]
+async fn an_earlier_use_written_late_does_not_move_the_last_use_back() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, token) = create_with_token(&app, "Ordered", &["users.readonly"], "").await;
+    let token_id = one(
+        &app,
+        &format!("SELECT id::text AS s FROM access_tokens WHERE integration_id = '{id}'"),
+    );
+    // A later use, as another instance's batch would have left it.
+    crate::integration_support::execute(
+        &app,
+        &format!(
+            "UPDATE access_tokens SET last_used_at = now() + interval '1 hour', \
+             last_used_ip = '198.51.100.7' WHERE id = '{token_id}'"
+        ),
+    );
+    let later = last_used(&app, &token_id);
+
+    Api::new(&app, &token)
+        .get("/v2/token")
+        .await
+        .assert_status(StatusCode::OK);
+    wait_for_rows(&app, &id, 1).await;
+
+    assert_eq!(last_used(&app, &token_id), later);
+}
+
 #[actix_web::test]
 async fn a_request_no_route_serves_is_recorded_against_its_known_token() {
     let app = spawn_app().await;
